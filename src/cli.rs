@@ -1,0 +1,696 @@
+//! The command line: clap definitions, and the glue that turns each subcommand into
+//! calls on the pipeline stages. Errors here are `anyhow`; [`Outcome`] is mapped to
+//! the process exit code in exactly one place (`main`).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::map::{self, FailOn, Location};
+use crate::report::{self, Report, excerpt};
+use crate::rules::{self, JudgeContext, Relevance, Severity, UseEntry, Uses};
+use crate::spec::{Document, load, model::ApiModel};
+use crate::{diff, issues, run, snapshot};
+
+/// How a command ended: 0 clean, 1 findings at or above the fail-on level.
+/// (Errors are 2, from `main`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Findings,
+    /// A command that exists but is not built yet.
+    NotBuilt,
+}
+
+impl Outcome {
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Findings => 1,
+            Outcome::NotBuilt => 2,
+        }
+    }
+}
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 clean · 1 findings at or above --fail-on (in-use ones, or any \
+compliance-critical one) · 2 error (bad input, unreadable source, command not built).
+
+Examples:
+  apiwatch run                              # the nightly job, on ./contracts (dry run without a token)
+  apiwatch diff old.yaml new.json           # compare two specs, no contract needed
+  apiwatch map --format mermaid             # draw the integration map
+  apiwatch pin crm-contacts --from spec.json";
+
+#[derive(Debug, Parser)]
+#[command(name = "apiwatch", version, about = "Watch the vendor APIs your marketing stack depends on; warn owners before a change breaks an integration.", after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The repository holding contracts/ and snapshots/.
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+    /// Colour in terminal output (NO_COLOR is honoured in auto).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the nightly job: every contract's upstream vs its snapshot, report, issues.
+    #[command(
+        after_help = "Example:\n  apiwatch run --out out/          # writes out/report.{json,md,txt,sarif}, out/summary.md, out/issues/*.md\n  apiwatch run --contract crm-contacts --fail-on warning"
+    )]
+    Run(RunArgs),
+    /// Compare two OpenAPI documents (files or URLs); no contract needed.
+    #[command(
+        after_help = "Examples:\n  apiwatch diff pinned.yaml upstream.yaml\n  apiwatch diff a.json https://vendor.example/openapi.json --format markdown\n  apiwatch diff a.json b.json --uses uses.txt --fail-on error\n  apiwatch diff snapshots/crm-contacts/contacts.json demo/upstream/crm-contacts/contacts.yaml --contract crm-contacts\n\nA --uses file lists one operation per line (`GET /contacts/{id}` or an operationId);\nappend `[opt-out]`, `[consent]`, ... to mark it compliance-critical. `#` starts a comment."
+    )]
+    Diff(DiffArgs),
+    /// Show the integration map: contracts, vendors, owners, and single points of failure.
+    #[command(
+        after_help = "Examples:\n  apiwatch map\n  apiwatch map --format mermaid >> \"$GITHUB_STEP_SUMMARY\"\n  apiwatch map --format dot | dot -Tsvg > map.svg"
+    )]
+    Map(MapArgs),
+    /// Write a contract's pinned snapshot (normalised) from its upstream spec or a given file/URL.
+    #[command(
+        after_help = "Examples:\n  apiwatch pin crm-contacts                   # from the contract's [[spec]] sources\n  apiwatch pin crm-contacts --from vendor/contacts-2026-09.yaml\n  apiwatch pin email-marketing --spec marketing --from https://api.larkpost.example/openapi.json"
+    )]
+    Pin(PinArgs),
+    /// List the rule catalog (ids, default severities, rationale).
+    #[command(
+        after_help = "Examples:\n  apiwatch rules\n  apiwatch rules --format markdown > docs/rules.md"
+    )]
+    Rules(RulesArgs),
+    /// Parse vendor changelogs into dated, classified entries. (Not built yet.)
+    #[command(after_help = "Example (planned):\n  apiwatch changelog crm-contacts --update")]
+    Changelog(PendingArgs),
+    /// Run contract tests against vendor sandboxes. (Not built yet.)
+    #[command(after_help = "Example (planned):\n  apiwatch test crm-contacts")]
+    Test(PendingArgs),
+    /// Upgrade a contract's pinned version after review. (Not built yet.)
+    #[command(after_help = "Example (planned):\n  apiwatch upgrade crm-contacts --to 2026-09")]
+    Upgrade(PendingArgs),
+    /// Serve an embedded mock sandbox for a contract. (Not built yet.)
+    #[command(after_help = "Example (planned):\n  apiwatch sandbox crm-contacts --port 8080")]
+    Sandbox(PendingArgs),
+    /// Verify vendor webhook signatures. (Not built yet.)
+    #[command(
+        after_help = "Example (planned):\n  apiwatch webhook verify --contract email-marketing payload.json"
+    )]
+    Webhook(PendingArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Output folder for the report and rendered issues.
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Only these contracts (repeatable).
+    #[arg(long = "contract", value_name = "NAME")]
+    pub contracts: Vec<String>,
+    /// Override every contract's policy.fail_on.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+    /// Never write to GitHub; render the issues to files. The default when no token is set.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where run state lives (last run status, caches).
+    #[arg(long, default_value = ".apiwatch", value_name = "DIR")]
+    pub state_dir: PathBuf,
+    /// Print the report to stdout in this format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The base document (file or http(s) URL).
+    pub base: String,
+    /// The revision document (file or http(s) URL).
+    pub revision: String,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding at or above this severity is found (in-use ones unless --all).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    /// A file listing the operations in use.
+    #[arg(long, value_name = "FILE", conflicts_with = "contract")]
+    pub uses: Option<PathBuf>,
+    /// Take the operations in use (and severity overrides) from this contract.
+    #[arg(long, value_name = "NAME")]
+    pub contract: Option<String>,
+    /// Hide findings below this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Info)]
+    pub min_severity: Severity,
+    /// Count findings on operations not in use for --fail-on too.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MapArgs {
+    #[arg(long, value_enum, default_value_t = MapFormat::Table)]
+    pub format: MapFormat,
+    #[arg(long, default_value = ".apiwatch", value_name = "DIR")]
+    pub state_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MapFormat {
+    Table,
+    Markdown,
+    Csv,
+    Json,
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PinArgs {
+    /// The contract to pin.
+    pub contract: String,
+    /// Take the spec from this file or URL instead of the contract's source.
+    #[arg(long, value_name = "FILE|URL")]
+    pub from: Option<String>,
+    /// Which of the contract's specs (default: all; required with --from when it has several).
+    #[arg(long, value_name = "NAME")]
+    pub spec: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PendingArgs {
+    /// Arguments for the future command.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: Cli) -> Result<Outcome> {
+    let color = use_color(cli.color);
+    match cli.command {
+        Command::Run(args) => cmd_run(&cli.root, args, color),
+        Command::Diff(args) => cmd_diff(&cli.root, args, color),
+        Command::Map(args) => cmd_map(&cli.root, args),
+        Command::Pin(args) => cmd_pin(&cli.root, args),
+        Command::Rules(args) => cmd_rules(args),
+        Command::Changelog(_) => not_built("changelog", "vendor changelog parsing"),
+        Command::Test(_) => not_built("test", "contract tests against vendor sandboxes"),
+        Command::Upgrade(_) => not_built("upgrade", "upgrading a pinned version"),
+        Command::Sandbox(_) => not_built("sandbox", "the embedded mock sandbox"),
+        Command::Webhook(_) => not_built("webhook", "webhook signature verification"),
+    }
+}
+
+fn not_built(name: &str, what: &str) -> Result<Outcome> {
+    eprintln!("apiwatch {name}: {what} is not built yet; this command exits 2 until it is.");
+    Ok(Outcome::NotBuilt)
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn today() -> String {
+    jiff::Timestamp::now()
+        .to_string()
+        .chars()
+        .take(10)
+        .collect()
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Loads a document named on the command line: a file (relative refs allowed) or a URL.
+fn load_arg(rt: &tokio::runtime::Runtime, arg: &str) -> Result<Document> {
+    if arg.starts_with("http://") || arg.starts_with("https://") {
+        let loc = Location::Url(arg.to_owned());
+        rt.block_on(run::load_upstream(&loc, Path::new(".")))
+            .map_err(|p| anyhow::anyhow!(p.message))
+    } else {
+        Ok(load::load_file(Path::new(arg))?)
+    }
+}
+
+fn cmd_diff(root: &Path, args: DiffArgs, color: bool) -> Result<Outcome> {
+    let rt = runtime()?;
+    let base = load_arg(&rt, &args.base)?;
+    let rev = load_arg(&rt, &args.revision)?;
+    let (uses, overrides) = match (&args.uses, &args.contract) {
+        (Some(file), _) => (read_uses_file(file)?, Default::default()),
+        (None, Some(name)) => {
+            let map = map::load(root)?;
+            let c = map.get(name)?;
+            (c.uses(), c.policy.severity.clone())
+        }
+        (None, None) => (Uses::default(), Default::default()),
+    };
+    let bm = ApiModel::build(&base);
+    let rm = ApiModel::build(&rev);
+    let changes = diff::diff(&bm, &rm, &base.root, &rev.root);
+    let relevance = Relevance::new(&uses, &[&bm, &rm]);
+    let ctx = JudgeContext {
+        relevance: &relevance,
+        overrides: &overrides,
+        today: today(),
+    };
+    let mut findings = report::filter_min(rules::judge(&changes, &ctx), args.min_severity);
+    if args.format == Format::Markdown {
+        excerpt::attach(&mut findings, &base.root, &rev.root);
+    }
+    let failing = report::fails(&findings, args.fail_on, args.all || !relevance.known);
+    let mut rep = Report::new(findings);
+    rep.base = Some(args.base.clone());
+    rep.revision = Some(args.revision.clone());
+    print!("{}", render(&rep, args.format, color, &args.revision));
+    Ok(if failing && args.fail_on.is_some() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn render(rep: &Report, format: Format, color: bool, artifact: &str) -> String {
+    match format {
+        Format::Text => report::text::render(rep, color),
+        Format::Json => report::json::render(rep),
+        Format::Markdown => report::markdown::render(rep),
+        Format::Sarif => report::sarif::render(rep, artifact),
+    }
+}
+
+/// Reads a `--uses` file: one operation per line, `[kind]` marks compliance.
+pub fn read_uses_file(path: &Path) -> Result<Uses> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the uses file", path.display()))?;
+    let mut entries = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (reference, compliance) = match line.rsplit_once('[') {
+            Some((head, tail)) if tail.ends_with(']') => (
+                head.trim(),
+                Some(tail.trim_end_matches(']').trim().to_owned()),
+            ),
+            _ => (line, None),
+        };
+        entries.push(UseEntry {
+            reference: reference.to_owned(),
+            compliance,
+        });
+    }
+    Ok(Uses { entries })
+}
+
+fn cmd_map(root: &Path, args: MapArgs) -> Result<Outcome> {
+    let map = map::load(root)?;
+    validate_uses(&map)?;
+    let last = run::read_last_run(&root.join(&args.state_dir));
+    let rows = map::render::rows(&map, &last);
+    let out = match args.format {
+        MapFormat::Table => map::render::table(&rows),
+        MapFormat::Markdown => map::render::markdown(&rows),
+        MapFormat::Csv => map::render::csv(&rows),
+        MapFormat::Json => map::render::json(&rows),
+        MapFormat::Mermaid => map::render::mermaid(&rows),
+        MapFormat::Dot => map::render::dot(&rows),
+    };
+    print!("{out}");
+    Ok(Outcome::Clean)
+}
+
+/// Checks every contract's `[[uses]]` against its pinned snapshots.
+fn validate_uses(map: &map::IntegrationMap) -> Result<()> {
+    let mut errors = Vec::new();
+    for c in &map.contracts {
+        let docs: Vec<Document> = c
+            .specs
+            .iter()
+            .filter_map(|s| snapshot::read(&c.snapshot_path(&map.root, &s.name)).ok())
+            .collect();
+        if docs.len() < c.specs.len() {
+            continue; // not pinned yet: reported as a risk, checked once pinned
+        }
+        let models: Vec<ApiModel<'_>> = docs.iter().map(ApiModel::build).collect();
+        let refs: Vec<&ApiModel<'_>> = models.iter().collect();
+        errors.extend(map::check_uses(c, &refs));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(map::MapError::Invalid(errors).into())
+    }
+}
+
+fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
+    let map = map::load(root)?;
+    let contract = map.get(&args.contract)?;
+    let rt = runtime()?;
+    let specs: Vec<&map::SpecSource> = match &args.spec {
+        Some(name) => vec![
+            contract
+                .specs
+                .iter()
+                .find(|s| &s.name == name)
+                .with_context(|| {
+                    format!(
+                        "contract `{}` has no spec named `{name}` (it has: {})",
+                        contract.name,
+                        contract
+                            .specs
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?,
+        ],
+        None => contract.specs.iter().collect(),
+    };
+    if args.from.is_some() && specs.len() > 1 {
+        bail!(
+            "contract `{}` has {} specs; say which one --from replaces with --spec NAME",
+            contract.name,
+            specs.len()
+        );
+    }
+    for spec in specs {
+        let doc = match &args.from {
+            Some(from) => load_arg(&rt, from)?,
+            None => rt
+                .block_on(run::load_upstream(&spec.location, root))
+                .map_err(|p| anyhow::anyhow!(p.message))?,
+        };
+        let path = contract.snapshot_path(root, &spec.name);
+        let bytes = snapshot::pin(&doc, &path)
+            .with_context(|| format!("{}: cannot write the snapshot", path.display()))?;
+        let ops = ApiModel::build(&doc).operations.len();
+        eprintln!(
+            "pinned {}/{} from {} ({}, {ops} operations) → {} ({bytes} bytes)",
+            contract.name,
+            spec.name,
+            doc.source,
+            doc.dialect.label(),
+            path.strip_prefix(root).unwrap_or(&path).display()
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+fn cmd_rules(args: RulesArgs) -> Result<Outcome> {
+    print!("{}", rules_listing(args.format));
+    Ok(Outcome::Clean)
+}
+
+/// The rule catalog as text, Markdown (docs/rules.md) or JSON.
+pub fn rules_listing(format: RulesFormat) -> String {
+    use std::fmt::Write;
+    let catalog = &*rules::CATALOG;
+    match format {
+        RulesFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": catalog }))
+                .unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        RulesFormat::Text => {
+            let width = catalog.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for r in catalog {
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {:<7}  {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.title
+                );
+            }
+            let _ = writeln!(out, "\n{} rules", catalog.len());
+            out
+        }
+        RulesFormat::Markdown => {
+            let mut out = String::from(
+                "# apiwatch rules\n\nGenerated by `apiwatch rules --format markdown`; do not edit by hand.\n\n",
+            );
+            let _ = writeln!(
+                out,
+                "{} rules. Severities are defaults; override them per contract in `[policy] severity = {{ \"<rule>\" = \"error|warning|info|off\" }}`.\n\n\
+                 Request rules judge what the integration sends; response rules judge what it reads. Narrowing a request, or widening a response, breaks clients.\n",
+                catalog.len()
+            );
+            let _ = writeln!(out, "| id | severity | title | why |\n|---|---|---|---|");
+            for r in catalog {
+                let _ = writeln!(
+                    out,
+                    "| <a id=\"{0}\"></a>`{0}` | {1} | {2} | {3} |",
+                    r.id, r.severity, r.title, r.rationale
+                );
+            }
+            out
+        }
+    }
+}
+
+fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
+    let map = map::load(root)?;
+    validate_uses(&map)?;
+    for name in &args.contracts {
+        map.get(name)?;
+    }
+    let token_set = ["APIWATCH_GITHUB_TOKEN", "GITHUB_TOKEN"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    if token_set && !args.dry_run {
+        bail!(
+            "filing issues on GitHub is not built yet; pass --dry-run to render them to {}/issues/ instead",
+            args.out.display()
+        );
+    }
+    let settings = run::RunSettings {
+        root: root.to_path_buf(),
+        only: args.contracts.clone(),
+        fail_on: args.fail_on.map(|f| match f {
+            FailOnArg::Error => FailOn::Error,
+            FailOnArg::Warning => FailOn::Warning,
+            FailOnArg::Never => FailOn::Never,
+        }),
+        today: today(),
+    };
+    let rt = runtime()?;
+    let selected = map
+        .contracts
+        .iter()
+        .filter(|c| settings.only.is_empty() || settings.only.contains(&c.name))
+        .count();
+    eprintln!(
+        "apiwatch run: {selected} contract{} from {}",
+        if selected == 1 { "" } else { "s" },
+        root.join("contracts").display()
+    );
+    let (rep, outcomes) = rt.block_on(run::run(&map, &settings));
+    for o in &outcomes {
+        let s = &o.status;
+        eprintln!(
+            "  {:<24} {:<9} {} findings, {} in use{}",
+            s.name,
+            s.status,
+            s.findings,
+            s.in_use_findings,
+            if s.errors.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", s.errors.join("; "))
+            }
+        );
+    }
+    let out = if args.out.is_absolute() {
+        args.out.clone()
+    } else {
+        root.join(&args.out)
+    };
+    write_outputs(&out, &map, &rep)
+        .with_context(|| format!("{}: cannot write the run's outputs", out.display()))?;
+    let state_dir = root.join(&args.state_dir);
+    let last = run::LastRun {
+        finished_at: jiff::Timestamp::now().to_string(),
+        contracts: outcomes
+            .iter()
+            .map(|o| (o.status.name.clone(), o.status.status.clone()))
+            .collect(),
+    };
+    if let Ok(bytes) = serde_json::to_vec_pretty(&last) {
+        snapshot::write_atomic(&run::last_run_path(&state_dir), &bytes)
+            .with_context(|| format!("{}: cannot record the run", state_dir.display()))?;
+    }
+    print!("{}", render(&rep, args.format, color, "snapshots"));
+    eprintln!(
+        "dry run: report and rendered issues written to {}",
+        out.display()
+    );
+    Ok(if outcomes.iter().any(|o| o.failing) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Writes report.{json,md,txt,sarif}, summary.md, issues/*.md and plan.txt.
+fn write_outputs(out: &Path, map: &map::IntegrationMap, rep: &Report) -> Result<()> {
+    std::fs::create_dir_all(out.join("issues"))?;
+    // Issues from an earlier run in the same folder would read as still planned.
+    for entry in std::fs::read_dir(out.join("issues"))? {
+        let p = entry?.path();
+        if p.extension().is_some_and(|e| e == "md") {
+            std::fs::remove_file(p)?;
+        }
+    }
+    snapshot::write_atomic(
+        &out.join("report.json"),
+        report::json::render(rep).as_bytes(),
+    )?;
+    snapshot::write_atomic(
+        &out.join("report.md"),
+        report::markdown::render(rep).as_bytes(),
+    )?;
+    snapshot::write_atomic(
+        &out.join("report.txt"),
+        report::text::render(rep, false).as_bytes(),
+    )?;
+    snapshot::write_atomic(
+        &out.join("report.sarif"),
+        report::sarif::render(rep, "snapshots").as_bytes(),
+    )?;
+    let mut plan = String::new();
+    let mut planned = Vec::new();
+    for c in &map.contracts {
+        for issue in issues::plan(c, &rep.findings, "report.md") {
+            snapshot::write_atomic(
+                &out.join("issues").join(issues::file_name(&issue)),
+                format!("# {}\n\n{}", issue.title, issue.body).as_bytes(),
+            )?;
+            plan.push_str(&format!(
+                "would create in {}: {} [{}]\n",
+                issue.repo.as_deref().unwrap_or("$GITHUB_REPOSITORY"),
+                issue.title,
+                issue.labels.join(", ")
+            ));
+            planned.push(issue);
+        }
+    }
+    if plan.is_empty() {
+        plan.push_str("no issues to file\n");
+    }
+    snapshot::write_atomic(&out.join("plan.txt"), plan.as_bytes())?;
+    eprint!("{plan}");
+    let summary = job_summary(map, rep, &planned);
+    snapshot::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        f.write_all(summary.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The night at a glance, for `$GITHUB_STEP_SUMMARY`.
+fn job_summary(
+    map: &map::IntegrationMap,
+    rep: &Report,
+    planned: &[issues::PlannedIssue],
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("## apiwatch nightly\n\n");
+    let _ = writeln!(out, "{}", report::text::summary_line(rep));
+    let _ = writeln!(
+        out,
+        "| contract | vendor | team | status | findings | in use |\n|---|---|---|---|---|---|"
+    );
+    for c in &rep.contracts {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            c.name, c.vendor, c.team, c.status, c.findings, c.in_use_findings
+        );
+    }
+    let _ = writeln!(out, "\n### Issues ({})\n", planned.len());
+    for i in planned {
+        let _ = writeln!(
+            out,
+            "- {}{}",
+            i.title,
+            if i.compliance {
+                " **(compliance)**"
+            } else {
+                ""
+            }
+        );
+    }
+    let rows = map::render::rows(
+        map,
+        &rep.contracts
+            .iter()
+            .map(|c| (c.name.clone(), c.status.clone()))
+            .collect(),
+    );
+    let _ = writeln!(
+        out,
+        "\n### Integration map\n\n```mermaid\n{}```",
+        map::render::mermaid(&rows)
+    );
+    out
+}

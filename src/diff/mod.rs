@@ -1,0 +1,790 @@
+//! DIFF: two [`ApiModel`]s in, a neutral [`SpecDiff`] out.
+//!
+//! The diff records *what* changed and *where* — the operation, the scope inside it
+//! (a parameter, the request body, a response), the property path inside the
+//! schema, and JSON pointers into both documents — and never says "breaking".
+//! Judging is the rules' job ([`crate::rules`]); a new rule never touches this file.
+//!
+//! Operations are paired by method and normalised path ([`crate::spec::path`]),
+//! first exactly, then — for what is left over — with version segments masked,
+//! one-to-one only. Schemas are compared through [`Resolver::view`], so `$ref` vs
+//! inline, key order, `allOf` splits and nullable spellings are not changes.
+//! Component pairs are compared once and memoised: a shared schema reached from
+//! hundreds of operations costs one comparison, and recursive schemas terminate.
+
+mod schema;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::spec::model::{ApiModel, Header, MediaType, Operation, Parameter, SecurityRequirement};
+use crate::spec::schema::{Resolver, SchemaNode};
+
+pub use schema::SchemaChange;
+
+/// Everything that differs between a base and a revision.
+#[derive(Debug, Default, Serialize)]
+pub struct SpecDiff {
+    pub changes: Vec<Change>,
+}
+
+/// The operation a change belongs to: the revision's, or the base's when removed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct OpRef {
+    pub method: String,
+    pub path: String,
+    pub operation_id: Option<String>,
+    /// The matching key (stable across trailing-slash and parameter-name changes).
+    pub key: String,
+    /// The base operation's key, `METHOD /path` and operationId (for relevance).
+    pub base_key: Option<String>,
+    pub base_label: Option<String>,
+    pub base_operation_id: Option<String>,
+    /// Sent by the vendor (webhook, callback): request and response trade places.
+    pub reversed: bool,
+}
+
+/// Where in an operation a change sits.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "scope", rename_all = "kebab-case")]
+pub enum Scope {
+    Operation,
+    Security,
+    Parameter {
+        location: String,
+        name: String,
+    },
+    RequestBody {
+        media: Option<String>,
+    },
+    Response {
+        status: String,
+        media: Option<String>,
+    },
+    ResponseHeader {
+        status: String,
+        name: String,
+    },
+}
+
+/// One neutral change.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub op: OpRef,
+    pub scope: Scope,
+    /// Property path inside the scope's schema (`address`, `city`; `[]` for items).
+    pub schema_path: Vec<String>,
+    pub kind: ChangeKind,
+    pub base_pointer: Option<String>,
+    pub revision_pointer: Option<String>,
+}
+
+/// What changed. Values are canonical JSON text where they are schema values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "change", rename_all = "kebab-case")]
+pub enum ChangeKind {
+    OperationAdded,
+    OperationRemoved {
+        deprecated: bool,
+        sunset: Option<String>,
+    },
+    OperationDeprecated {
+        sunset: Option<String>,
+    },
+    OperationReactivated,
+    SunsetChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    OperationIdChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    StabilityChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// `first`: the base required no authentication at all.
+    SecurityAdded {
+        requirement: String,
+        first: bool,
+    },
+    /// `last`: the revision requires no authentication at all.
+    SecurityRemoved {
+        requirement: String,
+        last: bool,
+    },
+    SecurityScopeAdded {
+        scheme: String,
+        scope: String,
+    },
+    SecurityScopeRemoved {
+        scheme: String,
+        scope: String,
+    },
+    ParameterAdded {
+        required: bool,
+        deprecated: bool,
+    },
+    ParameterRemoved {
+        required: bool,
+        deprecated: bool,
+        sunset: Option<String>,
+    },
+    ParameterStyleChanged {
+        from: String,
+        to: String,
+    },
+    RequestBodyAdded {
+        required: bool,
+    },
+    RequestBodyRemoved,
+    MediaTypeAdded {
+        media: String,
+    },
+    MediaTypeRemoved {
+        media: String,
+    },
+    ResponseAdded {
+        status: String,
+    },
+    ResponseRemoved {
+        status: String,
+    },
+    HeaderAdded {
+        required: bool,
+    },
+    HeaderRemoved {
+        required: bool,
+    },
+    /// A parameter, body, header or property became required.
+    BecameRequired {
+        read_only: bool,
+        write_only: bool,
+    },
+    BecameOptional {
+        read_only: bool,
+        write_only: bool,
+    },
+    Deprecated {
+        sunset: Option<String>,
+    },
+    Reactivated,
+    Schema(SchemaChange),
+}
+
+/// Compares two documents' operations.
+pub fn diff(
+    base: &ApiModel<'_>,
+    rev: &ApiModel<'_>,
+    base_root: &serde_json::Value,
+    rev_root: &serde_json::Value,
+) -> SpecDiff {
+    let mut engine = Engine {
+        schemas: schema::SchemaDiffer::new(Resolver::new(base_root), Resolver::new(rev_root)),
+        out: Vec::new(),
+    };
+    let pairs = pair_operations(base, rev);
+    for pair in pairs {
+        match pair {
+            Pairing::Both(b, r) => engine.operation(b, r),
+            Pairing::Removed(b) => {
+                let op = op_ref(b, None);
+                engine.push(
+                    &op,
+                    Scope::Operation,
+                    ChangeKind::OperationRemoved {
+                        deprecated: b.deprecated,
+                        sunset: b.sunset.clone(),
+                    },
+                    Some(b.pointer.clone()),
+                    None,
+                );
+            }
+            Pairing::Added(r) => {
+                let op = op_ref(r, None);
+                engine.push(
+                    &op,
+                    Scope::Operation,
+                    ChangeKind::OperationAdded,
+                    None,
+                    Some(r.pointer.clone()),
+                );
+            }
+        }
+    }
+    SpecDiff {
+        changes: engine.out,
+    }
+}
+
+enum Pairing<'m, 'a> {
+    Both(&'m Operation<'a>, &'m Operation<'a>),
+    Removed(&'m Operation<'a>),
+    Added(&'m Operation<'a>),
+}
+
+fn pair_operations<'m, 'a>(base: &'m ApiModel<'a>, rev: &'m ApiModel<'a>) -> Vec<Pairing<'m, 'a>> {
+    let rev_index: BTreeMap<(&str, &str), usize> = rev
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| ((o.key.as_str(), o.method.as_str()), i))
+        .collect();
+    let mut rev_used = vec![false; rev.operations.len()];
+    let mut out = Vec::new();
+    let mut base_left = Vec::new();
+    for b in &base.operations {
+        match rev_index.get(&(b.key.as_str(), b.method.as_str())) {
+            Some(&i) if !rev_used[i] => {
+                rev_used[i] = true;
+                out.push(Pairing::Both(b, &rev.operations[i]));
+            }
+            _ => base_left.push(b),
+        }
+    }
+    // Second pass: version segments masked, paired only when unique on both sides.
+    let mut loose_rev: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, r) in rev
+        .operations
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !rev_used[*i])
+    {
+        loose_rev
+            .entry((r.loose_key.as_str(), r.method.as_str()))
+            .or_default()
+            .push(i);
+    }
+    let mut loose_base: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for b in &base_left {
+        *loose_base
+            .entry((b.loose_key.as_str(), b.method.as_str()))
+            .or_default() += 1;
+    }
+    for b in base_left {
+        let k = (b.loose_key.as_str(), b.method.as_str());
+        match loose_rev.get(&k) {
+            Some(cands)
+                if cands.len() == 1 && loose_base.get(&k) == Some(&1) && !rev_used[cands[0]] =>
+            {
+                rev_used[cands[0]] = true;
+                out.push(Pairing::Both(b, &rev.operations[cands[0]]));
+            }
+            _ => out.push(Pairing::Removed(b)),
+        }
+    }
+    for (i, r) in rev.operations.iter().enumerate() {
+        if !rev_used[i] {
+            out.push(Pairing::Added(r));
+        }
+    }
+    out
+}
+
+fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> OpRef {
+    OpRef {
+        method: op.method.clone(),
+        path: op.path.clone(),
+        operation_id: op.operation_id.clone(),
+        key: op.key.clone(),
+        base_key: base.map(|b| b.key.clone()),
+        base_label: base.map(Operation::label),
+        base_operation_id: base.and_then(|b| b.operation_id.clone()),
+        reversed: op.is_reversed(),
+    }
+}
+
+struct Engine<'a> {
+    schemas: schema::SchemaDiffer<'a>,
+    out: Vec<Change>,
+}
+
+impl<'a> Engine<'a> {
+    fn push(
+        &mut self,
+        op: &OpRef,
+        scope: Scope,
+        kind: ChangeKind,
+        base_pointer: Option<String>,
+        revision_pointer: Option<String>,
+    ) {
+        self.out.push(Change {
+            op: op.clone(),
+            scope,
+            schema_path: Vec::new(),
+            kind,
+            base_pointer,
+            revision_pointer,
+        });
+    }
+
+    fn schema(
+        &mut self,
+        op: &OpRef,
+        scope: &Scope,
+        base: Option<&SchemaNode<'a>>,
+        rev: Option<&SchemaNode<'a>>,
+    ) {
+        let (Some(b), Some(r)) = (base, rev) else {
+            return;
+        };
+        for sc in self.schemas.compare(b, r).iter() {
+            self.out.push(Change {
+                op: op.clone(),
+                scope: scope.clone(),
+                schema_path: sc.path.clone(),
+                base_pointer: sc.base_pointer.clone(),
+                revision_pointer: sc.revision_pointer.clone(),
+                kind: sc.kind.clone(),
+            });
+        }
+    }
+
+    fn operation(&mut self, b: &Operation<'a>, r: &Operation<'a>) {
+        let op = op_ref(r, Some(b));
+        let (bp, rp) = (Some(b.pointer.clone()), Some(r.pointer.clone()));
+        if b.deprecated != r.deprecated {
+            let kind = if r.deprecated {
+                ChangeKind::OperationDeprecated {
+                    sunset: r.sunset.clone(),
+                }
+            } else {
+                ChangeKind::OperationReactivated
+            };
+            self.push(&op, Scope::Operation, kind, bp.clone(), rp.clone());
+        }
+        if b.sunset != r.sunset && (b.sunset.is_some() || !r.deprecated || b.deprecated) {
+            self.push(
+                &op,
+                Scope::Operation,
+                ChangeKind::SunsetChanged {
+                    from: b.sunset.clone(),
+                    to: r.sunset.clone(),
+                },
+                bp.clone(),
+                rp.clone(),
+            );
+        }
+        if b.stability != r.stability {
+            self.push(
+                &op,
+                Scope::Operation,
+                ChangeKind::StabilityChanged {
+                    from: b.stability.clone(),
+                    to: r.stability.clone(),
+                },
+                bp.clone(),
+                rp.clone(),
+            );
+        }
+        if b.operation_id != r.operation_id {
+            self.push(
+                &op,
+                Scope::Operation,
+                ChangeKind::OperationIdChanged {
+                    from: b.operation_id.clone(),
+                    to: r.operation_id.clone(),
+                },
+                bp.clone(),
+                rp.clone(),
+            );
+        }
+        self.security(&op, b, r);
+        self.parameters(&op, &b.parameters, &r.parameters);
+        self.request_body(&op, b, r);
+        self.responses(&op, b, r);
+    }
+
+    fn security(&mut self, op: &OpRef, b: &Operation<'a>, r: &Operation<'a>) {
+        let empty = Vec::new();
+        let bs = b.security.as_ref().unwrap_or(&empty);
+        let rs = r.security.as_ref().unwrap_or(&empty);
+        let names = |req: &SecurityRequirement| req.keys().cloned().collect::<Vec<_>>().join("+");
+        let base_by: BTreeMap<String, &SecurityRequirement> =
+            bs.iter().map(|q| (names(q), q)).collect();
+        let rev_by: BTreeMap<String, &SecurityRequirement> =
+            rs.iter().map(|q| (names(q), q)).collect();
+        let (bp, rp) = (Some(b.pointer.clone()), Some(r.pointer.clone()));
+        for (name, rq) in &rev_by {
+            match base_by.get(name) {
+                None => self.push(
+                    op,
+                    Scope::Security,
+                    ChangeKind::SecurityAdded {
+                        requirement: display_requirement(name),
+                        first: base_by.is_empty() || base_by.contains_key(""),
+                    },
+                    bp.clone(),
+                    rp.clone(),
+                ),
+                Some(bq) => {
+                    for (scheme, scopes) in rq.iter() {
+                        let before = bq.get(scheme).cloned().unwrap_or_default();
+                        for s in scopes.difference(&before) {
+                            self.push(
+                                op,
+                                Scope::Security,
+                                ChangeKind::SecurityScopeAdded {
+                                    scheme: scheme.clone(),
+                                    scope: s.clone(),
+                                },
+                                bp.clone(),
+                                rp.clone(),
+                            );
+                        }
+                        for s in before.difference(scopes) {
+                            self.push(
+                                op,
+                                Scope::Security,
+                                ChangeKind::SecurityScopeRemoved {
+                                    scheme: scheme.clone(),
+                                    scope: s.clone(),
+                                },
+                                bp.clone(),
+                                rp.clone(),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for name in base_by.keys() {
+            if !rev_by.contains_key(name) {
+                self.push(
+                    op,
+                    Scope::Security,
+                    ChangeKind::SecurityRemoved {
+                        requirement: display_requirement(name),
+                        last: rev_by.is_empty() || rev_by.contains_key(""),
+                    },
+                    bp.clone(),
+                    rp.clone(),
+                );
+            }
+        }
+    }
+
+    fn parameters(&mut self, op: &OpRef, base: &[Parameter<'a>], rev: &[Parameter<'a>]) {
+        let bm: BTreeMap<&str, &Parameter<'a>> = base.iter().map(|p| (p.key.as_str(), p)).collect();
+        let rm: BTreeMap<&str, &Parameter<'a>> = rev.iter().map(|p| (p.key.as_str(), p)).collect();
+        for (key, r) in &rm {
+            let scope = Scope::Parameter {
+                location: r.location.clone(),
+                name: r.name.clone(),
+            };
+            let rp = Some(r.pointer.clone());
+            let Some(b) = bm.get(key) else {
+                self.push(
+                    op,
+                    scope,
+                    ChangeKind::ParameterAdded {
+                        required: r.required,
+                        deprecated: r.deprecated,
+                    },
+                    None,
+                    rp,
+                );
+                continue;
+            };
+            let bp = Some(b.pointer.clone());
+            if b.required != r.required && r.location != "path" {
+                let kind = if r.required {
+                    ChangeKind::BecameRequired {
+                        read_only: false,
+                        write_only: false,
+                    }
+                } else {
+                    ChangeKind::BecameOptional {
+                        read_only: false,
+                        write_only: false,
+                    }
+                };
+                self.push(op, scope.clone(), kind, bp.clone(), rp.clone());
+            }
+            if b.deprecated != r.deprecated {
+                let kind = if r.deprecated {
+                    ChangeKind::Deprecated {
+                        sunset: r.sunset.clone(),
+                    }
+                } else {
+                    ChangeKind::Reactivated
+                };
+                self.push(op, scope.clone(), kind, bp.clone(), rp.clone());
+            }
+            let style = |p: &Parameter<'_>| {
+                format!(
+                    "{}{}",
+                    p.style.as_deref().unwrap_or(""),
+                    match p.explode {
+                        Some(true) => ",explode",
+                        Some(false) => ",no-explode",
+                        None => "",
+                    }
+                )
+            };
+            if style(b) != style(r) && (b.style.is_some() || r.style.is_some()) {
+                self.push(
+                    op,
+                    scope.clone(),
+                    ChangeKind::ParameterStyleChanged {
+                        from: style(b),
+                        to: style(r),
+                    },
+                    bp.clone(),
+                    rp.clone(),
+                );
+            }
+            self.schema(op, &scope, b.schema.as_ref(), r.schema.as_ref());
+        }
+        for (key, b) in &bm {
+            if !rm.contains_key(key) {
+                let scope = Scope::Parameter {
+                    location: b.location.clone(),
+                    name: b.name.clone(),
+                };
+                self.push(
+                    op,
+                    scope,
+                    ChangeKind::ParameterRemoved {
+                        required: b.required,
+                        deprecated: b.deprecated,
+                        sunset: b.sunset.clone(),
+                    },
+                    Some(b.pointer.clone()),
+                    None,
+                );
+            }
+        }
+    }
+
+    fn request_body(&mut self, op: &OpRef, b: &Operation<'a>, r: &Operation<'a>) {
+        match (&b.request_body, &r.request_body) {
+            (None, None) => {}
+            (None, Some(rb)) => self.push(
+                op,
+                Scope::RequestBody { media: None },
+                ChangeKind::RequestBodyAdded {
+                    required: rb.required,
+                },
+                Some(b.pointer.clone()),
+                Some(rb.pointer.clone()),
+            ),
+            (Some(bb), None) => self.push(
+                op,
+                Scope::RequestBody { media: None },
+                ChangeKind::RequestBodyRemoved,
+                Some(bb.pointer.clone()),
+                Some(r.pointer.clone()),
+            ),
+            (Some(bb), Some(rb)) => {
+                if bb.required != rb.required {
+                    let kind = if rb.required {
+                        ChangeKind::BecameRequired {
+                            read_only: false,
+                            write_only: false,
+                        }
+                    } else {
+                        ChangeKind::BecameOptional {
+                            read_only: false,
+                            write_only: false,
+                        }
+                    };
+                    self.push(
+                        op,
+                        Scope::RequestBody { media: None },
+                        kind,
+                        Some(bb.pointer.clone()),
+                        Some(rb.pointer.clone()),
+                    );
+                }
+                self.content(
+                    op,
+                    &bb.content,
+                    &rb.content,
+                    |media| Scope::RequestBody { media },
+                    (&bb.pointer, &rb.pointer),
+                );
+            }
+        }
+    }
+
+    fn content(
+        &mut self,
+        op: &OpRef,
+        base: &BTreeMap<String, MediaType<'a>>,
+        rev: &BTreeMap<String, MediaType<'a>>,
+        scope: impl Fn(Option<String>) -> Scope,
+        (bptr, rptr): (&str, &str),
+    ) {
+        for (media, rm) in rev {
+            match base.get(media) {
+                None => self.push(
+                    op,
+                    scope(None),
+                    ChangeKind::MediaTypeAdded {
+                        media: media.clone(),
+                    },
+                    Some(bptr.to_owned()),
+                    Some(rm.pointer.clone()),
+                ),
+                Some(bm) => self.schema(
+                    op,
+                    &scope(Some(media.clone())),
+                    bm.schema.as_ref(),
+                    rm.schema.as_ref(),
+                ),
+            }
+        }
+        for (media, bm) in base {
+            if !rev.contains_key(media) {
+                self.push(
+                    op,
+                    scope(None),
+                    ChangeKind::MediaTypeRemoved {
+                        media: media.clone(),
+                    },
+                    Some(bm.pointer.clone()),
+                    Some(rptr.to_owned()),
+                );
+            }
+        }
+    }
+
+    fn responses(&mut self, op: &OpRef, b: &Operation<'a>, r: &Operation<'a>) {
+        for (status, rr) in &r.responses {
+            let Some(br) = b.responses.get(status) else {
+                self.push(
+                    op,
+                    Scope::Response {
+                        status: status.clone(),
+                        media: None,
+                    },
+                    ChangeKind::ResponseAdded {
+                        status: status.clone(),
+                    },
+                    Some(b.pointer.clone()),
+                    Some(rr.pointer.clone()),
+                );
+                continue;
+            };
+            let st = status.clone();
+            self.content(
+                op,
+                &br.content,
+                &rr.content,
+                |media| Scope::Response {
+                    status: st.clone(),
+                    media,
+                },
+                (&br.pointer, &rr.pointer),
+            );
+            self.headers(op, status, &br.headers, &rr.headers);
+        }
+        for (status, br) in &b.responses {
+            if !r.responses.contains_key(status) {
+                self.push(
+                    op,
+                    Scope::Response {
+                        status: status.clone(),
+                        media: None,
+                    },
+                    ChangeKind::ResponseRemoved {
+                        status: status.clone(),
+                    },
+                    Some(br.pointer.clone()),
+                    Some(r.pointer.clone()),
+                );
+            }
+        }
+    }
+
+    fn headers(
+        &mut self,
+        op: &OpRef,
+        status: &str,
+        base: &BTreeMap<String, Header<'a>>,
+        rev: &BTreeMap<String, Header<'a>>,
+    ) {
+        for (name, rh) in rev {
+            let scope = Scope::ResponseHeader {
+                status: status.to_owned(),
+                name: name.clone(),
+            };
+            match base.get(name) {
+                None => self.push(
+                    op,
+                    scope,
+                    ChangeKind::HeaderAdded {
+                        required: rh.required,
+                    },
+                    None,
+                    Some(rh.pointer.clone()),
+                ),
+                Some(bh) => {
+                    if bh.required != rh.required {
+                        let kind = if rh.required {
+                            ChangeKind::BecameRequired {
+                                read_only: false,
+                                write_only: false,
+                            }
+                        } else {
+                            ChangeKind::BecameOptional {
+                                read_only: false,
+                                write_only: false,
+                            }
+                        };
+                        self.push(
+                            op,
+                            scope.clone(),
+                            kind,
+                            Some(bh.pointer.clone()),
+                            Some(rh.pointer.clone()),
+                        );
+                    }
+                    if bh.deprecated != rh.deprecated {
+                        let kind = if rh.deprecated {
+                            ChangeKind::Deprecated { sunset: None }
+                        } else {
+                            ChangeKind::Reactivated
+                        };
+                        self.push(
+                            op,
+                            scope.clone(),
+                            kind,
+                            Some(bh.pointer.clone()),
+                            Some(rh.pointer.clone()),
+                        );
+                    }
+                    self.schema(op, &scope, bh.schema.as_ref(), rh.schema.as_ref());
+                }
+            }
+        }
+        for (name, bh) in base {
+            if !rev.contains_key(name) {
+                let scope = Scope::ResponseHeader {
+                    status: status.to_owned(),
+                    name: name.clone(),
+                };
+                self.push(
+                    op,
+                    scope,
+                    ChangeKind::HeaderRemoved {
+                        required: bh.required,
+                    },
+                    Some(bh.pointer.clone()),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+fn display_requirement(names: &str) -> String {
+    if names.is_empty() {
+        "(no authentication)".to_owned()
+    } else {
+        names.to_owned()
+    }
+}

@@ -1,0 +1,497 @@
+//! Schema-to-schema comparison, memoised per component pair.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use serde::Serialize;
+
+use super::ChangeKind;
+use crate::spec::schema::{Additional, Bound, Resolver, SchemaNode, SchemaView};
+
+/// Property nesting deeper than this is not compared (hostile or broken specs).
+const MAX_DEPTH: usize = 48;
+
+/// What changed inside a schema, relative to where the comparison started.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "what", rename_all = "kebab-case")]
+pub enum SchemaChange {
+    TypeChanged {
+        from: Vec<String>,
+        to: Vec<String>,
+    },
+    FormatChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    BecameNullable,
+    BecameNotNullable,
+    EnumValueAdded {
+        value: String,
+    },
+    EnumValueRemoved {
+        value: String,
+    },
+    BecameEnum,
+    EnumDropped,
+    ExtensibleEnumValueRemoved {
+        value: String,
+    },
+    BoundChanged {
+        bound: BoundName,
+        from: Option<f64>,
+        to: Option<f64>,
+    },
+    PatternChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    UniqueItemsChanged {
+        to: bool,
+    },
+    PropertyAdded {
+        name: String,
+        required: bool,
+        read_only: bool,
+        write_only: bool,
+    },
+    PropertyRemoved {
+        name: String,
+        required: bool,
+        read_only: bool,
+        write_only: bool,
+        deprecated: bool,
+    },
+    ReadOnlyChanged {
+        to: bool,
+    },
+    WriteOnlyChanged {
+        to: bool,
+    },
+    DefaultChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    VariantAdded {
+        composition: String,
+        member: String,
+    },
+    VariantRemoved {
+        composition: String,
+        member: String,
+    },
+    AdditionalPropertiesChanged {
+        from: String,
+        to: String,
+    },
+    DiscriminatorChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+}
+
+/// A serialisable [`Bound`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct BoundName(#[serde(serialize_with = "ser_bound")] pub Bound);
+
+fn ser_bound<S: serde::Serializer>(b: &Bound, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(b.keyword())
+}
+
+/// One change found inside a schema.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub path: Vec<String>,
+    pub kind: ChangeKind,
+    pub base_pointer: Option<String>,
+    pub revision_pointer: Option<String>,
+}
+
+pub(super) struct SchemaDiffer<'a> {
+    base: Resolver<'a>,
+    rev: Resolver<'a>,
+    memo: HashMap<(String, String), Rc<Vec<Found>>>,
+    in_progress: HashSet<(String, String)>,
+}
+
+impl<'a> SchemaDiffer<'a> {
+    pub fn new(base: Resolver<'a>, rev: Resolver<'a>) -> Self {
+        SchemaDiffer {
+            base,
+            rev,
+            memo: HashMap::new(),
+            in_progress: HashSet::new(),
+        }
+    }
+
+    pub fn compare(&mut self, b: &SchemaNode<'a>, r: &SchemaNode<'a>) -> Rc<Vec<Found>> {
+        self.node(b, r, 0)
+    }
+
+    fn node(&mut self, b: &SchemaNode<'a>, r: &SchemaNode<'a>, depth: usize) -> Rc<Vec<Found>> {
+        if depth > MAX_DEPTH {
+            return Rc::new(Vec::new());
+        }
+        let bv = self.base.view(b);
+        let rv = self.rev.view(r);
+        // Memoise on component pairs only: inline nodes are cheap and unique.
+        let key = (bv.ref_target.is_some() && rv.ref_target.is_some())
+            .then(|| (bv.pointer.clone(), rv.pointer.clone()));
+        if let Some(k) = &key {
+            if let Some(done) = self.memo.get(k) {
+                return done.clone();
+            }
+            if !self.in_progress.insert(k.clone()) {
+                // A recursive schema: the outer comparison covers this pair.
+                return Rc::new(Vec::new());
+            }
+        }
+        let mut out = Vec::new();
+        self.views(&bv, &rv, depth, &mut out);
+        let out = Rc::new(out);
+        if let Some(k) = key {
+            self.in_progress.remove(&k);
+            self.memo.insert(k, out.clone());
+        }
+        out
+    }
+
+    fn views(
+        &mut self,
+        b: &SchemaView<'a>,
+        r: &SchemaView<'a>,
+        depth: usize,
+        out: &mut Vec<Found>,
+    ) {
+        let here = |kind: SchemaChange| Found {
+            path: Vec::new(),
+            kind: ChangeKind::Schema(kind),
+            base_pointer: Some(b.pointer.clone()),
+            revision_pointer: Some(r.pointer.clone()),
+        };
+        if b.types != r.types {
+            out.push(here(SchemaChange::TypeChanged {
+                from: b.types.iter().cloned().collect(),
+                to: r.types.iter().cloned().collect(),
+            }));
+        }
+        if b.format != r.format {
+            out.push(here(SchemaChange::FormatChanged {
+                from: b.format.clone(),
+                to: r.format.clone(),
+            }));
+        }
+        if b.nullable != r.nullable {
+            out.push(here(if r.nullable {
+                SchemaChange::BecameNullable
+            } else {
+                SchemaChange::BecameNotNullable
+            }));
+        }
+        match (&b.enum_values, &r.enum_values) {
+            (None, Some(_)) => out.push(here(SchemaChange::BecameEnum)),
+            (Some(_), None) => out.push(here(SchemaChange::EnumDropped)),
+            (Some(be), Some(re)) => {
+                for v in re.difference(be) {
+                    out.push(here(SchemaChange::EnumValueAdded { value: v.clone() }));
+                }
+                for v in be.difference(re) {
+                    out.push(here(SchemaChange::EnumValueRemoved { value: v.clone() }));
+                }
+            }
+            (None, None) => {}
+        }
+        if let (Some(be), Some(re)) = (&b.extensible_enum, &r.extensible_enum) {
+            for v in be.difference(re) {
+                out.push(here(SchemaChange::ExtensibleEnumValueRemoved {
+                    value: v.clone(),
+                }));
+            }
+        }
+        for bound in Bound::ALL {
+            let (from, to) = (b.bounds.get(&bound).copied(), r.bounds.get(&bound).copied());
+            if from != to {
+                out.push(here(SchemaChange::BoundChanged {
+                    bound: BoundName(bound),
+                    from,
+                    to,
+                }));
+            }
+        }
+        if b.pattern != r.pattern {
+            out.push(here(SchemaChange::PatternChanged {
+                from: b.pattern.clone(),
+                to: r.pattern.clone(),
+            }));
+        }
+        if b.unique_items != r.unique_items {
+            out.push(here(SchemaChange::UniqueItemsChanged {
+                to: r.unique_items,
+            }));
+        }
+        if b.read_only != r.read_only {
+            out.push(here(SchemaChange::ReadOnlyChanged { to: r.read_only }));
+        }
+        if b.write_only != r.write_only {
+            out.push(here(SchemaChange::WriteOnlyChanged { to: r.write_only }));
+        }
+        if b.default != r.default {
+            out.push(here(SchemaChange::DefaultChanged {
+                from: b.default.clone(),
+                to: r.default.clone(),
+            }));
+        }
+        if b.discriminator != r.discriminator {
+            out.push(here(SchemaChange::DiscriminatorChanged {
+                from: b.discriminator.clone(),
+                to: r.discriminator.clone(),
+            }));
+        }
+        if b.deprecated != r.deprecated {
+            out.push(Found {
+                path: Vec::new(),
+                kind: if r.deprecated {
+                    ChangeKind::Deprecated { sunset: None }
+                } else {
+                    ChangeKind::Reactivated
+                },
+                base_pointer: Some(b.pointer.clone()),
+                revision_pointer: Some(r.pointer.clone()),
+            });
+        }
+        let (ba, ra) = (
+            additional_label(&b.additional),
+            additional_label(&r.additional),
+        );
+        if ba != ra && !(ba == "any" && ra == "schema" || ba == "schema" && ra == "any") {
+            out.push(here(SchemaChange::AdditionalPropertiesChanged {
+                from: ba.to_owned(),
+                to: ra.to_owned(),
+            }));
+        }
+        self.properties(b, r, depth, out);
+        if let (Some(bi), Some(ri)) = (&b.items, &r.items) {
+            let nested = self.node(bi, ri, depth + 1);
+            prefix(out, "[]", &nested);
+        }
+        if let (Some(Additional::Schema(bs)), Some(Additional::Schema(rs))) =
+            (&b.additional, &r.additional)
+        {
+            let nested = self.node(bs, rs, depth + 1);
+            prefix(out, "{*}", &nested);
+        }
+        self.variants("oneOf", &b.one_of, &r.one_of, b, r, depth, out);
+        self.variants("anyOf", &b.any_of, &r.any_of, b, r, depth, out);
+    }
+
+    fn properties(
+        &mut self,
+        b: &SchemaView<'a>,
+        r: &SchemaView<'a>,
+        depth: usize,
+        out: &mut Vec<Found>,
+    ) {
+        for (name, rp) in &r.properties {
+            let rpv = self.rev.view(rp);
+            match b.properties.get(name) {
+                None => out.push(Found {
+                    path: vec![name.clone()],
+                    kind: ChangeKind::Schema(SchemaChange::PropertyAdded {
+                        name: name.clone(),
+                        required: r.required.contains(name),
+                        read_only: rpv.read_only,
+                        write_only: rpv.write_only,
+                    }),
+                    base_pointer: Some(b.pointer.clone()),
+                    revision_pointer: Some(rp.pointer.clone()),
+                }),
+                Some(bp) => {
+                    let (was, is) = (b.required.contains(name), r.required.contains(name));
+                    if was != is {
+                        let (read_only, write_only) = (rpv.read_only, rpv.write_only);
+                        out.push(Found {
+                            path: vec![name.clone()],
+                            kind: if is {
+                                ChangeKind::BecameRequired {
+                                    read_only,
+                                    write_only,
+                                }
+                            } else {
+                                ChangeKind::BecameOptional {
+                                    read_only,
+                                    write_only,
+                                }
+                            },
+                            base_pointer: Some(bp.pointer.clone()),
+                            revision_pointer: Some(rp.pointer.clone()),
+                        });
+                    }
+                    let nested = self.node(bp, rp, depth + 1);
+                    prefix(out, name, &nested);
+                }
+            }
+        }
+        for (name, bp) in &b.properties {
+            if !r.properties.contains_key(name) {
+                let bpv = self.base.view(bp);
+                out.push(Found {
+                    path: vec![name.clone()],
+                    kind: ChangeKind::Schema(SchemaChange::PropertyRemoved {
+                        name: name.clone(),
+                        required: b.required.contains(name),
+                        read_only: bpv.read_only,
+                        write_only: bpv.write_only,
+                        deprecated: bpv.deprecated,
+                    }),
+                    base_pointer: Some(bp.pointer.clone()),
+                    revision_pointer: Some(r.pointer.clone()),
+                });
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn variants(
+        &mut self,
+        composition: &str,
+        base: &[SchemaNode<'a>],
+        rev: &[SchemaNode<'a>],
+        bv: &SchemaView<'a>,
+        rv: &SchemaView<'a>,
+        depth: usize,
+        out: &mut Vec<Found>,
+    ) {
+        if base.is_empty() && rev.is_empty() {
+            return;
+        }
+        let bids = self.member_ids(&self.base, base);
+        let rids = self.member_ids(&self.rev, rev);
+        let positional =
+            bids.iter().chain(&rids).all(|id| id.starts_with('#')) && base.len() == rev.len();
+        for (i, r) in rev.iter().enumerate() {
+            let found = if positional {
+                Some(i)
+            } else {
+                bids.iter().position(|id| *id == rids[i])
+            };
+            match found {
+                Some(j) => {
+                    let nested = self.node(&base[j], r, depth + 1);
+                    prefix(
+                        out,
+                        &format!("{composition}({})", rids[i].trim_start_matches('#')),
+                        &nested,
+                    );
+                }
+                None => out.push(Found {
+                    path: Vec::new(),
+                    kind: ChangeKind::Schema(SchemaChange::VariantAdded {
+                        composition: composition.to_owned(),
+                        member: rids[i].clone(),
+                    }),
+                    base_pointer: Some(bv.pointer.clone()),
+                    revision_pointer: Some(r.pointer.clone()),
+                }),
+            }
+        }
+        if !positional {
+            for (j, b) in base.iter().enumerate() {
+                if !rids.contains(&bids[j]) {
+                    out.push(Found {
+                        path: Vec::new(),
+                        kind: ChangeKind::Schema(SchemaChange::VariantRemoved {
+                            composition: composition.to_owned(),
+                            member: bids[j].clone(),
+                        }),
+                        base_pointer: Some(b.pointer.clone()),
+                        revision_pointer: Some(rv.pointer.clone()),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A member's identity: its component name, its title, else `#<position>`.
+    fn member_ids(&self, resolver: &Resolver<'a>, members: &[SchemaNode<'a>]) -> Vec<String> {
+        members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let v = resolver.view(m);
+                if let Some(t) = v.ref_target {
+                    return t;
+                }
+                let raw = resolver.deref_node(m);
+                if let Some(t) = raw.value.get("title").and_then(serde_json::Value::as_str) {
+                    return t.to_owned();
+                }
+                if v.types.len() == 1 && v.properties.is_empty() {
+                    // A scalar member is identified by its type (`string`, `integer`).
+                    return v.types.iter().next().cloned().unwrap_or_default();
+                }
+                format!("#{i}")
+            })
+            .collect()
+    }
+}
+
+fn additional_label(a: &Option<Additional<'_>>) -> &'static str {
+    match a {
+        None | Some(Additional::Unspecified) | Some(Additional::Allowed(true)) => "any",
+        Some(Additional::Allowed(false)) => "none",
+        Some(Additional::Schema(_)) => "schema",
+    }
+}
+
+fn prefix(out: &mut Vec<Found>, segment: &str, nested: &[Found]) {
+    out.extend(nested.iter().map(|f| {
+        let mut path = Vec::with_capacity(f.path.len() + 1);
+        path.push(segment.to_owned());
+        path.extend(f.path.iter().cloned());
+        Found { path, ..f.clone() }
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::BTreeSet;
+
+    fn run(b: serde_json::Value, r: serde_json::Value) -> Vec<Found> {
+        let b: &'static serde_json::Value = Box::leak(Box::new(b));
+        let r: &'static serde_json::Value = Box::leak(Box::new(r));
+        let mut d = SchemaDiffer::new(Resolver::new(b), Resolver::new(r));
+        let found = d.compare(
+            &SchemaNode::borrowed(b.pointer("/s").unwrap(), "/s".into()),
+            &SchemaNode::borrowed(r.pointer("/s").unwrap(), "/s".into()),
+        );
+        (*found).clone()
+    }
+
+    #[test]
+    fn ref_and_inline_are_equal() {
+        let b = json!({"s": {"$ref": "#/c/A"}, "c": {"A": {"type": "object", "properties": {"x": {"type": "string"}}}}});
+        let r = json!({"s": {"type": "object", "properties": {"x": {"type": "string"}}}});
+        assert!(run(b, r).is_empty());
+    }
+
+    #[test]
+    fn recursive_schemas_terminate() {
+        let b = json!({"s": {"$ref": "#/c/N"}, "c": {"N": {"type": "object", "properties": {"next": {"$ref": "#/c/N"}, "v": {"type": "string"}}}}});
+        let r = json!({"s": {"$ref": "#/c/N"}, "c": {"N": {"type": "object", "properties": {"next": {"$ref": "#/c/N"}, "v": {"type": "integer"}}}}});
+        let found = run(b, r);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].path, ["v"]);
+    }
+
+    #[test]
+    fn enum_and_required_changes_are_found_with_paths() {
+        let b = json!({"s": {"type": "object", "properties": {"st": {"type": "string", "enum": ["a", "b"]}}}});
+        let r = json!({"s": {"type": "object", "required": ["st"], "properties": {"st": {"type": "string", "enum": ["a"]}}}});
+        let found = run(b, r);
+        let kinds: BTreeSet<String> = found.iter().map(|f| format!("{:?}", f.kind)).collect();
+        assert_eq!(found.len(), 2, "{kinds:?}");
+        assert!(found.iter().all(|f| f.path == ["st"]));
+    }
+}

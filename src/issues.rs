@@ -1,0 +1,219 @@
+//! ISSUES: findings in, one issue per problem out.
+//!
+//! A "problem" is one operation of one contract with in-use findings at warning or
+//! above (or any compliance-critical finding); it is identified by a stable key
+//! (contract + operation) written into the body as a hidden marker, so a later run
+//! updates the same issue instead of filing another. This session's executor is the
+//! dry run: every planned issue is rendered to Markdown in the output folder. Filing
+//! through the GitHub API plugs in behind the same [`PlannedIssue`] values.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use sha2::{Digest, Sha256};
+
+use crate::map::Contract;
+use crate::report::markdown::{cell, finding};
+use crate::rules::{Finding, Severity};
+
+/// GitHub refuses issue bodies longer than this.
+pub const MAX_BODY_CHARS: usize = 65_536;
+
+/// An issue apiwatch wants to exist.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlannedIssue {
+    pub key: String,
+    pub contract: String,
+    pub repo: Option<String>,
+    pub title: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub body: String,
+    pub severity: Severity,
+    pub compliance: bool,
+}
+
+/// Groups a contract's findings into the issues they call for.
+pub fn plan(contract: &Contract, findings: &[Finding], report_hint: &str) -> Vec<PlannedIssue> {
+    let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.contract.as_deref() == Some(&contract.name))
+    {
+        let relevant = (f.in_use && f.severity >= Severity::Warning)
+            || (f.compliance && f.severity >= Severity::Warning);
+        if relevant {
+            groups.entry(f.op_key.as_str()).or_default().push(f);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(op_key, fs)| issue(contract, op_key, &fs, report_hint))
+        .collect()
+}
+
+fn issue(contract: &Contract, op_key: &str, fs: &[&Finding], report_hint: &str) -> PlannedIssue {
+    let key = issue_key(&contract.name, op_key);
+    let first = fs[0];
+    let op = match (&first.method, &first.path) {
+        (Some(m), Some(p)) => format!("{m} {p}"),
+        _ => "source".to_owned(),
+    };
+    let severity = fs
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Info);
+    let compliance = fs.iter().any(|f| f.compliance);
+    let errors = fs.iter().filter(|f| f.severity == Severity::Error).count();
+    let what = if errors > 0 {
+        format!(
+            "{errors} breaking change{}",
+            if errors == 1 { "" } else { "s" }
+        )
+    } else if fs.iter().any(|f| f.sunset.is_some()) {
+        "deprecated, sunset announced".to_owned()
+    } else {
+        format!(
+            "{} change{} to review",
+            fs.len(),
+            if fs.len() == 1 { "" } else { "s" }
+        )
+    };
+    let title = format!("[apiwatch] {}: {op} — {what}", contract.name);
+    let mut labels = vec![
+        "apiwatch".to_owned(),
+        format!("vendor:{}", slug(&contract.vendor)),
+        format!("severity:{severity}"),
+    ];
+    if compliance {
+        labels.push("compliance".to_owned());
+        labels.push("priority:critical".to_owned());
+    }
+    labels.extend(contract.owners.labels.iter().cloned());
+    labels.sort();
+    labels.dedup();
+    let body = body(contract, &key, &op, fs, report_hint);
+    PlannedIssue {
+        key,
+        contract: contract.name.clone(),
+        repo: contract.owners.repo.clone(),
+        title,
+        labels,
+        assignees: contract.owners.assignees.clone(),
+        body,
+        severity,
+        compliance,
+    }
+}
+
+/// The stable identity of a problem: contract + operation.
+pub fn issue_key(contract: &str, op_key: &str) -> String {
+    let digest = Sha256::digest(format!("{contract}\0{op_key}").as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "<!-- apiwatch:issue={key} -->");
+    let _ = writeln!(
+        out,
+        "**{}** ({} — {}) changed `{op}`, which this integration uses.\n",
+        contract.name, contract.vendor, contract.api
+    );
+    if let Some(kind) = fs.iter().find_map(|f| f.compliance_kind.as_deref()) {
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> `{op}` is **compliance-critical ({kind})**. If it breaks, opt-outs or consent stop syncing.\n"
+        );
+    }
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Contract | `{}` |", contract.name);
+    let _ = writeln!(
+        out,
+        "| Vendor | {} — {} |",
+        cell(&contract.vendor),
+        cell(&contract.api)
+    );
+    let _ = writeln!(
+        out,
+        "| Pinned version | `{}` |",
+        cell(&contract.pin.version)
+    );
+    let _ = writeln!(out, "| Owning team | {} |", cell(&contract.owners.team));
+    if let Some(s) = fs.iter().filter_map(|f| f.sunset.as_deref()).min() {
+        let _ = writeln!(out, "| Sunset (due date) | **{s}** |");
+    }
+    if !contract.owners.mentions.is_empty() {
+        let _ = writeln!(out, "| Notify | {} |", contract.owners.mentions.join(" "));
+    }
+    let _ = writeln!(
+        out,
+        "\n### Findings\n\n| severity | rule | where | before → after |\n|---|---|---|---|"
+    );
+    for f in fs {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} → {} |",
+            f.severity,
+            f.rule,
+            cell(&f.subject),
+            cell(f.before.as_deref().unwrap_or("—")),
+            cell(f.after.as_deref().unwrap_or("—"))
+        );
+    }
+    let _ = writeln!(out, "\n### Details\n");
+    let mut details = String::new();
+    for f in fs {
+        finding(&mut details, f);
+    }
+    let _ = writeln!(out, "### Next steps\n");
+    let _ = writeln!(
+        out,
+        "1. Check whether the integration relies on what changed (the table above)."
+    );
+    let _ = writeln!(
+        out,
+        "2. Reproduce locally: `apiwatch diff {}/{{spec}}.json <upstream spec> --contract {}`.",
+        contract.pin.snapshots.display(),
+        contract.name
+    );
+    let _ = writeln!(
+        out,
+        "3. Adapt the integration, then re-pin: `apiwatch pin {}` and review the snapshot diff in a pull request.",
+        contract.name
+    );
+    let _ = writeln!(
+        out,
+        "\n_Filed by apiwatch; this issue is updated in place on every run and closed when the problem is gone._"
+    );
+    let footer = out.split_off(out.find("### Next steps").unwrap_or(out.len()));
+    let room = MAX_BODY_CHARS.saturating_sub(out.len() + footer.len() + 200);
+    if details.len() > room {
+        let mut cut = room;
+        while !details.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        details.truncate(cut);
+        let _ = writeln!(
+            details,
+            "\n\n_… truncated; the full list is in the run's report ({report_hint})._\n"
+        );
+    }
+    out.push_str(&details);
+    out.push_str(&footer);
+    out
+}
+
+fn slug(s: &str) -> String {
+    s.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A file name for a rendered issue.
+pub fn file_name(issue: &PlannedIssue) -> String {
+    format!("{}--{}.md", issue.contract, issue.key)
+}

@@ -1,0 +1,16 @@
+//! `apiwatch`: parse the command line, run it, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = apiwatch::cli::Cli::parse();
+    match apiwatch::cli::execute(cli) {
+        Ok(outcome) => ExitCode::from(outcome.code()),
+        Err(err) => {
+            eprintln!("apiwatch: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The Markdown rendering: a table per operation and the spec-fragment diffs.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::rules::Finding;
+
+/// Escapes text for a Markdown table cell.
+pub fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Renders the whole report.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# apiwatch report\n");
+    if let (Some(b), Some(r)) = (&report.base, &report.revision) {
+        let _ = writeln!(out, "Comparing `{}` → `{}`.\n", b, r);
+    }
+    if !report.contracts.is_empty() {
+        let _ = writeln!(
+            out,
+            "| contract | vendor | pinned | team | status | findings (in use) |\n|---|---|---|---|---|---|"
+        );
+        for c in &report.contracts {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} — {} | {} | {} | {} | {} ({}) |",
+                c.name,
+                cell(&c.vendor),
+                cell(&c.api),
+                cell(&c.pinned_version),
+                cell(&c.team),
+                status_badge(&c.status),
+                c.findings,
+                c.in_use_findings
+            );
+            for e in &c.errors {
+                let _ = writeln!(out, "| | ⚠ {} | | | | |", cell(e));
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "**{}**\n",
+        super::text::summary_line(report).trim_end()
+    );
+    let mut last: Option<(Option<String>, String)> = None;
+    for f in &report.findings {
+        let group = (f.contract.clone(), f.op_key.clone());
+        if last.as_ref() != Some(&group) {
+            let ctx = f
+                .contract
+                .as_deref()
+                .map(|c| format!("{c}: "))
+                .unwrap_or_default();
+            let tag = match (f.in_use, &f.compliance_kind) {
+                (true, Some(k)) => format!(" — in use, **compliance-critical ({k})**"),
+                (true, None) => " — in use".to_owned(),
+                (false, _) => " — not used".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "## {ctx}`{} {}`{tag}\n",
+                f.method.as_deref().unwrap_or(""),
+                f.path.as_deref().unwrap_or("")
+            );
+            last = Some(group);
+        }
+        finding(&mut out, f);
+    }
+    out
+}
+
+/// One finding: a line, a before → after, and the fragment diff.
+pub fn finding(out: &mut String, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "- **{}** `{}` — {}",
+        f.severity,
+        f.rule,
+        cell(&f.message)
+    );
+    let _ = writeln!(out, "  - location: `{}`", f.location);
+    if f.before.is_some() || f.after.is_some() {
+        let _ = writeln!(
+            out,
+            "  - before → after: `{}` → `{}`",
+            f.before.as_deref().unwrap_or("—"),
+            f.after.as_deref().unwrap_or("—")
+        );
+    }
+    if let Some(s) = &f.sunset {
+        let _ = writeln!(out, "  - sunset: **{s}**");
+    }
+    if let Some(ex) = &f.excerpt {
+        let _ = writeln!(out, "\n  ```diff\n{}  ```\n", indent(ex, "  "));
+    }
+}
+
+fn indent(text: &str, pad: &str) -> String {
+    text.lines().map(|l| format!("{pad}{l}\n")).collect()
+}
+
+fn status_badge(status: &str) -> &str {
+    match status {
+        "ok" => "✅ ok",
+        "findings" => "❌ findings",
+        "failed" => "⚠️ failed",
+        other => other,
+    }
+}

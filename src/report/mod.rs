@@ -1,0 +1,120 @@
+//! REPORT: findings in, a [`Report`] and its renderings out.
+//!
+//! Renderers are pure functions from a report to a string: text for terminals
+//! (grouped by operation, coloured unless `NO_COLOR`), JSON (the stable, documented
+//! schema in `docs/report-schema.md`), Markdown (with a short unified diff of the
+//! spec fragment per finding) and SARIF 2.1.0 for code-scanning tools.
+
+pub mod excerpt;
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use serde::Serialize;
+
+use crate::rules::{Finding, Severity};
+
+/// The result of a diff or of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// What was compared: `apiwatch diff` gives base and revision; `run` gives contracts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contracts: Vec<ContractStatus>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+/// How one contract fared in a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractStatus {
+    pub name: String,
+    pub vendor: String,
+    pub api: String,
+    pub pinned_version: String,
+    pub team: String,
+    /// `ok`, `findings` (in-use findings at or above its fail-on level) or `failed`.
+    pub status: String,
+    pub errors: Vec<String>,
+    pub findings: usize,
+    pub in_use_findings: usize,
+}
+
+/// Counts, for people and for exit codes.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub in_use: usize,
+    pub in_use_error: usize,
+    pub in_use_warning: usize,
+    pub compliance: usize,
+    pub operations_affected: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut s = Summary {
+            total: findings.len(),
+            ..Summary::default()
+        };
+        let mut ops = std::collections::BTreeSet::new();
+        for f in findings {
+            match f.severity {
+                Severity::Error => s.error += 1,
+                Severity::Warning => s.warning += 1,
+                Severity::Info => s.info += 1,
+            }
+            if f.in_use {
+                s.in_use += 1;
+                match f.severity {
+                    Severity::Error => s.in_use_error += 1,
+                    Severity::Warning => s.in_use_warning += 1,
+                    Severity::Info => {}
+                }
+            }
+            if f.compliance && f.severity >= Severity::Warning {
+                s.compliance += 1;
+            }
+            if f.severity >= Severity::Warning {
+                ops.insert((&f.contract, &f.op_key));
+            }
+        }
+        s.operations_affected = ops.len();
+        s
+    }
+}
+
+impl Report {
+    pub fn new(findings: Vec<Finding>) -> Report {
+        let summary = Summary::of(&findings);
+        Report {
+            base: None,
+            revision: None,
+            contracts: Vec::new(),
+            findings,
+            summary,
+        }
+    }
+}
+
+/// Whether findings reach a `--fail-on` level: only in-use ones count unless `all`.
+/// Compliance-critical findings at warning or above always fail.
+pub fn fails(findings: &[Finding], fail_on: Option<Severity>, all: bool) -> bool {
+    findings.iter().any(|f| {
+        let counted = all || f.in_use;
+        (counted && fail_on.is_some_and(|level| f.severity >= level))
+            || (f.compliance && f.severity >= Severity::Warning)
+    })
+}
+
+/// Drops findings below `min`.
+pub fn filter_min(findings: Vec<Finding>, min: Severity) -> Vec<Finding> {
+    findings.into_iter().filter(|f| f.severity >= min).collect()
+}

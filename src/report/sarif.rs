@@ -1,0 +1,65 @@
+//! SARIF 2.1.0, for code-scanning tools: one result per finding, the rule catalog
+//! as the driver's rules, and the fingerprint as `partialFingerprints` so that
+//! alerts stay the same alert from run to run.
+
+use serde_json::{Value, json};
+
+use super::Report;
+use crate::rules::{Severity, rule};
+
+pub fn render(report: &Report, artifact: &str) -> String {
+    let mut used: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+    used.sort_unstable();
+    used.dedup();
+    let rules: Vec<Value> = used
+        .iter()
+        .filter_map(|id| rule(id))
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.id,
+                "shortDescription": {"text": r.title},
+                "fullDescription": {"text": r.rationale},
+                "defaultConfiguration": {"level": level(r.severity)},
+                "helpUri": format!("https://github.com/apiwatch/apiwatch/blob/main/docs/rules.md#{}", r.id),
+            })
+        })
+        .collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let uri = f.contract.as_deref().map(|c| format!("snapshots/{c}")).unwrap_or_else(|| artifact.to_owned());
+            json!({
+                "ruleId": f.rule,
+                "level": level(f.severity),
+                "message": {"text": format!("{} {}: {}", f.method.as_deref().unwrap_or(""), f.path.as_deref().unwrap_or(""), f.message)},
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": uri}},
+                    "logicalLocations": [{"name": format!("{} {}", f.method.as_deref().unwrap_or(""), f.path.as_deref().unwrap_or("")), "fullyQualifiedName": f.location, "kind": "member"}],
+                }],
+                "partialFingerprints": {"apiwatch/v1": f.fingerprint},
+                "properties": {"in_use": f.in_use, "compliance": f.compliance},
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "apiwatch", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://github.com/apiwatch/apiwatch", "rules": rules}},
+            "results": results,
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}

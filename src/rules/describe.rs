@@ -1,0 +1,335 @@
+//! Words for findings: where a change sits and what happened, for people.
+
+use crate::diff::{Change, ChangeKind, SchemaChange, Scope};
+
+/// `response 200 (application/json) property \`data[].email\``.
+pub fn subject(change: &Change) -> String {
+    let prop = display_path(&change.schema_path);
+    let with_prop = |head: String| {
+        if prop.is_empty() {
+            head
+        } else {
+            format!("{head} property `{prop}`")
+        }
+    };
+    match &change.scope {
+        Scope::Operation => "operation".to_owned(),
+        Scope::Security => "security".to_owned(),
+        Scope::Parameter { location, name } => with_prop(format!("{location} parameter `{name}`")),
+        Scope::RequestBody { media } => {
+            let head = if change.op.reversed {
+                "payload"
+            } else {
+                "request body"
+            };
+            with_prop(match media {
+                Some(m) => format!("{head} ({m})"),
+                None => head.to_owned(),
+            })
+        }
+        Scope::Response { status, media } => with_prop(match media {
+            Some(m) => format!("response {status} ({m})"),
+            None => format!("response {status}"),
+        }),
+        Scope::ResponseHeader { status, name } => {
+            with_prop(format!("response {status} header `{name}`"))
+        }
+    }
+}
+
+/// `data`, `[]`, `email` → `data[].email`.
+pub fn display_path(path: &[String]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        if seg == "[]" || seg == "{*}" {
+            out.push_str(seg);
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+/// Before and after values, where the change has them.
+pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
+    use ChangeKind as K;
+    use SchemaChange as S;
+    let some = |s: &str| Some(s.to_owned());
+    let opt = |o: &Option<String>| o.clone().or_else(|| some("(none)"));
+    let num = |n: &Option<f64>| Some(n.map(fmt_num).unwrap_or_else(|| "(none)".to_owned()));
+    match kind {
+        K::OperationAdded => (None, some("present")),
+        K::OperationRemoved { .. } => (some("present"), None),
+        K::OperationDeprecated { sunset } => (
+            some("active"),
+            Some(match sunset {
+                Some(d) => format!("deprecated, sunset {d}"),
+                None => "deprecated".into(),
+            }),
+        ),
+        K::OperationReactivated => (some("deprecated"), some("active")),
+        K::SunsetChanged { from, to }
+        | K::OperationIdChanged { from, to }
+        | K::StabilityChanged { from, to } => (opt(from), opt(to)),
+        K::SecurityAdded { requirement, .. } => (None, some(requirement)),
+        K::SecurityRemoved { requirement, .. } => (some(requirement), None),
+        K::SecurityScopeAdded { scheme, scope } => (None, Some(format!("{scheme}: {scope}"))),
+        K::SecurityScopeRemoved { scheme, scope } => (Some(format!("{scheme}: {scope}")), None),
+        K::ParameterAdded { required, .. }
+        | K::RequestBodyAdded { required }
+        | K::HeaderAdded { required } => {
+            (None, some(if *required { "required" } else { "optional" }))
+        }
+        K::ParameterRemoved { required, .. } | K::HeaderRemoved { required } => {
+            (some(if *required { "required" } else { "optional" }), None)
+        }
+        K::ParameterStyleChanged { from, to } => (some(from), some(to)),
+        K::RequestBodyRemoved => (some("present"), None),
+        K::MediaTypeAdded { media } | K::ResponseAdded { status: media } => (None, some(media)),
+        K::MediaTypeRemoved { media } | K::ResponseRemoved { status: media } => (some(media), None),
+        K::BecameRequired { .. } => (some("optional"), some("required")),
+        K::BecameOptional { .. } => (some("required"), some("optional")),
+        K::Deprecated { sunset } => (
+            some("active"),
+            Some(match sunset {
+                Some(d) => format!("deprecated, sunset {d}"),
+                None => "deprecated".into(),
+            }),
+        ),
+        K::Reactivated => (some("deprecated"), some("active")),
+        K::Schema(sc) => match sc {
+            S::TypeChanged { from, to } => (some(&types(from)), some(&types(to))),
+            S::FormatChanged { from, to }
+            | S::PatternChanged { from, to }
+            | S::DefaultChanged { from, to }
+            | S::DiscriminatorChanged { from, to } => (opt(from), opt(to)),
+            S::BecameNullable => (some("not nullable"), some("nullable")),
+            S::BecameNotNullable => (some("nullable"), some("not nullable")),
+            S::EnumValueAdded { value } => (None, some(value)),
+            S::EnumValueRemoved { value } | S::ExtensibleEnumValueRemoved { value } => {
+                (some(value), None)
+            }
+            S::BecameEnum => (some("any value"), some("enum")),
+            S::EnumDropped => (some("enum"), some("any value")),
+            S::BoundChanged { from, to, .. } => (num(from), num(to)),
+            S::UniqueItemsChanged { to } => (some(&(!to).to_string()), some(&to.to_string())),
+            S::PropertyAdded { required, .. } => {
+                (None, some(if *required { "required" } else { "optional" }))
+            }
+            S::PropertyRemoved { required, .. } => {
+                (some(if *required { "required" } else { "optional" }), None)
+            }
+            S::ReadOnlyChanged { to } | S::WriteOnlyChanged { to } => {
+                (some(&(!to).to_string()), some(&to.to_string()))
+            }
+            S::VariantAdded { member, .. } => (None, some(member)),
+            S::VariantRemoved { member, .. } => (some(member), None),
+            S::AdditionalPropertiesChanged { from, to } => (some(from), some(to)),
+        },
+    }
+}
+
+/// The values that tell two changes of one rule at one place apart.
+pub fn detail(kind: &ChangeKind) -> String {
+    use ChangeKind as K;
+    use SchemaChange as S;
+    match kind {
+        K::Schema(
+            S::EnumValueAdded { value }
+            | S::EnumValueRemoved { value }
+            | S::ExtensibleEnumValueRemoved { value },
+        ) => value.clone(),
+        K::Schema(S::BoundChanged { bound, .. }) => bound.0.keyword().to_owned(),
+        K::Schema(S::VariantAdded { member, .. } | S::VariantRemoved { member, .. }) => {
+            member.clone()
+        }
+        K::SecurityAdded { requirement, .. } | K::SecurityRemoved { requirement, .. } => {
+            requirement.clone()
+        }
+        K::SecurityScopeAdded { scheme, scope } | K::SecurityScopeRemoved { scheme, scope } => {
+            format!("{scheme}:{scope}")
+        }
+        K::MediaTypeAdded { media } | K::MediaTypeRemoved { media } => media.clone(),
+        K::ResponseAdded { status } | K::ResponseRemoved { status } => status.clone(),
+        _ => String::new(),
+    }
+}
+
+/// One sentence: what happened, where.
+pub fn message(change: &Change, subject: &str) -> String {
+    use ChangeKind as K;
+    use SchemaChange as S;
+    let what = if change.op.reversed {
+        "webhook"
+    } else {
+        "operation"
+    };
+    match &change.kind {
+        K::OperationAdded => format!("new {what}"),
+        K::OperationRemoved { deprecated, sunset } => match (deprecated, sunset) {
+            (_, Some(d)) => format!("{what} removed (its sunset date was {d})"),
+            (true, None) => format!("deprecated {what} removed"),
+            (false, None) => format!("{what} removed without prior deprecation"),
+        },
+        K::OperationDeprecated { sunset: Some(d) } => format!("{what} deprecated; sunset on {d}"),
+        K::OperationDeprecated { sunset: None } => format!("{what} deprecated"),
+        K::OperationReactivated => format!("{what} is no longer deprecated"),
+        K::SunsetChanged { from, to } => format!(
+            "sunset date changed from {} to {}",
+            or_none(from),
+            or_none(to)
+        ),
+        K::OperationIdChanged { from, to } => format!(
+            "operationId changed from {} to {}",
+            or_none(from),
+            or_none(to)
+        ),
+        K::StabilityChanged { from, to } => format!(
+            "x-stability-level changed from {} to {}",
+            from.as_deref().unwrap_or("stable"),
+            to.as_deref().unwrap_or("stable")
+        ),
+        K::SecurityAdded {
+            requirement,
+            first: true,
+        } => format!("authentication is now required: {requirement}"),
+        K::SecurityAdded {
+            requirement,
+            first: false,
+        } => format!("also accepts authentication by {requirement}"),
+        K::SecurityRemoved {
+            requirement,
+            last: true,
+        } => format!("authentication by {requirement} is no longer required"),
+        K::SecurityRemoved {
+            requirement,
+            last: false,
+        } => format!("no longer accepts authentication by {requirement}"),
+        K::SecurityScopeAdded { scheme, scope } => {
+            format!("now requires the {scheme} scope `{scope}`")
+        }
+        K::SecurityScopeRemoved { scheme, scope } => {
+            format!("no longer requires the {scheme} scope `{scope}`")
+        }
+        K::ParameterAdded { required: true, .. } => format!("new required {subject}"),
+        K::ParameterAdded {
+            required: false, ..
+        } => format!("new optional {subject}"),
+        K::ParameterRemoved { .. } => format!("{subject} removed"),
+        K::ParameterStyleChanged { from, to } => {
+            format!("{subject} serialisation changed from `{from}` to `{to}`")
+        }
+        K::RequestBodyAdded { required } => format!(
+            "new {} request body",
+            if *required { "required" } else { "optional" }
+        ),
+        K::RequestBodyRemoved => "request body removed".to_owned(),
+        K::MediaTypeAdded { media } => format!("{subject}: media type `{media}` added"),
+        K::MediaTypeRemoved { media } => format!("{subject}: media type `{media}` removed"),
+        K::ResponseAdded { status } => format!("response status {status} added"),
+        K::ResponseRemoved { status } => format!("response status {status} removed"),
+        K::HeaderAdded { .. } => format!("{subject} added"),
+        K::HeaderRemoved { .. } => format!("{subject} removed"),
+        K::BecameRequired { .. } => format!("{subject} became required"),
+        K::BecameOptional { .. } => format!("{subject} became optional"),
+        K::Deprecated { sunset: Some(d) } => format!("{subject} deprecated; sunset on {d}"),
+        K::Deprecated { sunset: None } => format!("{subject} deprecated"),
+        K::Reactivated => format!("{subject} is no longer deprecated"),
+        K::Schema(sc) => match sc {
+            S::TypeChanged { from, to } => format!(
+                "{subject}: type changed from {} to {}",
+                types(from),
+                types(to)
+            ),
+            S::FormatChanged { from, to } => format!(
+                "{subject}: format changed from {} to {}",
+                or_none(from),
+                or_none(to)
+            ),
+            S::BecameNullable => format!("{subject} became nullable"),
+            S::BecameNotNullable => format!("{subject} is no longer nullable"),
+            S::EnumValueAdded { value } => format!("{subject}: enum value {value} added"),
+            S::EnumValueRemoved { value } => format!("{subject}: enum value {value} removed"),
+            S::BecameEnum => format!("{subject} is now restricted to an enum"),
+            S::EnumDropped => format!("{subject} is no longer restricted to an enum"),
+            S::ExtensibleEnumValueRemoved { value } => {
+                format!("{subject}: x-extensible-enum value {value} removed")
+            }
+            S::BoundChanged { bound, from, to } => format!(
+                "{subject}: {} changed from {} to {}",
+                bound.0.keyword(),
+                from.map(fmt_num).unwrap_or_else(|| "(none)".into()),
+                to.map(fmt_num).unwrap_or_else(|| "(none)".into())
+            ),
+            S::PatternChanged { from, to } => format!(
+                "{subject}: pattern changed from {} to {}",
+                or_none(from),
+                or_none(to)
+            ),
+            S::UniqueItemsChanged { to: true } => format!("{subject}: items must now be unique"),
+            S::UniqueItemsChanged { to: false } => {
+                format!("{subject}: items no longer need to be unique")
+            }
+            S::PropertyAdded { required, .. } => format!(
+                "{subject} added ({})",
+                if *required { "required" } else { "optional" }
+            ),
+            S::PropertyRemoved { required, .. } => format!(
+                "{subject} removed (it was {})",
+                if *required { "required" } else { "optional" }
+            ),
+            S::ReadOnlyChanged { to } => format!(
+                "{subject} {} read-only",
+                if *to { "became" } else { "is no longer" }
+            ),
+            S::WriteOnlyChanged { to } => format!(
+                "{subject} {} write-only",
+                if *to { "became" } else { "is no longer" }
+            ),
+            S::DefaultChanged { from, to } => format!(
+                "{subject}: default changed from {} to {}",
+                or_none(from),
+                or_none(to)
+            ),
+            S::VariantAdded {
+                composition,
+                member,
+            } => format!("{subject}: {composition} member `{member}` added"),
+            S::VariantRemoved {
+                composition,
+                member,
+            } => format!("{subject}: {composition} member `{member}` removed"),
+            S::AdditionalPropertiesChanged { from, to } => {
+                format!("{subject}: additionalProperties changed from {from} to {to}")
+            }
+            S::DiscriminatorChanged { from, to } => format!(
+                "{subject}: discriminator changed from {} to {}",
+                or_none(from),
+                or_none(to)
+            ),
+        },
+    }
+}
+
+fn or_none(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("(none)")
+}
+
+fn types(t: &[String]) -> String {
+    if t.is_empty() {
+        "any".to_owned()
+    } else {
+        t.join(" | ")
+    }
+}
+
+fn fmt_num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}

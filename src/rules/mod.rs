@@ -1,0 +1,642 @@
+//! RULES: a neutral [`SpecDiff`] in, judged [`Finding`]s out.
+//!
+//! Each change is given a rule id from the [`catalog`] — by where it sits (the
+//! subject: request parameter, request property, response property, ...) and what
+//! happened — and that rule's severity, after per-contract overrides. Relevance is
+//! decided here too: a finding is `in_use` when its operation is one the
+//! integration calls, and `compliance` when that operation is compliance-critical.
+//! Every finding carries a fingerprint (rule, operation key, location, detail) that
+//! stays stable across runs and across cosmetic spec refactors.
+
+pub mod catalog;
+mod describe;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::diff::{Change, ChangeKind, OpRef, SchemaChange, Scope, SpecDiff};
+use crate::spec::model::{ApiModel, split_method_path};
+use crate::spec::path::match_key;
+use crate::spec::schema::Bound;
+
+pub use catalog::{CATALOG, RuleMeta, rule};
+
+/// How serious a finding is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A severity override: a level, or `off` to silence a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+/// Rules that do not come from a spec diff: the run itself, sources, changelogs.
+pub const EXTRA_RULES: &[(&str, Severity, &str, &str)] = &[
+    (
+        "source-unreachable",
+        Severity::Error,
+        "Upstream source could not be fetched",
+        "Without the vendor's current spec, nothing else about this contract can be checked.",
+    ),
+    (
+        "source-invalid",
+        Severity::Error,
+        "Upstream source is not a valid spec",
+        "An error page or a broken file must never replace the pinned snapshot.",
+    ),
+    (
+        "snapshot-missing",
+        Severity::Error,
+        "No pinned snapshot",
+        "Without a pin there is nothing to compare the vendor's spec with; run `apiwatch pin`.",
+    ),
+];
+
+/// One judged change.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    /// The operation as written in the spec (the revision's, or the base's when removed).
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub operation_id: Option<String>,
+    /// JSON pointer into the revision (or into the base, for removals).
+    pub location: String,
+    /// Where, in words: `query parameter \`limit\``.
+    pub subject: String,
+    pub message: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub base_pointer: Option<String>,
+    pub revision_pointer: Option<String>,
+    pub in_use: bool,
+    pub compliance: bool,
+    /// Compliance kind of the operation (`opt-out`, `consent`, ...), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliance_kind: Option<String>,
+    /// A sunset date the finding announces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sunset: Option<String>,
+    pub fingerprint: String,
+    /// The contract the finding belongs to (in `apiwatch run`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+    /// A short unified diff of the spec fragment, when rendered for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    /// Normalised operation key, for grouping and fingerprints.
+    #[serde(skip)]
+    pub op_key: String,
+}
+
+/// The operations an integration uses, as written in its contract.
+#[derive(Debug, Clone, Default)]
+pub struct Uses {
+    pub entries: Vec<UseEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UseEntry {
+    /// `GET /contacts/{id}` or an operationId.
+    pub reference: String,
+    /// Compliance kind, when the operation is compliance-critical.
+    pub compliance: Option<String>,
+}
+
+/// Uses resolved against both documents.
+#[derive(Debug, Default)]
+pub struct Relevance {
+    /// (METHOD, matching key) → compliance kind.
+    by_key: HashMap<(String, String), Option<String>>,
+    by_id: HashMap<String, Option<String>>,
+    /// Whether any uses were given (without them, nothing is "in use").
+    pub known: bool,
+}
+
+impl Relevance {
+    pub fn new(uses: &Uses, models: &[&ApiModel<'_>]) -> Relevance {
+        let mut rel = Relevance {
+            known: !uses.entries.is_empty(),
+            ..Relevance::default()
+        };
+        for entry in &uses.entries {
+            let c = entry.compliance.clone();
+            match split_method_path(&entry.reference) {
+                Some((method, p)) => {
+                    rel.by_key
+                        .insert((method.clone(), match_key("", p)), c.clone());
+                    for model in models {
+                        if let Some(op) = model.find(&entry.reference) {
+                            rel.by_key
+                                .insert((op.method.clone(), op.key.clone()), c.clone());
+                        }
+                    }
+                }
+                None => {
+                    rel.by_id.insert(entry.reference.clone(), c.clone());
+                    for model in models {
+                        if let Some(op) = model.find(&entry.reference) {
+                            rel.by_key
+                                .insert((op.method.clone(), op.key.clone()), c.clone());
+                        }
+                    }
+                }
+            }
+        }
+        rel
+    }
+
+    /// `Some(compliance kind)` when the operation is in use.
+    pub fn lookup(&self, op: &OpRef) -> Option<Option<String>> {
+        // With no uses given, the whole API is the subject: everything counts.
+        if !self.known {
+            return Some(None);
+        }
+        // Callbacks belong to the operation that registers them.
+        let method = op.method.as_str();
+        let keys = [Some(op.key.as_str()), op.base_key.as_deref()];
+        for key in keys.into_iter().flatten() {
+            let (m, k) = match key.split_once('|') {
+                Some((parent, _)) => match parent.split_once(' ') {
+                    Some((pm, pk)) => (pm, pk),
+                    None => (method, key),
+                },
+                None => (method, key),
+            };
+            if let Some(c) = self.by_key.get(&(m.to_owned(), k.to_owned())) {
+                return Some(c.clone());
+            }
+        }
+        for id in [&op.operation_id, &op.base_operation_id]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(c) = self.by_id.get(id) {
+                return Some(c.clone());
+            }
+        }
+        None
+    }
+}
+
+/// What judging needs besides the diff.
+#[derive(Debug)]
+pub struct JudgeContext<'r> {
+    pub relevance: &'r Relevance,
+    pub overrides: &'r BTreeMap<String, Level>,
+    /// Today's date, `YYYY-MM-DD`, for sunset comparisons.
+    pub today: String,
+}
+
+/// Judges every change; the result is sorted deterministically.
+pub fn judge(diff: &SpecDiff, ctx: &JudgeContext<'_>) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = diff
+        .changes
+        .iter()
+        .filter_map(|c| judge_one(c, ctx))
+        .collect();
+    sort_findings(&mut findings);
+    findings
+}
+
+/// Sorts by operation, then rule, location and message.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.op_key, &a.method, &a.rule, &a.location, &a.message).cmp(&(
+            &b.op_key,
+            &b.method,
+            &b.rule,
+            &b.location,
+            &b.message,
+        ))
+    });
+}
+
+fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
+    let rule_id = rule_id(change, &ctx.today)?;
+    let meta = rule(&rule_id)?;
+    let severity = match ctx.overrides.get(&rule_id) {
+        Some(Level::Off) => return None,
+        Some(Level::Error) => Severity::Error,
+        Some(Level::Warning) => Severity::Warning,
+        Some(Level::Info) => Severity::Info,
+        None => meta.severity,
+    };
+    let relevance = ctx.relevance.lookup(&change.op);
+    let subject = describe::subject(change);
+    let (before, after) = describe::before_after(&change.kind);
+    let message = describe::message(change, &subject);
+    let sunset = match &change.kind {
+        ChangeKind::OperationDeprecated { sunset } | ChangeKind::Deprecated { sunset } => {
+            sunset.clone()
+        }
+        ChangeKind::SunsetChanged { to, .. } => to.clone(),
+        ChangeKind::OperationRemoved { sunset, .. } => sunset.clone(),
+        _ => None,
+    };
+    let location = change
+        .revision_pointer
+        .clone()
+        .or_else(|| change.base_pointer.clone())
+        .unwrap_or_default();
+    let location = match &change.kind {
+        ChangeKind::OperationRemoved { .. }
+        | ChangeKind::ParameterRemoved { .. }
+        | ChangeKind::HeaderRemoved { .. }
+        | ChangeKind::MediaTypeRemoved { .. }
+        | ChangeKind::ResponseRemoved { .. } => change.base_pointer.clone().unwrap_or(location),
+        ChangeKind::Schema(
+            SchemaChange::PropertyRemoved { .. } | SchemaChange::VariantRemoved { .. },
+        ) => change.base_pointer.clone().unwrap_or(location),
+        _ => location,
+    };
+    let fingerprint = fingerprint(&rule_id, change);
+    Some(Finding {
+        rule: rule_id,
+        severity,
+        method: Some(change.op.method.clone()),
+        path: Some(change.op.path.clone()),
+        operation_id: change.op.operation_id.clone(),
+        location,
+        subject,
+        message,
+        before,
+        after,
+        base_pointer: change.base_pointer.clone(),
+        revision_pointer: change.revision_pointer.clone(),
+        in_use: relevance.is_some(),
+        compliance: matches!(relevance, Some(Some(_))),
+        compliance_kind: relevance.flatten(),
+        sunset,
+        fingerprint,
+        contract: None,
+        excerpt: None,
+        op_key: format!("{} {}", change.op.key, change.op.method),
+    })
+}
+
+/// A short, stable hash of what makes a finding the same problem night after night.
+fn fingerprint(rule: &str, change: &Change) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        rule,
+        &change.op.method,
+        &change.op.key,
+        &format!("{:?}", change.scope),
+        &change.schema_path.join("."),
+        &describe::detail(&change.kind),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The subject prefix a change's rule id starts with, and whether it is a request.
+fn subject(change: &Change) -> Option<&'static str> {
+    let nested = !change.schema_path.is_empty();
+    Some(match (&change.scope, change.op.reversed) {
+        (Scope::Parameter { .. }, _) => {
+            if nested {
+                "request-parameter-property"
+            } else {
+                "request-parameter"
+            }
+        }
+        (Scope::RequestBody { .. }, false) => {
+            if nested {
+                "request-property"
+            } else {
+                "request-body"
+            }
+        }
+        (Scope::RequestBody { .. }, true) => {
+            if nested {
+                "webhook-payload-property"
+            } else {
+                "webhook-payload"
+            }
+        }
+        (Scope::Response { .. }, false) => {
+            if nested {
+                "response-property"
+            } else {
+                "response-body"
+            }
+        }
+        (Scope::ResponseHeader { .. }, false) => "response-header",
+        // What the integration answers to a webhook is rarely a contract worth judging.
+        (Scope::Response { .. } | Scope::ResponseHeader { .. }, true) => return None,
+        (Scope::Operation | Scope::Security, _) => return None,
+    })
+}
+
+fn is_request(subject: &str) -> bool {
+    subject.starts_with("request-")
+}
+
+fn rule_id(change: &Change, today: &str) -> Option<String> {
+    use ChangeKind as K;
+    let op_rule = |s: &str| Some(s.to_owned());
+    match &change.kind {
+        K::OperationAdded => op_rule(if change.op.reversed {
+            "webhook-added"
+        } else {
+            "endpoint-added"
+        }),
+        K::OperationRemoved { deprecated, sunset } => {
+            if change.op.reversed {
+                return op_rule("webhook-removed");
+            }
+            match sunset {
+                Some(date) if date.as_str() > today => op_rule("endpoint-removed-before-sunset"),
+                _ if *deprecated => op_rule("endpoint-removed-after-deprecation"),
+                _ => op_rule("endpoint-removed"),
+            }
+        }
+        K::OperationDeprecated { sunset } => op_rule(if sunset.is_some() {
+            "endpoint-deprecated-with-sunset"
+        } else {
+            "endpoint-deprecated"
+        }),
+        K::OperationReactivated => op_rule("endpoint-reactivated"),
+        K::SunsetChanged { from, to } => op_rule(match (from, to) {
+            (None, _) => "endpoint-sunset-added",
+            (_, None) => "endpoint-sunset-removed",
+            (Some(a), Some(b)) if b < a => "endpoint-sunset-moved-earlier",
+            _ => "endpoint-sunset-moved-later",
+        }),
+        K::OperationIdChanged { .. } => op_rule("endpoint-operation-id-changed"),
+        K::StabilityChanged { from, to } => {
+            let rank = |s: &Option<String>| match s.as_deref() {
+                Some("draft") => 0,
+                Some("alpha") => 1,
+                Some("beta") => 2,
+                _ => 3,
+            };
+            op_rule(if rank(to) < rank(from) {
+                "endpoint-stability-decreased"
+            } else {
+                "endpoint-stability-increased"
+            })
+        }
+        K::SecurityAdded { first, .. } => op_rule(if *first {
+            "endpoint-security-added"
+        } else {
+            "endpoint-security-alternative-added"
+        }),
+        K::SecurityRemoved { last, .. } => op_rule(if *last {
+            "endpoint-security-removed"
+        } else {
+            "endpoint-security-alternative-removed"
+        }),
+        K::SecurityScopeAdded { .. } => op_rule("endpoint-security-scope-added"),
+        K::SecurityScopeRemoved { .. } => op_rule("endpoint-security-scope-removed"),
+        K::ParameterAdded { required, .. } => op_rule(if *required {
+            "request-parameter-added-required"
+        } else {
+            "request-parameter-added"
+        }),
+        K::ParameterRemoved { deprecated, .. } => op_rule(if *deprecated {
+            "request-parameter-removed-after-deprecation"
+        } else {
+            "request-parameter-removed"
+        }),
+        K::ParameterStyleChanged { .. } => op_rule("request-parameter-style-changed"),
+        K::RequestBodyAdded { required } => op_rule(if *required {
+            "request-body-added-required"
+        } else {
+            "request-body-added"
+        }),
+        K::RequestBodyRemoved => op_rule("request-body-removed"),
+        K::MediaTypeAdded { .. } | K::MediaTypeRemoved { .. } => {
+            let added = matches!(change.kind, K::MediaTypeAdded { .. });
+            let side = if matches!(change.scope, Scope::RequestBody { .. }) {
+                "request-body"
+            } else {
+                "response"
+            };
+            Some(format!(
+                "{side}-media-type-{}",
+                if added { "added" } else { "removed" }
+            ))
+        }
+        K::ResponseAdded { status } => op_rule(if is_success(status) {
+            "response-success-status-added"
+        } else {
+            "response-non-success-status-added"
+        }),
+        K::ResponseRemoved { status } => op_rule(if is_success(status) {
+            "response-success-status-removed"
+        } else {
+            "response-non-success-status-removed"
+        }),
+        K::HeaderAdded { .. } => op_rule("response-header-added"),
+        K::HeaderRemoved { required } => op_rule(if *required {
+            "response-header-removed"
+        } else {
+            "response-optional-header-removed"
+        }),
+        K::BecameRequired {
+            read_only,
+            write_only,
+        }
+        | K::BecameOptional {
+            read_only,
+            write_only,
+        } => {
+            let required = matches!(change.kind, K::BecameRequired { .. });
+            let subject = subject(change)?;
+            if let Some(id) = hidden_property(subject, *read_only, *write_only) {
+                return op_rule(id);
+            }
+            let word = if required {
+                "became-required"
+            } else {
+                "became-optional"
+            };
+            if change.schema_path.is_empty() {
+                Some(format!("{subject}-{word}"))
+            } else {
+                Some(catalog::schema_rule_id(
+                    subject,
+                    &format!("property-{word}"),
+                ))
+            }
+        }
+        K::Deprecated { .. } => Some(format!("{}-deprecated", subject(change)?)),
+        K::Reactivated => Some(format!("{}-reactivated", subject(change)?)),
+        K::Schema(sc) => {
+            let subject = subject(change)?;
+            if let Some(id) = hides(sc, subject) {
+                return op_rule(id);
+            }
+            Some(catalog::schema_rule_id(subject, &schema_suffix(sc)))
+        }
+    }
+}
+
+/// Read-only properties are never sent and write-only ones never returned: a change
+/// to them in that direction cannot reach the client.
+fn hidden_property(subject: &str, read_only: bool, write_only: bool) -> Option<&'static str> {
+    if is_request(subject) && read_only {
+        Some("request-read-only-property-changed")
+    } else if !is_request(subject) && write_only {
+        Some("response-write-only-property-changed")
+    } else {
+        None
+    }
+}
+
+fn hides(sc: &SchemaChange, subject: &str) -> Option<&'static str> {
+    match sc {
+        SchemaChange::PropertyAdded {
+            read_only,
+            write_only,
+            ..
+        }
+        | SchemaChange::PropertyRemoved {
+            read_only,
+            write_only,
+            ..
+        } => hidden_property(subject, *read_only, *write_only),
+        _ => None,
+    }
+}
+
+fn schema_suffix(sc: &SchemaChange) -> String {
+    use SchemaChange as S;
+    let s = |x: &str| x.to_owned();
+    match sc {
+        S::TypeChanged { from, to } => {
+            let widened = (!from.is_empty() && from.iter().all(|t| to.contains(t)))
+                || (from.len() == 1 && from[0] == "integer" && to.len() == 1 && to[0] == "number")
+                || (!from.is_empty() && to.is_empty());
+            let narrowed = (!to.is_empty() && to.iter().all(|t| from.contains(t)))
+                || (from.len() == 1 && from[0] == "number" && to.len() == 1 && to[0] == "integer")
+                || (from.is_empty() && !to.is_empty());
+            s(if widened {
+                "type-generalized"
+            } else if narrowed {
+                "type-specialized"
+            } else {
+                "type-changed"
+            })
+        }
+        S::FormatChanged { from: None, .. } => s("format-added"),
+        S::FormatChanged { to: None, .. } => s("format-removed"),
+        S::FormatChanged { .. } => s("format-changed"),
+        S::BecameNullable => s("became-nullable"),
+        S::BecameNotNullable => s("became-not-nullable"),
+        S::EnumValueAdded { .. } => s("enum-value-added"),
+        S::EnumValueRemoved { .. } => s("enum-value-removed"),
+        S::BecameEnum => s("became-enum"),
+        S::EnumDropped => s("enum-removed"),
+        S::ExtensibleEnumValueRemoved { .. } => s("x-extensible-enum-value-removed"),
+        S::BoundChanged { bound, from, to } => {
+            if bound.0 == Bound::MultipleOf {
+                return s("multiple-of-changed");
+            }
+            let slug = bound.0.slug();
+            match (from, to) {
+                (None, _) => format!("{slug}-set"),
+                (_, None) => format!("{slug}-removed"),
+                (Some(a), Some(b)) if b < a => format!("{slug}-decreased"),
+                _ => format!("{slug}-increased"),
+            }
+        }
+        S::PatternChanged { from: None, .. } => s("pattern-added"),
+        S::PatternChanged { to: None, .. } => s("pattern-removed"),
+        S::PatternChanged { .. } => s("pattern-changed"),
+        S::UniqueItemsChanged { to } => s(if *to {
+            "unique-items-set"
+        } else {
+            "unique-items-removed"
+        }),
+        S::PropertyAdded { required, .. } => s(if *required {
+            "property-added-required"
+        } else {
+            "property-added"
+        }),
+        S::PropertyRemoved { deprecated, .. } => s(if *deprecated {
+            "property-removed-after-deprecation"
+        } else {
+            "property-removed"
+        }),
+        S::ReadOnlyChanged { to } => s(if *to {
+            "property-became-read-only"
+        } else {
+            "property-became-not-read-only"
+        }),
+        S::WriteOnlyChanged { to } => s(if *to {
+            "property-became-write-only"
+        } else {
+            "property-became-not-write-only"
+        }),
+        S::DefaultChanged { .. } => s("default-value-changed"),
+        S::VariantAdded { composition, .. } => s(if composition == "oneOf" {
+            "one-of-added"
+        } else {
+            "any-of-added"
+        }),
+        S::VariantRemoved { composition, .. } => s(if composition == "oneOf" {
+            "one-of-removed"
+        } else {
+            "any-of-removed"
+        }),
+        S::AdditionalPropertiesChanged { from, to } => {
+            s(if to == "none" || (from == "any" && to == "schema") {
+                "additional-properties-restricted"
+            } else {
+                "additional-properties-allowed"
+            })
+        }
+        S::DiscriminatorChanged { .. } => s("discriminator-changed"),
+    }
+}
+
+fn is_success(status: &str) -> bool {
+    status.starts_with('2')
+}

@@ -1,0 +1,529 @@
+//! One schema node, read the same way whatever the dialect.
+//!
+//! [`Resolver::view`] follows `$ref` chains, folds `allOf` members into one object
+//! (so a plain object and the same object split across `allOf` read the same),
+//! unwraps single-member `oneOf`/`anyOf`, and collapses the three spellings of
+//! nullability (`nullable: true`, `type: [T, "null"]`, `oneOf: [{type: null}, T]`)
+//! into one flag. `const` reads as a one-value `enum`; 3.0 boolean
+//! `exclusiveMaximum` reads as the 3.1 number form.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::load::escape_pointer;
+
+/// How many `$ref` hops or `allOf` levels are followed before giving up.
+const MAX_HOPS: usize = 32;
+
+/// A schema value and where it sits in its document.
+#[derive(Debug, Clone)]
+pub struct SchemaNode<'a> {
+    pub value: Cow<'a, Value>,
+    pub pointer: String,
+}
+
+impl<'a> SchemaNode<'a> {
+    pub fn borrowed(value: &'a Value, pointer: String) -> Self {
+        SchemaNode {
+            value: Cow::Borrowed(value),
+            pointer,
+        }
+    }
+}
+
+/// Numeric constraints, in a fixed order so that diffs iterate deterministically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Bound {
+    MaxLength,
+    MinLength,
+    Maximum,
+    Minimum,
+    ExclusiveMaximum,
+    ExclusiveMinimum,
+    MaxItems,
+    MinItems,
+    MaxProperties,
+    MinProperties,
+    MultipleOf,
+}
+
+impl Bound {
+    pub const ALL: [Bound; 11] = [
+        Bound::MaxLength,
+        Bound::MinLength,
+        Bound::Maximum,
+        Bound::Minimum,
+        Bound::ExclusiveMaximum,
+        Bound::ExclusiveMinimum,
+        Bound::MaxItems,
+        Bound::MinItems,
+        Bound::MaxProperties,
+        Bound::MinProperties,
+        Bound::MultipleOf,
+    ];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Bound::MaxLength => "maxLength",
+            Bound::MinLength => "minLength",
+            Bound::Maximum => "maximum",
+            Bound::Minimum => "minimum",
+            Bound::ExclusiveMaximum => "exclusiveMaximum",
+            Bound::ExclusiveMinimum => "exclusiveMinimum",
+            Bound::MaxItems => "maxItems",
+            Bound::MinItems => "minItems",
+            Bound::MaxProperties => "maxProperties",
+            Bound::MinProperties => "minProperties",
+            Bound::MultipleOf => "multipleOf",
+        }
+    }
+
+    /// Upper bounds narrow when they go down; lower bounds when they go up.
+    pub fn is_upper(self) -> bool {
+        matches!(
+            self,
+            Bound::MaxLength
+                | Bound::Maximum
+                | Bound::ExclusiveMaximum
+                | Bound::MaxItems
+                | Bound::MaxProperties
+        )
+    }
+
+    /// The kebab-case name used in rule ids (`max-length`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Bound::MaxLength => "max-length",
+            Bound::MinLength => "min-length",
+            Bound::Maximum => "max",
+            Bound::Minimum => "min",
+            Bound::ExclusiveMaximum => "exclusive-max",
+            Bound::ExclusiveMinimum => "exclusive-min",
+            Bound::MaxItems => "max-items",
+            Bound::MinItems => "min-items",
+            Bound::MaxProperties => "max-properties",
+            Bound::MinProperties => "min-properties",
+            Bound::MultipleOf => "multiple-of",
+        }
+    }
+}
+
+/// `additionalProperties`, read.
+#[derive(Debug, Clone)]
+pub enum Additional<'a> {
+    /// Not said: anything goes.
+    Unspecified,
+    Allowed(bool),
+    Schema(SchemaNode<'a>),
+}
+
+/// What a schema node says, with refs followed and `allOf` folded.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaView<'a> {
+    /// Pointer of the node after following refs.
+    pub pointer: String,
+    /// Name of the component it came from, if it was a `$ref`.
+    pub ref_target: Option<String>,
+    /// Declared types without `"null"`; empty means "any".
+    pub types: BTreeSet<String>,
+    pub nullable: bool,
+    pub format: Option<String>,
+    /// `enum` (or `const`) values, as canonical JSON text.
+    pub enum_values: Option<BTreeSet<String>>,
+    /// Values of the `x-extensible-enum` convention: adding is allowed, removing is not.
+    pub extensible_enum: Option<BTreeSet<String>>,
+    pub bounds: BTreeMap<Bound, f64>,
+    pub pattern: Option<String>,
+    pub unique_items: bool,
+    pub properties: BTreeMap<String, SchemaNode<'a>>,
+    pub required: BTreeSet<String>,
+    pub items: Option<SchemaNode<'a>>,
+    pub additional: Option<Additional<'a>>,
+    pub one_of: Vec<SchemaNode<'a>>,
+    pub any_of: Vec<SchemaNode<'a>>,
+    pub read_only: bool,
+    pub write_only: bool,
+    pub deprecated: bool,
+    pub default: Option<String>,
+    pub discriminator: Option<String>,
+    /// Whether anything constrains the value at all (`{}` or only annotations → false).
+    pub constrained: bool,
+}
+
+/// Reads schema nodes of one document.
+pub struct Resolver<'a> {
+    root: &'a Value,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(root: &'a Value) -> Self {
+        Resolver { root }
+    }
+
+    /// Follows a `$ref` chain from `value` to the node it names.
+    pub fn deref(&self, value: &'a Value, pointer: &str) -> (&'a Value, String, Option<String>) {
+        let mut current = value;
+        let mut ptr = pointer.to_owned();
+        let mut target = None;
+        for _ in 0..MAX_HOPS {
+            let Some(Value::String(r)) = current.get("$ref") else {
+                break;
+            };
+            let Some(frag) = r.strip_prefix('#') else {
+                break;
+            };
+            let Some(next) = self.root.pointer(frag) else {
+                break;
+            };
+            target = Some(
+                frag.rsplit('/')
+                    .next()
+                    .unwrap_or(frag)
+                    .replace("~1", "/")
+                    .replace("~0", "~"),
+            );
+            ptr = frag.to_owned();
+            current = next;
+        }
+        (current, ptr, target)
+    }
+
+    /// Follows refs for an owned-or-borrowed node.
+    pub fn deref_node(&self, node: &SchemaNode<'a>) -> SchemaNode<'a> {
+        match &node.value {
+            Cow::Borrowed(v) => {
+                let (v, p, _) = self.deref(v, &node.pointer);
+                SchemaNode::borrowed(v, p)
+            }
+            Cow::Owned(v) => match v
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+            {
+                Some(frag) => match self.root.pointer(frag) {
+                    Some(target) => {
+                        let (v, p, _) = self.deref(target, frag);
+                        SchemaNode::borrowed(v, p)
+                    }
+                    None => node.clone(),
+                },
+                None => node.clone(),
+            },
+        }
+    }
+
+    /// Reads a node into a [`SchemaView`].
+    pub fn view(&self, node: &SchemaNode<'a>) -> SchemaView<'a> {
+        let mut view = SchemaView {
+            pointer: node.pointer.clone(),
+            ..SchemaView::default()
+        };
+        match &node.value {
+            Cow::Borrowed(v) => self.fold(&mut view, v, &node.pointer, 0, true),
+            Cow::Owned(v) => {
+                // Owned nodes are synthesised (Swagger 2.0 parameters); their
+                // children are re-borrowed through the ref resolver where possible.
+                let v: &Value = v;
+                let tmp = v.clone();
+                self.fold_owned(&mut view, &tmp, &node.pointer);
+            }
+        }
+        view
+    }
+
+    fn fold_owned(&self, view: &mut SchemaView<'a>, v: &Value, pointer: &str) {
+        if let Some(frag) = v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+        {
+            if let Some(target) = self.root.pointer(frag) {
+                self.fold(view, target, frag, 1, true);
+            }
+        }
+        read_scalars(view, v);
+        if let Some(items) = v.get("items") {
+            view.items = Some(SchemaNode {
+                value: Cow::Owned(items.clone()),
+                pointer: format!("{pointer}/items"),
+            });
+        }
+        if let Some(Value::Object(props)) = v.get("properties") {
+            for (k, p) in props {
+                view.properties
+                    .entry(k.clone())
+                    .or_insert_with(|| SchemaNode {
+                        value: Cow::Owned(p.clone()),
+                        pointer: format!("{pointer}/properties/{}", escape_pointer(k)),
+                    });
+            }
+        }
+        read_required(view, v);
+    }
+
+    fn fold(
+        &self,
+        view: &mut SchemaView<'a>,
+        value: &'a Value,
+        pointer: &str,
+        depth: usize,
+        top: bool,
+    ) {
+        if depth > MAX_HOPS {
+            return;
+        }
+        let (value, pointer, target) = self.deref(value, pointer);
+        if top {
+            view.pointer = pointer.clone();
+            if target.is_some() {
+                view.ref_target = target;
+            }
+        }
+        let Value::Object(map) = value else {
+            return;
+        };
+        // Nullable wrappers and single-member compositions read as their member.
+        for key in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(members)) = map.get(key) {
+                let non_null: Vec<(usize, &Value)> = members
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| !self.is_null_schema(m))
+                    .collect();
+                let has_null = non_null.len() < members.len();
+                if has_null {
+                    view.nullable = true;
+                }
+                if non_null.len() == 1 && members.len() <= 2 {
+                    let (i, m) = non_null[0];
+                    self.fold(view, m, &format!("{pointer}/{key}/{i}"), depth + 1, false);
+                } else {
+                    let list: Vec<SchemaNode<'a>> = non_null
+                        .into_iter()
+                        .map(|(i, m)| SchemaNode::borrowed(m, format!("{pointer}/{key}/{i}")))
+                        .collect();
+                    if key == "oneOf" {
+                        view.one_of.extend(list);
+                    } else {
+                        view.any_of.extend(list);
+                    }
+                }
+            }
+        }
+        if let Some(Value::Array(members)) = map.get("allOf") {
+            for (i, m) in members.iter().enumerate() {
+                self.fold(view, m, &format!("{pointer}/allOf/{i}"), depth + 1, false);
+            }
+        }
+        read_scalars(view, value);
+        if let Some(items) = map.get("items") {
+            if view.items.is_none() {
+                view.items = Some(SchemaNode::borrowed(items, format!("{pointer}/items")));
+            }
+        }
+        if let Some(Value::Object(props)) = map.get("properties") {
+            for (k, p) in props {
+                view.properties.entry(k.clone()).or_insert_with(|| {
+                    SchemaNode::borrowed(p, format!("{pointer}/properties/{}", escape_pointer(k)))
+                });
+            }
+        }
+        read_required(view, value);
+        match map.get("additionalProperties") {
+            Some(Value::Bool(b)) => view.additional = Some(Additional::Allowed(*b)),
+            Some(v @ Value::Object(_)) => {
+                view.additional = Some(Additional::Schema(SchemaNode::borrowed(
+                    v,
+                    format!("{pointer}/additionalProperties"),
+                )))
+            }
+            _ => {}
+        }
+    }
+
+    fn is_null_schema(&self, m: &'a Value) -> bool {
+        let (m, _, _) = self.deref(m, "");
+        match m.get("type") {
+            Some(Value::String(t)) => t == "null",
+            Some(Value::Array(ts)) => ts.iter().all(|t| t == "null"),
+            _ => m
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|e| e.iter().all(Value::is_null)),
+        }
+    }
+}
+
+/// Reads keywords that hold plain values. Earlier `allOf` members win ties.
+fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
+    let Value::Object(map) = value else { return };
+    match map.get("type") {
+        Some(Value::String(t)) => {
+            if t == "null" {
+                view.nullable = true;
+            } else if view.types.is_empty() {
+                view.types.insert(t.clone());
+            }
+            view.constrained = true;
+        }
+        Some(Value::Array(ts)) => {
+            let mut set = BTreeSet::new();
+            for t in ts.iter().filter_map(Value::as_str) {
+                if t == "null" {
+                    view.nullable = true;
+                } else {
+                    set.insert(t.to_owned());
+                }
+            }
+            if view.types.is_empty() {
+                view.types = set;
+            }
+            view.constrained = true;
+        }
+        _ => {}
+    }
+    if map.get("nullable").and_then(Value::as_bool) == Some(true) {
+        view.nullable = true;
+    }
+    if view.format.is_none() {
+        view.format = map.get("format").and_then(Value::as_str).map(str::to_owned);
+    }
+    if let Some(Value::Array(values)) = map.get("enum") {
+        let mut set = BTreeSet::new();
+        for v in values {
+            if v.is_null() {
+                view.nullable = true;
+            } else {
+                set.insert(v.to_string());
+            }
+        }
+        view.enum_values.get_or_insert(set);
+        view.constrained = true;
+    }
+    if let Some(c) = map.get("const") {
+        view.enum_values
+            .get_or_insert_with(|| BTreeSet::from([c.to_string()]));
+        view.constrained = true;
+    }
+    if let Some(Value::Array(values)) = map.get("x-extensible-enum") {
+        view.extensible_enum
+            .get_or_insert_with(|| values.iter().map(Value::to_string).collect());
+    }
+    for bound in Bound::ALL {
+        let raw = map.get(bound.keyword());
+        let number = match (bound, raw) {
+            // OpenAPI 3.0: a boolean that moves `maximum` to exclusive.
+            (Bound::ExclusiveMaximum, Some(Value::Bool(true))) => {
+                map.get("maximum").and_then(Value::as_f64)
+            }
+            (Bound::ExclusiveMinimum, Some(Value::Bool(true))) => {
+                map.get("minimum").and_then(Value::as_f64)
+            }
+            (Bound::Maximum, Some(_))
+                if map.get("exclusiveMaximum") == Some(&Value::Bool(true)) =>
+            {
+                None
+            }
+            (Bound::Minimum, Some(_))
+                if map.get("exclusiveMinimum") == Some(&Value::Bool(true)) =>
+            {
+                None
+            }
+            (_, Some(v)) => v.as_f64(),
+            _ => None,
+        };
+        if let Some(n) = number {
+            view.bounds.entry(bound).or_insert(n);
+            view.constrained = true;
+        }
+    }
+    if view.pattern.is_none() {
+        view.pattern = map
+            .get("pattern")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+    }
+    view.unique_items |= map.get("uniqueItems").and_then(Value::as_bool) == Some(true);
+    view.read_only |= map.get("readOnly").and_then(Value::as_bool) == Some(true);
+    view.write_only |= map.get("writeOnly").and_then(Value::as_bool) == Some(true);
+    view.deprecated |= map.get("deprecated").and_then(Value::as_bool) == Some(true);
+    if view.default.is_none() {
+        view.default = map.get("default").map(Value::to_string);
+    }
+    if view.discriminator.is_none() {
+        view.discriminator = map
+            .get("discriminator")
+            .and_then(|d| d.get("propertyName").or(Some(d)))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+    }
+    if map.contains_key("properties") || map.contains_key("items") || map.contains_key("pattern") {
+        view.constrained = true;
+    }
+}
+
+fn read_required(view: &mut SchemaView<'_>, value: &Value) {
+    if let Some(Value::Array(req)) = value.get("required") {
+        view.required
+            .extend(req.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn view_of(root: &Value, ptr: &str) -> SchemaView<'static> {
+        let root: &'static Value = Box::leak(Box::new(root.clone()));
+        let r = Resolver::new(root);
+        let node = SchemaNode::borrowed(root.pointer(ptr).unwrap(), ptr.to_owned());
+        r.view(&node)
+    }
+
+    #[test]
+    fn three_spellings_of_nullable_read_the_same() {
+        let root = json!({
+            "a": {"type": "string", "nullable": true},
+            "b": {"type": ["string", "null"]},
+            "c": {"oneOf": [{"type": "null"}, {"type": "string"}]},
+        });
+        for p in ["/a", "/b", "/c"] {
+            let v = view_of(&root, p);
+            assert!(v.nullable, "{p}");
+            assert_eq!(v.types, BTreeSet::from(["string".to_owned()]), "{p}");
+        }
+    }
+
+    #[test]
+    fn all_of_folds_properties_and_required() {
+        let root = json!({
+            "components": {"schemas": {"Base": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}},
+            "s": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"name": {"type": "string"}}}]},
+        });
+        let v = view_of(&root, "/s");
+        assert_eq!(
+            v.properties.keys().cloned().collect::<Vec<_>>(),
+            ["id", "name"]
+        );
+        assert!(v.required.contains("id"));
+        assert!(v.types.contains("object"));
+    }
+
+    #[test]
+    fn openapi30_exclusive_maximum_reads_as_number() {
+        let root = json!({"a": {"type": "integer", "maximum": 10, "exclusiveMaximum": true}, "b": {"type": "integer", "exclusiveMaximum": 10}});
+        let a = view_of(&root, "/a");
+        let b = view_of(&root, "/b");
+        assert_eq!(a.bounds, b.bounds);
+    }
+
+    #[test]
+    fn ref_cycles_terminate() {
+        let root = json!({"a": {"$ref": "#/b"}, "b": {"$ref": "#/a"}});
+        let v = view_of(&root, "/a");
+        assert!(v.types.is_empty());
+    }
+}
