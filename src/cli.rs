@@ -10,9 +10,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::map::{self, FailOn, Location};
 use crate::report::{self, Report, excerpt};
-use crate::rules::{self, JudgeContext, Relevance, Severity, UseEntry, Uses};
+use crate::rules::{self, Severity, UseEntry, Uses};
 use crate::spec::{Document, load, model::ApiModel};
-use crate::{diff, issues, run, snapshot};
+use crate::{issues, run, snapshot};
 
 /// How a command ended: 0 clean, 1 findings at or above the fail-on level.
 /// (Errors are 2, from `main`.)
@@ -295,20 +295,14 @@ fn cmd_diff(root: &Path, args: DiffArgs, color: bool) -> Result<Outcome> {
         }
         (None, None) => (Uses::default(), Default::default()),
     };
-    let bm = ApiModel::build(&base);
-    let rm = ApiModel::build(&rev);
-    let changes = diff::diff(&bm, &rm, &base.root, &rev.root);
-    let relevance = Relevance::new(&uses, &[&bm, &rm]);
-    let ctx = JudgeContext {
-        relevance: &relevance,
-        overrides: &overrides,
-        today: today(),
-    };
-    let mut findings = report::filter_min(rules::judge(&changes, &ctx), args.min_severity);
+    let mut findings = report::filter_min(
+        crate::compare(&base, &rev, &uses, &overrides, &today()),
+        args.min_severity,
+    );
     if args.format == Format::Markdown {
         excerpt::attach(&mut findings, &base.root, &rev.root);
     }
-    let failing = report::fails(&findings, args.fail_on, args.all || !relevance.known);
+    let failing = report::fails(&findings, args.fail_on, args.all || uses.entries.is_empty());
     let mut rep = Report::new(findings);
     rep.base = Some(args.base.clone());
     rep.revision = Some(args.revision.clone());

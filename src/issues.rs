@@ -40,8 +40,8 @@ pub fn plan(contract: &Contract, findings: &[Finding], report_hint: &str) -> Vec
         .iter()
         .filter(|f| f.contract.as_deref() == Some(&contract.name))
     {
-        let relevant = (f.in_use && f.severity >= Severity::Warning)
-            || (f.compliance && f.severity >= Severity::Warning);
+        // Compliance-critical operations are always in use.
+        let relevant = f.in_use && f.severity >= Severity::Warning;
         if relevant {
             groups.entry(f.op_key.as_str()).or_default().push(f);
         }

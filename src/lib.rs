@@ -24,6 +24,8 @@
 //! run on its own from the command line (`apiwatch diff a.yaml b.yaml` needs no
 //! contract at all).
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod cli;
 pub mod diff;
 pub mod fetch;
@@ -34,3 +36,32 @@ pub mod rules;
 pub mod run;
 pub mod snapshot;
 pub mod spec;
+
+use std::collections::BTreeMap;
+
+use rules::{Finding, JudgeContext, Level, Relevance, Uses};
+use spec::{Document, model::ApiModel};
+
+/// Model, diff and judge two parsed documents: the pure middle of the pipeline.
+/// `uses` decides relevance (empty: everything counts as in use); `overrides`
+/// are per-rule severities; `today` (`YYYY-MM-DD`) dates sunsets.
+pub fn compare(
+    base: &Document,
+    revision: &Document,
+    uses: &Uses,
+    overrides: &BTreeMap<String, Level>,
+    today: &str,
+) -> Vec<Finding> {
+    let bm = ApiModel::build(base);
+    let rm = ApiModel::build(revision);
+    let changes = diff::diff(&bm, &rm, &base.root, &revision.root);
+    let relevance = Relevance::new(uses, &[&bm, &rm]);
+    rules::judge(
+        &changes,
+        &JudgeContext {
+            relevance: &relevance,
+            overrides,
+            today: today.to_owned(),
+        },
+    )
+}

@@ -10,13 +10,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diff;
 use crate::fetch;
 use crate::map::{Contract, FailOn, IntegrationMap, Location};
 use crate::report::{ContractStatus, Report, Summary, excerpt};
-use crate::rules::{Finding, JudgeContext, Relevance, Severity, judge, sort_findings};
+use crate::rules::{Finding, Severity, sort_findings};
 use crate::snapshot;
-use crate::spec::{Document, load, model::ApiModel};
+use crate::spec::{Document, load};
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
@@ -161,16 +160,13 @@ pub fn compare(
     upstream: &Document,
     today: &str,
 ) -> Vec<Finding> {
-    let base = ApiModel::build(pinned);
-    let rev = ApiModel::build(upstream);
-    let changes = diff::diff(&base, &rev, &pinned.root, &upstream.root);
-    let relevance = Relevance::new(&contract.uses(), &[&base, &rev]);
-    let ctx = JudgeContext {
-        relevance: &relevance,
-        overrides: &contract.policy.severity,
-        today: today.to_owned(),
-    };
-    let mut findings = judge(&changes, &ctx);
+    let mut findings = crate::compare(
+        pinned,
+        upstream,
+        &contract.uses(),
+        &contract.policy.severity,
+        today,
+    );
     excerpt::attach(&mut findings, &pinned.root, &upstream.root);
     for f in &mut findings {
         f.contract = Some(contract.name.clone());

@@ -71,13 +71,18 @@ pub enum Scope {
 /// One neutral change.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
-    pub op: OpRef,
+    pub op: std::rc::Rc<OpRef>,
     pub scope: Scope,
     /// Property path inside the scope's schema (`address`, `city`; `[]` for items).
     pub schema_path: Vec<String>,
     pub kind: ChangeKind,
     pub base_pointer: Option<String>,
     pub revision_pointer: Option<String>,
+    /// The changed node is (inside) a property that is read-only on both sides:
+    /// clients never send it.
+    pub read_only: bool,
+    /// ... write-only on both sides: servers never return it.
+    pub write_only: bool,
 }
 
 /// What changed. Values are canonical JSON text where they are schema values.
@@ -182,7 +187,16 @@ pub fn diff(
     rev_root: &serde_json::Value,
 ) -> SpecDiff {
     let mut engine = Engine {
-        schemas: schema::SchemaDiffer::new(Resolver::new(base_root), Resolver::new(rev_root)),
+        schemas: schema::SchemaDiffer::new(
+            Resolver::new(base_root),
+            Resolver::new(rev_root),
+            schema::MAX_DEPTH,
+        ),
+        error_schemas: schema::SchemaDiffer::new(
+            Resolver::new(base_root),
+            Resolver::new(rev_root),
+            ERROR_BODY_DEPTH,
+        ),
         out: Vec::new(),
     };
     let pairs = pair_operations(base, rev);
@@ -283,8 +297,8 @@ fn pair_operations<'m, 'a>(base: &'m ApiModel<'a>, rev: &'m ApiModel<'a>) -> Vec
     out
 }
 
-fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> OpRef {
-    OpRef {
+fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> std::rc::Rc<OpRef> {
+    std::rc::Rc::new(OpRef {
         method: op.method.clone(),
         path: op.path.clone(),
         operation_id: op.operation_id.clone(),
@@ -293,18 +307,24 @@ fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> OpRef {
         base_label: base.map(Operation::label),
         base_operation_id: base.and_then(|b| b.operation_id.clone()),
         reversed: op.is_reversed(),
-    }
+    })
 }
+
+/// Error bodies (4xx, 5xx, `default`) are compared to this depth only: vendors share
+/// whole object graphs in them (Stripe's error embeds the payment graph), and what an
+/// integration reads from an error is its top level.
+const ERROR_BODY_DEPTH: usize = 1;
 
 struct Engine<'a> {
     schemas: schema::SchemaDiffer<'a>,
+    error_schemas: schema::SchemaDiffer<'a>,
     out: Vec<Change>,
 }
 
 impl<'a> Engine<'a> {
     fn push(
         &mut self,
-        op: &OpRef,
+        op: &std::rc::Rc<OpRef>,
         scope: Scope,
         kind: ChangeKind,
         base_pointer: Option<String>,
@@ -317,12 +337,14 @@ impl<'a> Engine<'a> {
             kind,
             base_pointer,
             revision_pointer,
+            read_only: false,
+            write_only: false,
         });
     }
 
     fn schema(
         &mut self,
-        op: &OpRef,
+        op: &std::rc::Rc<OpRef>,
         scope: &Scope,
         base: Option<&SchemaNode<'a>>,
         rev: Option<&SchemaNode<'a>>,
@@ -330,7 +352,14 @@ impl<'a> Engine<'a> {
         let (Some(b), Some(r)) = (base, rev) else {
             return;
         };
-        for sc in self.schemas.compare(b, r).iter() {
+        let error_body =
+            matches!(scope, Scope::Response { status, .. } if !status.starts_with('2'));
+        let found = if error_body {
+            self.error_schemas.compare(b, r)
+        } else {
+            self.schemas.compare(b, r)
+        };
+        for sc in found.iter() {
             self.out.push(Change {
                 op: op.clone(),
                 scope: scope.clone(),
@@ -338,6 +367,8 @@ impl<'a> Engine<'a> {
                 base_pointer: sc.base_pointer.clone(),
                 revision_pointer: sc.revision_pointer.clone(),
                 kind: sc.kind.clone(),
+                read_only: sc.read_only,
+                write_only: sc.write_only,
             });
         }
     }
@@ -397,76 +428,148 @@ impl<'a> Engine<'a> {
         self.responses(&op, b, r);
     }
 
-    fn security(&mut self, op: &OpRef, b: &Operation<'a>, r: &Operation<'a>) {
+    fn security(&mut self, op: &std::rc::Rc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         let empty = Vec::new();
         let bs = b.security.as_ref().unwrap_or(&empty);
         let rs = r.security.as_ref().unwrap_or(&empty);
         let names = |req: &SecurityRequirement| req.keys().cloned().collect::<Vec<_>>().join("+");
-        let base_by: BTreeMap<String, &SecurityRequirement> =
-            bs.iter().map(|q| (names(q), q)).collect();
-        let rev_by: BTreeMap<String, &SecurityRequirement> =
-            rs.iter().map(|q| (names(q), q)).collect();
-        let (bp, rp) = (Some(b.pointer.clone()), Some(r.pointer.clone()));
-        for (name, rq) in &rev_by {
-            match base_by.get(name) {
-                None => self.push(
-                    op,
-                    Scope::Security,
-                    ChangeKind::SecurityAdded {
-                        requirement: display_requirement(name),
-                        first: base_by.is_empty() || base_by.contains_key(""),
-                    },
-                    bp.clone(),
-                    rp.clone(),
-                ),
-                Some(bq) => {
-                    for (scheme, scopes) in rq.iter() {
-                        let before = bq.get(scheme).cloned().unwrap_or_default();
-                        for s in scopes.difference(&before) {
-                            self.push(
-                                op,
-                                Scope::Security,
-                                ChangeKind::SecurityScopeAdded {
-                                    scheme: scheme.clone(),
-                                    scope: s.clone(),
-                                },
-                                bp.clone(),
-                                rp.clone(),
-                            );
-                        }
-                        for s in before.difference(scopes) {
-                            self.push(
-                                op,
-                                Scope::Security,
-                                ChangeKind::SecurityScopeRemoved {
-                                    scheme: scheme.clone(),
-                                    scope: s.clone(),
-                                },
-                                bp.clone(),
-                                rp.clone(),
-                            );
-                        }
+        let full = |req: &SecurityRequirement| {
+            req.iter()
+                .map(|(k, v)| {
+                    if v.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{k}[{}]", v.iter().cloned().collect::<Vec<_>>().join(","))
                     }
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        };
+        let (bp, rp) = (Some(b.pointer.clone()), Some(r.pointer.clone()));
+        let public = |reqs: &Vec<SecurityRequirement>| {
+            reqs.is_empty() || reqs.iter().any(BTreeMap::is_empty)
+        };
+        // Requirements are alternatives. When exactly one alternative uses a set of
+        // schemes on each side, a scope change is a change of that alternative;
+        // otherwise alternatives are compared whole.
+        let count = |reqs: &Vec<SecurityRequirement>, n: &str| {
+            reqs.iter().filter(|q| names(q) == n).count()
+        };
+        let mut handled_b = vec![false; bs.len()];
+        let mut handled_r = vec![false; rs.len()];
+        for (ri, rq) in rs.iter().enumerate() {
+            let n = names(rq);
+            if count(bs, &n) != 1 || count(rs, &n) != 1 {
+                continue;
+            }
+            let Some(bi) = bs.iter().position(|q| names(q) == n) else {
+                continue;
+            };
+            handled_b[bi] = true;
+            handled_r[ri] = true;
+            let bq = &bs[bi];
+            for (scheme, scopes) in rq {
+                let before = bq.get(scheme).cloned().unwrap_or_default();
+                for s in scopes.difference(&before) {
+                    self.push(
+                        op,
+                        Scope::Security,
+                        ChangeKind::SecurityScopeAdded {
+                            scheme: scheme.clone(),
+                            scope: s.clone(),
+                        },
+                        bp.clone(),
+                        rp.clone(),
+                    );
+                }
+                for s in before.difference(scopes) {
+                    self.push(
+                        op,
+                        Scope::Security,
+                        ChangeKind::SecurityScopeRemoved {
+                            scheme: scheme.clone(),
+                            scope: s.clone(),
+                        },
+                        bp.clone(),
+                        rp.clone(),
+                    );
                 }
             }
         }
-        for name in base_by.keys() {
-            if !rev_by.contains_key(name) {
+        let base_full: Vec<String> = bs.iter().map(full).collect();
+        let rev_full: Vec<String> = rs.iter().map(full).collect();
+        for (ri, rq) in rs.iter().enumerate() {
+            if !handled_r[ri] && !base_full.contains(&rev_full[ri]) && !rq.is_empty() {
                 self.push(
                     op,
                     Scope::Security,
-                    ChangeKind::SecurityRemoved {
-                        requirement: display_requirement(name),
-                        last: rev_by.is_empty() || rev_by.contains_key(""),
+                    ChangeKind::SecurityAdded {
+                        requirement: rev_full[ri].clone(),
+                        first: public(bs) && !public(rs),
                     },
                     bp.clone(),
                     rp.clone(),
                 );
             }
         }
+        for (bi, bq) in bs.iter().enumerate() {
+            if !handled_b[bi] && !rev_full.contains(&base_full[bi]) && !bq.is_empty() {
+                self.push(
+                    op,
+                    Scope::Security,
+                    ChangeKind::SecurityRemoved {
+                        requirement: base_full[bi].clone(),
+                        last: public(rs) && !public(bs),
+                    },
+                    bp.clone(),
+                    rp.clone(),
+                );
+            }
+        }
+        // Becoming public (an empty alternative, or no requirement at all) is a change too.
+        if public(rs)
+            && !public(bs)
+            && rs
+                .iter()
+                .all(|q| !q.is_empty() && base_full.contains(&full(q)))
+        {
+            self.push(
+                op,
+                Scope::Security,
+                ChangeKind::SecurityRemoved {
+                    requirement: display_requirement(""),
+                    last: true,
+                },
+                bp.clone(),
+                rp.clone(),
+            );
+        }
+        if public(bs)
+            && !public(rs)
+            && rs
+                .iter()
+                .enumerate()
+                .all(|(i, _)| handled_r[i] || base_full.contains(&rev_full[i]))
+        {
+            self.push(
+                op,
+                Scope::Security,
+                ChangeKind::SecurityAdded {
+                    requirement: rev_full.join(" or "),
+                    first: true,
+                },
+                bp.clone(),
+                rp.clone(),
+            );
+        }
     }
 
-    fn parameters(&mut self, op: &OpRef, base: &[Parameter<'a>], rev: &[Parameter<'a>]) {
+    fn parameters(
+        &mut self,
+        op: &std::rc::Rc<OpRef>,
+        base: &[Parameter<'a>],
+        rev: &[Parameter<'a>],
+    ) {
         let bm: BTreeMap<&str, &Parameter<'a>> = base.iter().map(|p| (p.key.as_str(), p)).collect();
         let rm: BTreeMap<&str, &Parameter<'a>> = rev.iter().map(|p| (p.key.as_str(), p)).collect();
         for (key, r) in &rm {
@@ -559,7 +662,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn request_body(&mut self, op: &OpRef, b: &Operation<'a>, r: &Operation<'a>) {
+    fn request_body(&mut self, op: &std::rc::Rc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         match (&b.request_body, &r.request_body) {
             (None, None) => {}
             (None, Some(rb)) => self.push(
@@ -612,7 +715,7 @@ impl<'a> Engine<'a> {
 
     fn content(
         &mut self,
-        op: &OpRef,
+        op: &std::rc::Rc<OpRef>,
         base: &BTreeMap<String, MediaType<'a>>,
         rev: &BTreeMap<String, MediaType<'a>>,
         scope: impl Fn(Option<String>) -> Scope,
@@ -652,7 +755,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn responses(&mut self, op: &OpRef, b: &Operation<'a>, r: &Operation<'a>) {
+    fn responses(&mut self, op: &std::rc::Rc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         for (status, rr) in &r.responses {
             let Some(br) = b.responses.get(status) else {
                 self.push(
@@ -702,7 +805,7 @@ impl<'a> Engine<'a> {
 
     fn headers(
         &mut self,
-        op: &OpRef,
+        op: &std::rc::Rc<OpRef>,
         status: &str,
         base: &BTreeMap<String, Header<'a>>,
         rev: &BTreeMap<String, Header<'a>>,

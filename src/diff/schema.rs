@@ -9,7 +9,7 @@ use super::ChangeKind;
 use crate::spec::schema::{Additional, Bound, Resolver, SchemaNode, SchemaView};
 
 /// Property nesting deeper than this is not compared (hostile or broken specs).
-const MAX_DEPTH: usize = 48;
+pub const MAX_DEPTH: usize = 48;
 
 /// What changed inside a schema, relative to where the comparison started.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -105,9 +105,15 @@ pub struct Found {
     pub kind: ChangeKind,
     pub base_pointer: Option<String>,
     pub revision_pointer: Option<String>,
+    pub read_only: bool,
+    pub write_only: bool,
+    /// Identity for de-duplication (pointers + kind), computed once; 0 = not yet.
+    pub key: u64,
 }
 
 pub(super) struct SchemaDiffer<'a> {
+    /// How deep property paths are followed (error bodies are compared shallowly).
+    max_depth: usize,
     base: Resolver<'a>,
     rev: Resolver<'a>,
     memo: HashMap<(String, String), Rc<Vec<Found>>>,
@@ -115,8 +121,9 @@ pub(super) struct SchemaDiffer<'a> {
 }
 
 impl<'a> SchemaDiffer<'a> {
-    pub fn new(base: Resolver<'a>, rev: Resolver<'a>) -> Self {
+    pub fn new(base: Resolver<'a>, rev: Resolver<'a>, max_depth: usize) -> Self {
         SchemaDiffer {
+            max_depth,
             base,
             rev,
             memo: HashMap::new(),
@@ -129,11 +136,23 @@ impl<'a> SchemaDiffer<'a> {
     }
 
     fn node(&mut self, b: &SchemaNode<'a>, r: &SchemaNode<'a>, depth: usize) -> Rc<Vec<Found>> {
-        if depth > MAX_DEPTH {
+        if depth > self.max_depth {
             return Rc::new(Vec::new());
         }
         let bv = self.base.view(b);
         let rv = self.rev.view(r);
+        self.node_views(bv, rv, depth)
+    }
+
+    fn node_views(
+        &mut self,
+        bv: SchemaView<'a>,
+        rv: SchemaView<'a>,
+        depth: usize,
+    ) -> Rc<Vec<Found>> {
+        if depth > self.max_depth {
+            return Rc::new(Vec::new());
+        }
         // Memoise on component pairs only: inline nodes are cheap and unique.
         let key = (bv.ref_target.is_some() && rv.ref_target.is_some())
             .then(|| (bv.pointer.clone(), rv.pointer.clone()));
@@ -148,7 +167,7 @@ impl<'a> SchemaDiffer<'a> {
         }
         let mut out = Vec::new();
         self.views(&bv, &rv, depth, &mut out);
-        let out = Rc::new(out);
+        let out = Rc::new(dedupe(out));
         if let Some(k) = key {
             self.in_progress.remove(&k);
             self.memo.insert(k, out.clone());
@@ -168,12 +187,21 @@ impl<'a> SchemaDiffer<'a> {
             kind: ChangeKind::Schema(kind),
             base_pointer: Some(b.pointer.clone()),
             revision_pointer: Some(r.pointer.clone()),
+            read_only: b.read_only && r.read_only,
+            write_only: b.write_only && r.write_only,
+            key: 0,
         };
         if b.types != r.types {
-            out.push(here(SchemaChange::TypeChanged {
-                from: b.types.iter().cloned().collect(),
-                to: r.types.iter().cloned().collect(),
-            }));
+            // A node without `type` whose members all say what they are (`anyOf`
+            // of two objects) has the members' types: that is no change to "any".
+            let bt = effective_types(&self.base, b);
+            let rt = effective_types(&self.rev, r);
+            if bt != rt {
+                out.push(here(SchemaChange::TypeChanged {
+                    from: bt.into_iter().collect(),
+                    to: rt.into_iter().collect(),
+                }));
+            }
         }
         if b.format != r.format {
             out.push(here(SchemaChange::FormatChanged {
@@ -257,6 +285,9 @@ impl<'a> SchemaDiffer<'a> {
                 },
                 base_pointer: Some(b.pointer.clone()),
                 revision_pointer: Some(r.pointer.clone()),
+                read_only: b.read_only && r.read_only,
+                write_only: b.write_only && r.write_only,
+                key: 0,
             });
         }
         let (ba, ra) = (
@@ -304,6 +335,9 @@ impl<'a> SchemaDiffer<'a> {
                     }),
                     base_pointer: Some(b.pointer.clone()),
                     revision_pointer: Some(rp.pointer.clone()),
+                    read_only: false,
+                    write_only: false,
+                    key: 0,
                 }),
                 Some(bp) => {
                     let (was, is) = (b.required.contains(name), r.required.contains(name));
@@ -324,10 +358,23 @@ impl<'a> SchemaDiffer<'a> {
                             },
                             base_pointer: Some(bp.pointer.clone()),
                             revision_pointer: Some(rp.pointer.clone()),
+                            read_only: false,
+                            write_only: false,
+                            key: 0,
                         });
                     }
-                    let nested = self.node(bp, rp, depth + 1);
+                    let bpv = self.base.view(bp);
+                    let hidden_ro = bpv.read_only && rpv.read_only;
+                    let hidden_wo = bpv.write_only && rpv.write_only;
+                    let nested = self.node_views(bpv, rpv, depth + 1);
+                    let start = out.len();
                     prefix(out, name, &nested);
+                    // Everything inside a property clients never send (or never read)
+                    // is as unreachable as the property itself.
+                    for f in &mut out[start..] {
+                        f.read_only |= hidden_ro;
+                        f.write_only |= hidden_wo;
+                    }
                 }
             }
         }
@@ -345,6 +392,9 @@ impl<'a> SchemaDiffer<'a> {
                     }),
                     base_pointer: Some(bp.pointer.clone()),
                     revision_pointer: Some(r.pointer.clone()),
+                    read_only: false,
+                    write_only: false,
+                    key: 0,
                 });
             }
         }
@@ -391,6 +441,9 @@ impl<'a> SchemaDiffer<'a> {
                     }),
                     base_pointer: Some(bv.pointer.clone()),
                     revision_pointer: Some(r.pointer.clone()),
+                    read_only: false,
+                    write_only: false,
+                    key: 0,
                 }),
             }
         }
@@ -405,6 +458,9 @@ impl<'a> SchemaDiffer<'a> {
                         }),
                         base_pointer: Some(b.pointer.clone()),
                         revision_pointer: Some(rv.pointer.clone()),
+                        read_only: false,
+                        write_only: false,
+                        key: 0,
                     });
                 }
             }
@@ -425,14 +481,87 @@ impl<'a> SchemaDiffer<'a> {
                 if let Some(t) = raw.value.get("title").and_then(serde_json::Value::as_str) {
                     return t.to_owned();
                 }
+                if !v.properties.is_empty() {
+                    // An inline object is identified by its property names.
+                    return format!(
+                        "object{{{}}}",
+                        v.properties.keys().cloned().collect::<Vec<_>>().join(",")
+                    );
+                }
                 if v.types.len() == 1 && v.properties.is_empty() {
                     // A scalar member is identified by its type (`string`, `integer`).
                     return v.types.iter().next().cloned().unwrap_or_default();
                 }
                 format!("#{i}")
             })
-            .collect()
+            .fold(Vec::new(), |mut ids: Vec<String>, id| {
+                // Two members of one kind (`array`, `array`) are told apart by order.
+                let seen = ids
+                    .iter()
+                    .filter(|x| x.split('~').next() == Some(id.as_str()))
+                    .count();
+                ids.push(if seen == 0 {
+                    id
+                } else {
+                    format!("{id}~{}", seen + 1)
+                });
+                ids
+            })
     }
+}
+
+fn effective_types<'a>(
+    resolver: &Resolver<'a>,
+    v: &SchemaView<'a>,
+) -> std::collections::BTreeSet<String> {
+    if !v.types.is_empty() || (v.one_of.is_empty() && v.any_of.is_empty()) {
+        return v.types.clone();
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for m in v.one_of.iter().chain(&v.any_of) {
+        let mv = resolver.view(m);
+        if mv.types.is_empty() {
+            // A member that could be anything makes the whole node "any".
+            return std::collections::BTreeSet::new();
+        }
+        out.extend(mv.types);
+    }
+    out
+}
+
+/// One change in a shared schema reached along many paths (Stripe's expandable
+/// objects reach the same component thousands of ways) is one change: keep it once,
+/// at its shortest path. This also bounds the work: every memoised list holds at
+/// most the distinct changes below it, never the number of paths to them.
+fn dedupe(found: Vec<Found>) -> Vec<Found> {
+    use std::hash::{Hash, Hasher};
+    let mut index: HashMap<u64, usize> = HashMap::with_capacity(found.len());
+    let mut out: Vec<Found> = Vec::with_capacity(found.len());
+    for mut f in found {
+        if f.key == 0 {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (
+                &f.base_pointer,
+                &f.revision_pointer,
+                format!("{:?}", f.kind),
+            )
+                .hash(&mut h);
+            f.key = h.finish() | 1;
+        }
+        let key = f.key;
+        match index.get(&key) {
+            Some(&i) => {
+                if f.path.len() < out[i].path.len() {
+                    out[i] = f;
+                }
+            }
+            None => {
+                index.insert(key, out.len());
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 fn additional_label(a: &Option<Additional<'_>>) -> &'static str {
@@ -461,7 +590,7 @@ mod tests {
     fn run(b: serde_json::Value, r: serde_json::Value) -> Vec<Found> {
         let b: &'static serde_json::Value = Box::leak(Box::new(b));
         let r: &'static serde_json::Value = Box::leak(Box::new(r));
-        let mut d = SchemaDiffer::new(Resolver::new(b), Resolver::new(r));
+        let mut d = SchemaDiffer::new(Resolver::new(b), Resolver::new(r), MAX_DEPTH);
         let found = d.compare(
             &SchemaNode::borrowed(b.pointer("/s").unwrap(), "/s".into()),
             &SchemaNode::borrowed(r.pointer("/s").unwrap(), "/s".into()),

@@ -418,13 +418,13 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
                     "`owners.team` must name the owning team".into(),
                 ));
             }
-            if let Some(repo) = &o.repo {
-                if repo.split('/').count() != 2 || repo.starts_with('/') || repo.ends_with('/') {
-                    errors.push(err_at(
-                        Some(span),
-                        format!("`owners.repo` must be `owner/name`, not `{repo}`"),
-                    ));
-                }
+            if let Some(repo) = &o.repo
+                && (repo.split('/').count() != 2 || repo.starts_with('/') || repo.ends_with('/'))
+            {
+                errors.push(err_at(
+                    Some(span),
+                    format!("`owners.repo` must be `owner/name`, not `{repo}`"),
+                ));
             }
             Some(o)
         }
@@ -483,13 +483,13 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
                 ),
             ));
         }
-        if let Some(f) = &s.format {
-            if !matches!(f.get_ref().as_str(), "json" | "yaml") {
-                errors.push(err_at(
-                    Some(f.span()),
-                    format!("`format` must be json or yaml, not `{}`", f.get_ref()),
-                ));
-            }
+        if let Some(f) = &s.format
+            && !matches!(f.get_ref().as_str(), "json" | "yaml")
+        {
+            errors.push(err_at(
+                Some(f.span()),
+                format!("`format` must be json or yaml, not `{}`", f.get_ref()),
+            ));
         }
         match location(s.url, s.file, span) {
             Ok(location) => specs.push(SpecSource {

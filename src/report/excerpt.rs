@@ -25,7 +25,7 @@ pub fn excerpt(f: &Finding, base: &Value, revision: &Value) -> Option<String> {
     let side = |doc: &Value, ptr: &Option<String>| -> String {
         ptr.as_deref()
             .and_then(|p| doc.pointer(p))
-            .map(|v| render(v))
+            .map(render)
             .unwrap_or_default()
     };
     let before = side(base, &bp);

@@ -706,11 +706,25 @@ pub static CATALOG: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
             if !applies(subject, suffix) {
                 continue;
             }
+            let (severity, other) = if *is_request {
+                (*req, *resp)
+            } else {
+                (*resp, *req)
+            };
+            // The rationale explains the breaking direction; the other one says why not.
+            let rationale = if severity == Info && other != Info {
+                let side = if *is_request { "requests" } else { "responses" };
+                format!(
+                    "Harmless in {side}: it widens what clients may send or narrows what they may receive."
+                )
+            } else {
+                why.clone()
+            };
             rules.push(RuleMeta {
                 id: schema_rule_id(subject, suffix),
-                severity: if *is_request { *req } else { *resp },
+                severity,
                 title: format!("{noun} {title}"),
-                rationale: why.clone(),
+                rationale,
             });
         }
     }

@@ -170,7 +170,7 @@ pub fn message(change: &Change, subject: &str) -> String {
     match &change.kind {
         K::OperationAdded => format!("new {what}"),
         K::OperationRemoved { deprecated, sunset } => match (deprecated, sunset) {
-            (_, Some(d)) => format!("{what} removed (its sunset date was {d})"),
+            (_, Some(d)) => format!("{what} removed (announced sunset: {d})"),
             (true, None) => format!("deprecated {what} removed"),
             (false, None) => format!("{what} removed without prior deprecation"),
         },

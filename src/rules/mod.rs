@@ -391,7 +391,9 @@ fn rule_id(change: &Change, today: &str) -> Option<String> {
                 return op_rule("webhook-removed");
             }
             match sunset {
-                Some(date) if date.as_str() > today => op_rule("endpoint-removed-before-sunset"),
+                Some(date) if is_iso_date(date) && date.as_str() > today => {
+                    op_rule("endpoint-removed-before-sunset")
+                }
                 _ if *deprecated => op_rule("endpoint-removed-after-deprecation"),
                 _ => op_rule("endpoint-removed"),
             }
@@ -506,11 +508,19 @@ fn rule_id(change: &Change, today: &str) -> Option<String> {
                 ))
             }
         }
+        K::Deprecated { .. } | K::Reactivated
+            if hidden_property(subject(change)?, change.read_only, change.write_only).is_some() =>
+        {
+            hidden_property(subject(change)?, change.read_only, change.write_only)
+                .map(str::to_owned)
+        }
         K::Deprecated { .. } => Some(format!("{}-deprecated", subject(change)?)),
         K::Reactivated => Some(format!("{}-reactivated", subject(change)?)),
         K::Schema(sc) => {
             let subject = subject(change)?;
-            if let Some(id) = hides(sc, subject) {
+            if let Some(id) = hides(sc, subject)
+                .or_else(|| hidden_property(subject, change.read_only, change.write_only))
+            {
                 return op_rule(id);
             }
             Some(catalog::schema_rule_id(subject, &schema_suffix(sc)))
@@ -635,6 +645,17 @@ fn schema_suffix(sc: &SchemaChange) -> String {
         }
         S::DiscriminatorChanged { .. } => s("discriminator-changed"),
     }
+}
+
+fn is_iso_date(s: &str) -> bool {
+    s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
 }
 
 fn is_success(status: &str) -> bool {

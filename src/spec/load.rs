@@ -147,10 +147,10 @@ pub fn load_file(path: &Path) -> Result<Document, SpecError> {
     let source_name = path.display().to_string();
     let bytes = read_capped(path, &source_name)?;
     let mut root = parse_value(&bytes, &source_name)?;
-    let folder = path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let jail = folder.canonicalize().map_err(|err| SpecError::Io {
         source_name: source_name.clone(),
         err,
@@ -161,15 +161,15 @@ pub fn load_file(path: &Path) -> Result<Document, SpecError> {
         files: BTreeMap::new(),
     };
     bundler.rewrite(&mut root, &folder)?;
-    if !bundler.files.is_empty() {
-        if let Value::Object(map) = &mut root {
-            let bundled = bundler
-                .files
-                .into_iter()
-                .map(|(k, v)| (k, v.unwrap_or(Value::Null)))
-                .collect();
-            map.insert(BUNDLE_KEY.to_owned(), Value::Object(bundled));
-        }
+    if !bundler.files.is_empty()
+        && let Value::Object(map) = &mut root
+    {
+        let bundled = bundler
+            .files
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or(Value::Null)))
+            .collect();
+        map.insert(BUNDLE_KEY.to_owned(), Value::Object(bundled));
     }
     into_document(root, &source_name)
 }
@@ -242,15 +242,15 @@ fn version_text(v: &Value) -> String {
 fn check_refs_local(value: &Value, source_name: &str) -> Result<(), SpecError> {
     match value {
         Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                if !r.starts_with('#') {
-                    return Err(SpecError::RefRefused {
-                        source_name: source_name.to_owned(),
-                        reference: r.clone(),
-                        reason: "a spec fetched from a URL may only use local references (#/...)"
-                            .into(),
-                    });
-                }
+            if let Some(Value::String(r)) = map.get("$ref")
+                && !r.starts_with('#')
+            {
+                return Err(SpecError::RefRefused {
+                    source_name: source_name.to_owned(),
+                    reference: r.clone(),
+                    reason: "a spec fetched from a URL may only use local references (#/...)"
+                        .into(),
+                });
             }
             map.values()
                 .try_for_each(|v| check_refs_local(v, source_name))
@@ -359,8 +359,12 @@ impl Bundler {
 }
 
 /// Escapes one JSON pointer token (RFC 6901).
-pub fn escape_pointer(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+pub fn escape_pointer(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains(['~', '/']) {
+        std::borrow::Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(token)
+    }
 }
 
 #[cfg(test)]

@@ -548,7 +548,7 @@ impl<'a> Builder<'a> {
                             .get("schema")
                             .map(|s| SchemaNode::borrowed(s, format!("{pptr}/schema"))),
                     };
-                    (m, mt)
+                    (media_key(&m), mt)
                 })
                 .collect();
             return Some(RequestBody {
@@ -629,7 +629,7 @@ impl<'a> Builder<'a> {
                             .into_iter()
                             .map(|m| {
                                 (
-                                    m,
+                                    media_key(&m),
                                     MediaType {
                                         pointer: rptr.clone(),
                                         schema: Some(SchemaNode::borrowed(
@@ -722,6 +722,42 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// `application/json; charset=utf-8` → `application/json`: parameters do not change
+/// what is sent, and vendors add and drop them freely.
+pub fn media_key(media: &str) -> String {
+    media
+        .split(';')
+        .next()
+        .unwrap_or(media)
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// A date as vendors write it (`2027-03-01`, RFC 3339, or the HTTP-date form of the
+/// `Sunset` header, RFC 8594) as `YYYY-MM-DD` in UTC; unparseable text is kept as is.
+pub fn normalize_date(text: &str) -> String {
+    let t = text.trim();
+    if let Ok(d) = t.parse::<jiff::civil::Date>() {
+        return d.to_string();
+    }
+    let rfc2822 = |s: &str| {
+        jiff::fmt::rfc2822::DateTimeParser::new()
+            .parse_timestamp(s)
+            .ok()
+    };
+    // A wrong weekday (`Mon, 01 Jan 2099` is a Thursday) should not hide the date.
+    let without_weekday = t.split_once(", ").map(|(_, rest)| rest).unwrap_or(t);
+    let ts = t
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .or_else(|| rfc2822(t))
+        .or_else(|| rfc2822(without_weekday));
+    match ts {
+        Some(ts) => ts.to_string().chars().take(10).collect(),
+        None => t.to_owned(),
+    }
+}
+
 /// `deprecated` and a sunset date, from the standard field and vendor extensions.
 pub fn lifecycle(v: &Value) -> (bool, Option<String>) {
     let deprecated = v.get("deprecated").and_then(Value::as_bool) == Some(true)
@@ -734,7 +770,7 @@ pub fn lifecycle(v: &Value) -> (bool, Option<String>) {
     let sunset = SUNSET_EXTENSIONS
         .iter()
         .find_map(|x| v.get(*x).and_then(Value::as_str))
-        .map(str::to_owned);
+        .map(normalize_date);
     (deprecated, sunset)
 }
 
@@ -827,6 +863,22 @@ mod tests {
             .map(|p| p.key.clone())
             .collect();
         assert_eq!(keys, ["path#0", "query:q"]);
+    }
+
+    #[test]
+    fn sunset_dates_normalise_from_every_form_vendors_use() {
+        assert_eq!(normalize_date("2027-03-01"), "2027-03-01");
+        assert_eq!(normalize_date("2027-03-01T00:00:00Z"), "2027-03-01");
+        assert_eq!(
+            normalize_date("Mon, 01 Mar 2027 00:00:00 GMT"),
+            "2027-03-01"
+        );
+        assert_eq!(normalize_date("Q2 2027"), "Q2 2027");
+        assert_eq!(
+            normalize_date("Mon, 01 Jan 2099 00:00:00 GMT"),
+            "2099-01-01",
+            "wrong weekday"
+        );
     }
 
     #[test]

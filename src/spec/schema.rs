@@ -238,10 +238,9 @@ impl<'a> Resolver<'a> {
             .get("$ref")
             .and_then(Value::as_str)
             .and_then(|r| r.strip_prefix('#'))
+            && let Some(target) = self.root.pointer(frag)
         {
-            if let Some(target) = self.root.pointer(frag) {
-                self.fold(view, target, frag, 1, true);
-            }
+            self.fold(view, target, frag, 1, true);
         }
         read_scalars(view, v);
         if let Some(items) = v.get("items") {
@@ -318,10 +317,10 @@ impl<'a> Resolver<'a> {
             }
         }
         read_scalars(view, value);
-        if let Some(items) = map.get("items") {
-            if view.items.is_none() {
-                view.items = Some(SchemaNode::borrowed(items, format!("{pointer}/items")));
-            }
+        if let Some(items) = map.get("items")
+            && view.items.is_none()
+        {
+            view.items = Some(SchemaNode::borrowed(items, format!("{pointer}/items")));
         }
         if let Some(Value::Object(props)) = map.get("properties") {
             for (k, p) in props {
@@ -357,110 +356,128 @@ impl<'a> Resolver<'a> {
 }
 
 /// Reads keywords that hold plain values. Earlier `allOf` members win ties.
+/// One pass over the keys: vendor schemas are large and this runs for every node.
 fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
     let Value::Object(map) = value else { return };
-    match map.get("type") {
-        Some(Value::String(t)) => {
-            if t == "null" {
-                view.nullable = true;
-            } else if view.types.is_empty() {
-                view.types.insert(t.clone());
+    let mut exclusive_max_flag = false;
+    let mut exclusive_min_flag = false;
+    let mut bounds: Vec<(Bound, f64)> = Vec::new();
+    for (key, v) in map {
+        match key.as_str() {
+            "type" => {
+                match v {
+                    Value::String(t) if t == "null" => view.nullable = true,
+                    Value::String(t) => {
+                        if view.types.is_empty() {
+                            view.types.insert(t.clone());
+                        }
+                    }
+                    Value::Array(ts) => {
+                        let mut set = BTreeSet::new();
+                        for t in ts.iter().filter_map(Value::as_str) {
+                            if t == "null" {
+                                view.nullable = true;
+                            } else {
+                                set.insert(t.to_owned());
+                            }
+                        }
+                        if view.types.is_empty() {
+                            view.types = set;
+                        }
+                    }
+                    _ => continue,
+                }
+                view.constrained = true;
             }
-            view.constrained = true;
-        }
-        Some(Value::Array(ts)) => {
-            let mut set = BTreeSet::new();
-            for t in ts.iter().filter_map(Value::as_str) {
-                if t == "null" {
-                    view.nullable = true;
-                } else {
-                    set.insert(t.to_owned());
+            "nullable" => view.nullable |= v.as_bool() == Some(true),
+            "format" => {
+                if view.format.is_none() {
+                    view.format = v.as_str().map(str::to_owned);
                 }
             }
-            if view.types.is_empty() {
-                view.types = set;
+            "enum" => {
+                if let Value::Array(values) = v {
+                    let mut set = BTreeSet::new();
+                    for v in values {
+                        if v.is_null() {
+                            view.nullable = true;
+                        } else {
+                            set.insert(canonical(v));
+                        }
+                    }
+                    view.enum_values.get_or_insert(set);
+                    view.constrained = true;
+                }
             }
-            view.constrained = true;
+            "const" => {
+                view.enum_values
+                    .get_or_insert_with(|| BTreeSet::from([canonical(v)]));
+                view.constrained = true;
+            }
+            "x-extensible-enum" => {
+                if let Value::Array(values) = v {
+                    view.extensible_enum
+                        .get_or_insert_with(|| values.iter().map(canonical).collect());
+                }
+            }
+            "exclusiveMaximum" if v.as_bool() == Some(true) => exclusive_max_flag = true,
+            "exclusiveMinimum" if v.as_bool() == Some(true) => exclusive_min_flag = true,
+            "pattern" => {
+                if view.pattern.is_none() {
+                    view.pattern = v.as_str().map(str::to_owned);
+                }
+                view.constrained = true;
+            }
+            "uniqueItems" => view.unique_items |= v.as_bool() == Some(true),
+            "readOnly" => view.read_only |= v.as_bool() == Some(true),
+            "writeOnly" => view.write_only |= v.as_bool() == Some(true),
+            "deprecated" => view.deprecated |= v.as_bool() == Some(true),
+            "default" => {
+                if view.default.is_none() {
+                    view.default = Some(canonical(v));
+                }
+            }
+            "discriminator" => {
+                if view.discriminator.is_none() {
+                    view.discriminator = v
+                        .get("propertyName")
+                        .or(Some(v))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                }
+            }
+            "properties" | "items" => view.constrained = true,
+            other => {
+                if let Some(bound) = Bound::ALL.iter().find(|b| b.keyword() == other)
+                    && let Some(n) = v.as_f64()
+                {
+                    bounds.push((*bound, n));
+                }
+            }
         }
-        _ => {}
     }
-    if map.get("nullable").and_then(Value::as_bool) == Some(true) {
-        view.nullable = true;
-    }
-    if view.format.is_none() {
-        view.format = map.get("format").and_then(Value::as_str).map(str::to_owned);
-    }
-    if let Some(Value::Array(values)) = map.get("enum") {
-        let mut set = BTreeSet::new();
-        for v in values {
-            if v.is_null() {
-                view.nullable = true;
-            } else {
-                set.insert(v.to_string());
-            }
-        }
-        view.enum_values.get_or_insert(set);
-        view.constrained = true;
-    }
-    if let Some(c) = map.get("const") {
-        view.enum_values
-            .get_or_insert_with(|| BTreeSet::from([c.to_string()]));
-        view.constrained = true;
-    }
-    if let Some(Value::Array(values)) = map.get("x-extensible-enum") {
-        view.extensible_enum
-            .get_or_insert_with(|| values.iter().map(Value::to_string).collect());
-    }
-    for bound in Bound::ALL {
-        let raw = map.get(bound.keyword());
-        let number = match (bound, raw) {
-            // OpenAPI 3.0: a boolean that moves `maximum` to exclusive.
-            (Bound::ExclusiveMaximum, Some(Value::Bool(true))) => {
-                map.get("maximum").and_then(Value::as_f64)
-            }
-            (Bound::ExclusiveMinimum, Some(Value::Bool(true))) => {
-                map.get("minimum").and_then(Value::as_f64)
-            }
-            (Bound::Maximum, Some(_))
-                if map.get("exclusiveMaximum") == Some(&Value::Bool(true)) =>
-            {
-                None
-            }
-            (Bound::Minimum, Some(_))
-                if map.get("exclusiveMinimum") == Some(&Value::Bool(true)) =>
-            {
-                None
-            }
-            (_, Some(v)) => v.as_f64(),
-            _ => None,
+    for (bound, n) in bounds {
+        // OpenAPI 3.0: a boolean `exclusiveMaximum` moves `maximum` to exclusive.
+        let bound = match bound {
+            Bound::Maximum if exclusive_max_flag => Bound::ExclusiveMaximum,
+            Bound::Minimum if exclusive_min_flag => Bound::ExclusiveMinimum,
+            b => b,
         };
-        if let Some(n) = number {
-            view.bounds.entry(bound).or_insert(n);
-            view.constrained = true;
-        }
-    }
-    if view.pattern.is_none() {
-        view.pattern = map
-            .get("pattern")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-    }
-    view.unique_items |= map.get("uniqueItems").and_then(Value::as_bool) == Some(true);
-    view.read_only |= map.get("readOnly").and_then(Value::as_bool) == Some(true);
-    view.write_only |= map.get("writeOnly").and_then(Value::as_bool) == Some(true);
-    view.deprecated |= map.get("deprecated").and_then(Value::as_bool) == Some(true);
-    if view.default.is_none() {
-        view.default = map.get("default").map(Value::to_string);
-    }
-    if view.discriminator.is_none() {
-        view.discriminator = map
-            .get("discriminator")
-            .and_then(|d| d.get("propertyName").or(Some(d)))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-    }
-    if map.contains_key("properties") || map.contains_key("items") || map.contains_key("pattern") {
+        view.bounds.entry(bound).or_insert(n);
         view.constrained = true;
+    }
+}
+
+/// JSON text of a value, with `1.0` and `1` spelled the same (JSON has one number type).
+pub fn canonical(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                format!("{}", f as i64)
+            }
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
     }
 }
 

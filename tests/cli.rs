@@ -1,0 +1,669 @@
+//! The binary end to end: contract errors name file and line, the demo run finds
+//! exactly the planted changes, and exit codes follow the documented scheme.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn apiwatch() -> Command {
+    let mut cmd = Command::cargo_bin("apiwatch").unwrap();
+    cmd.env_remove("GITHUB_TOKEN")
+        .env_remove("APIWATCH_GITHUB_TOKEN")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+const GOOD_CONTRACT: &str = r#"[contract]
+vendor = "Acme"
+api = "Things"
+
+[owners]
+team = "platform"
+
+[pin]
+version = "1"
+
+[[spec]]
+file = "upstream.yaml"
+
+[[uses]]
+operation = "GET /things"
+"#;
+
+const SPEC: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /things:\n    get:\n      operationId: listThings\n      responses:\n        '200': {description: ok}\n";
+
+/// A map folder with one contract `acme` whose file is `contract`.
+fn map_with(contract: &str, pinned: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("contracts/acme")).unwrap();
+    std::fs::write(dir.path().join("contracts/acme/contract.toml"), contract).unwrap();
+    std::fs::write(dir.path().join("upstream.yaml"), SPEC).unwrap();
+    if pinned {
+        apiwatch()
+            .arg("--root")
+            .arg(dir.path())
+            .args(["pin", "acme"])
+            .assert()
+            .success();
+    }
+    dir
+}
+
+fn map_error(contract: &str, pinned: bool) -> String {
+    let dir = map_with(contract, pinned);
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("map")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn a_good_contract_loads_and_maps() {
+    let dir = map_with(GOOD_CONTRACT, true);
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("map")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("acme").and(predicate::str::contains("platform")));
+}
+
+#[test]
+fn bad_toml_names_file_and_line() {
+    let err = map_error(
+        &GOOD_CONTRACT.replace("team = \"platform\"", "team = platform"),
+        false,
+    );
+    assert!(err.contains("contracts/acme/contract.toml:6:"), "{err}");
+}
+
+#[test]
+fn unknown_key_names_file_line_and_key() {
+    let err = map_error(
+        &GOOD_CONTRACT.replace(
+            "[pin]\nversion = \"1\"",
+            "[pin]\nversion = \"1\"\nverison = \"2\"",
+        ),
+        false,
+    );
+    assert!(err.contains("contracts/acme/contract.toml:10:1"), "{err}");
+    assert!(err.contains("verison"), "{err}");
+}
+
+#[test]
+fn missing_owner_is_an_error() {
+    let err = map_error(
+        &GOOD_CONTRACT.replace("[owners]\nteam = \"platform\"\n", ""),
+        false,
+    );
+    assert!(err.contains("contracts/acme/contract.toml:1:1"), "{err}");
+    assert!(err.contains("[owners]"), "{err}");
+}
+
+#[test]
+fn unknown_operation_reference_names_its_line() {
+    let err = map_error(&GOOD_CONTRACT.replace("GET /things", "GET /thingz"), true);
+    assert!(err.contains("contracts/acme/contract.toml:15:"), "{err}");
+    assert!(err.contains("GET /thingz"), "{err}");
+}
+
+#[test]
+fn credential_values_instead_of_variable_names_are_refused() {
+    let contract = format!(
+        "{GOOD_CONTRACT}\n[sandbox]\nbase_url = \"https://sb.example\"\nauth = \"api-key\"\ncredentials = {{ api_key = \"sk_live_123\" }}\n"
+    );
+    let err = map_error(&contract, false);
+    assert!(err.contains("contract.toml:20:27"), "{err}");
+    assert!(err.contains("environment variable"), "{err}");
+    assert!(
+        !err.contains("sk_live_123"),
+        "the secret-looking value must not be echoed: {err}"
+    );
+}
+
+#[test]
+fn unpinned_contract_is_a_risk_and_run_reports_snapshot_missing() {
+    let dir = map_with(GOOD_CONTRACT, false);
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("map")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no snapshot pinned"));
+    let out = dir.path().join("out");
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["findings"][0]["rule"], "snapshot-missing");
+}
+
+#[test]
+fn unreachable_source_fails_that_contract_only() {
+    let dir = map_with(GOOD_CONTRACT, true);
+    std::fs::create_dir_all(dir.path().join("contracts/broken")).unwrap();
+    std::fs::write(
+        dir.path().join("contracts/broken/contract.toml"),
+        GOOD_CONTRACT
+            .replace("upstream.yaml", "missing.yaml")
+            .replace("GET /things\"", "GET /things\"\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("snapshots/broken")).unwrap();
+    std::fs::copy(
+        dir.path().join("snapshots/acme/openapi.json"),
+        dir.path().join("snapshots/broken/openapi.json"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let statuses: Vec<(String, String)> = report["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("acme".to_owned(), "ok".to_owned()),
+            ("broken".to_owned(), "failed".to_owned())
+        ]
+    );
+    assert_eq!(report["findings"][0]["rule"], "source-unreachable");
+    // The failed fetch left the snapshot alone.
+    assert_eq!(
+        std::fs::read(dir.path().join("snapshots/broken/openapi.json")).unwrap(),
+        std::fs::read(dir.path().join("snapshots/acme/openapi.json")).unwrap()
+    );
+}
+
+/// The findings of the demo run, as (contract, rule, method, path, in_use, compliance).
+fn demo_run(out: &Path) -> (i32, Value) {
+    let state = out.join("state");
+    let status = apiwatch()
+        .arg("--root")
+        .arg(repo())
+        .args(["run", "--out"])
+        .arg(out)
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .unwrap();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    (status.status.code().unwrap(), report)
+}
+
+fn has(report: &Value, contract: &str, rule: &str, method: &str, path: &str) -> Option<Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["contract"] == contract
+                && f["rule"] == rule
+                && f["method"] == method
+                && f["path"] == path
+        })
+        .cloned()
+}
+
+#[test]
+fn demo_run_finds_the_planted_changes_with_relevance() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, report) = demo_run(tmp.path());
+    assert_eq!(
+        code, 1,
+        "breaking changes on operations in use fail the run"
+    );
+
+    // (contract, rule, method, path, in_use, compliance): demo/EXPECTED.md, as findings.
+    let expected = [
+        (
+            "crm-contacts",
+            "endpoint-removed",
+            "GET",
+            "/contacts/{contactId}/notes",
+            true,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "request-parameter-added-required",
+            "GET",
+            "/contacts",
+            true,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "response-property-removed",
+            "GET",
+            "/contacts",
+            true,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "response-property-removed",
+            "GET",
+            "/contacts/{id}",
+            true,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "response-property-removed",
+            "POST",
+            "/contacts",
+            false,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "endpoint-removed",
+            "POST",
+            "/companies/merge",
+            false,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "request-parameter-added",
+            "GET",
+            "/contacts",
+            true,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "endpoint-added",
+            "GET",
+            "/contacts/{id}/activities",
+            false,
+            false,
+        ),
+        (
+            "email-marketing",
+            "endpoint-deprecated-with-sunset",
+            "GET",
+            "/campaigns/{campaign_id}/stats",
+            true,
+            false,
+        ),
+        (
+            "email-marketing",
+            "endpoint-added",
+            "GET",
+            "/reports/campaigns/{campaign_id}",
+            false,
+            false,
+        ),
+        (
+            "email-marketing",
+            "request-property-added-required",
+            "PUT",
+            "/lists/{list_id}/members/{member_id}/consent",
+            true,
+            true,
+        ),
+        (
+            "transactional-email",
+            "response-success-status-removed",
+            "POST",
+            "/messages",
+            true,
+            false,
+        ),
+        (
+            "transactional-email",
+            "response-property-type-changed",
+            "GET",
+            "/messages/{message_id}",
+            true,
+            false,
+        ),
+    ];
+    for (contract, rule, method, path, in_use, compliance) in expected {
+        let f = has(&report, contract, rule, method, path)
+            .unwrap_or_else(|| panic!("missing {contract} {rule} {method} {path}"));
+        assert_eq!(
+            (f["in_use"].as_bool(), f["compliance"].as_bool()),
+            (Some(in_use), Some(compliance)),
+            "{contract} {rule} {method} {path}"
+        );
+    }
+    let archived = has(
+        &report,
+        "crm-contacts",
+        "request-parameter-added-required",
+        "GET",
+        "/contacts",
+    )
+    .unwrap();
+    assert!(archived["message"].as_str().unwrap().contains("archived"));
+    let stats = has(
+        &report,
+        "email-marketing",
+        "endpoint-deprecated-with-sunset",
+        "GET",
+        "/campaigns/{campaign_id}/stats",
+    )
+    .unwrap();
+    assert_eq!(stats["sunset"], "2027-03-01");
+
+    // Refactors are not changes: no finding mentions the trailing-slash or renamed paths as removed.
+    let removed: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "endpoint-removed")
+        .collect();
+    assert_eq!(removed.len(), 2, "{removed:#?}");
+
+    // One issue per problem, none for the unused operation, compliance labelled.
+    let issues: Vec<String> = std::fs::read_dir(tmp.path().join("issues"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(issues.len(), 7);
+    assert!(issues.iter().all(|i| !i.contains("/companies/merge")));
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.contains("compliance-critical (consent)")
+                && i.contains("<!-- apiwatch:issue="))
+    );
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.contains("Sunset (due date) | **2027-03-01**"))
+    );
+    let summary = std::fs::read_to_string(tmp.path().join("summary.md")).unwrap();
+    assert!(summary.contains("```mermaid"));
+}
+
+#[test]
+fn demo_run_is_deterministic() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let (_, ra) = demo_run(a.path());
+    let (_, rb) = demo_run(b.path());
+    assert_eq!(ra, rb);
+}
+
+#[test]
+fn diff_json_has_the_documented_fields_and_fail_on_sets_the_exit_code() {
+    let base = repo().join("snapshots/crm-contacts/contacts.json");
+    let rev = repo().join("demo/upstream/crm-contacts/contacts.yaml");
+    let out = apiwatch()
+        .arg("diff")
+        .arg(&base)
+        .arg(&rev)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "without --fail-on, findings do not fail"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["findings"][0];
+    for key in [
+        "rule",
+        "severity",
+        "method",
+        "path",
+        "location",
+        "message",
+        "in_use",
+        "compliance",
+        "fingerprint",
+    ] {
+        assert!(f.get(key).is_some(), "missing {key}: {f}");
+    }
+    assert!(v["summary"]["total"].as_u64().unwrap() > 0);
+    apiwatch()
+        .arg("diff")
+        .arg(&base)
+        .arg(&rev)
+        .args(["--fail-on", "error"])
+        .assert()
+        .code(1);
+    apiwatch()
+        .arg("diff")
+        .arg(&base)
+        .arg(&base)
+        .args(["--fail-on", "error"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("no changes found"));
+}
+
+#[test]
+fn diff_with_contract_marks_relevance_and_fail_on_counts_only_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("a.yaml");
+    let rev = dir.path().join("b.yaml");
+    std::fs::write(&base, "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {description: ok}}}}\n  /b: {get: {responses: {'200': {description: ok}}}}\n").unwrap();
+    std::fs::write(&rev, "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {description: ok}}}}\n").unwrap();
+    let uses = dir.path().join("uses.txt");
+    std::fs::write(&uses, "# what we call\nGET /a\n").unwrap();
+    apiwatch()
+        .arg("diff")
+        .arg(&base)
+        .arg(&rev)
+        .arg("--uses")
+        .arg(&uses)
+        .args(["--fail-on", "error"])
+        .assert()
+        .code(0);
+    apiwatch()
+        .arg("diff")
+        .arg(&base)
+        .arg(&rev)
+        .arg("--uses")
+        .arg(&uses)
+        .args(["--fail-on", "error", "--all"])
+        .assert()
+        .code(1);
+    std::fs::write(&uses, "GET /b [opt-out]\n").unwrap();
+    let out = apiwatch()
+        .arg("diff")
+        .arg(&base)
+        .arg(&rev)
+        .arg("--uses")
+        .arg(&uses)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["in_use"], true);
+    assert_eq!(v["findings"][0]["compliance"], true);
+}
+
+/// `apiwatch diff BASE REV ARGS...`.
+fn diff_cmd(base: &Path, rev: &Path, args: &[&str]) -> Command {
+    let mut cmd = apiwatch();
+    cmd.arg("diff").arg(base).arg(rev).args(args);
+    cmd
+}
+
+#[test]
+fn diff_formats_render() {
+    let base = repo().join("snapshots/transactional-email/transactional.json");
+    let rev = repo().join("demo/upstream/transactional-email/transactional.yaml");
+    let sarif = diff_cmd(&base, &rev, &["--format", "sarif"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["runs"][0]["results"][0]["partialFingerprints"]["apiwatch/v1"].is_string());
+    let contains = predicate::str::contains;
+    diff_cmd(&base, &rev, &["--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(contains("```diff"));
+    diff_cmd(&base, &rev, &["--color", "always"])
+        .assert()
+        .success()
+        .stdout(contains("\u{1b}["));
+    diff_cmd(&base, &rev, &[])
+        .assert()
+        .success()
+        .stdout(contains("\u{1b}[").not());
+    diff_cmd(&base, &rev, &["--color", "auto"])
+        .env("NO_COLOR", "1")
+        .assert()
+        .success()
+        .stdout(contains("\u{1b}[").not());
+}
+
+#[test]
+fn diff_errors_name_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": {,\n}").unwrap();
+    apiwatch()
+        .arg("diff")
+        .arg(&bad)
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.json:3:"));
+    let html = dir.path().join("page.json");
+    std::fs::write(&html, "<!DOCTYPE html><html>502 Bad Gateway</html>").unwrap();
+    apiwatch()
+        .arg("diff")
+        .arg(&html)
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("HTML"));
+}
+
+#[test]
+fn unbuilt_commands_say_so_and_exit_2() {
+    for cmd in ["changelog", "test", "upgrade", "sandbox", "webhook"] {
+        apiwatch()
+            .arg(cmd)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("not built yet"));
+    }
+}
+
+#[test]
+fn every_command_has_an_example_in_its_help() {
+    for cmd in [
+        "run",
+        "diff",
+        "map",
+        "pin",
+        "rules",
+        "changelog",
+        "test",
+        "upgrade",
+        "sandbox",
+        "webhook",
+    ] {
+        apiwatch()
+            .args([cmd, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+}
+
+#[test]
+fn map_renders_every_format() {
+    for (format, needle) in [
+        ("table", "single points of failure"),
+        ("markdown", "| contract |"),
+        ("csv", "contract,vendor"),
+        ("json", "\"contracts\""),
+        ("mermaid", "flowchart LR"),
+        ("dot", "digraph"),
+    ] {
+        apiwatch()
+            .arg("--root")
+            .arg(repo())
+            .args([
+                "map",
+                "--state-dir",
+                "/nonexistent-state",
+                "--format",
+                format,
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(needle).and(predicate::str::contains("crm-contacts")));
+    }
+}
+
+#[test]
+fn docs_rules_md_is_generated_from_the_catalog() {
+    let expected = apiwatch::cli::rules_listing(apiwatch::cli::RulesFormat::Markdown);
+    let on_disk = std::fs::read_to_string(repo().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        on_disk == expected,
+        "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}
+
+#[test]
+fn a_token_without_dry_run_is_refused_rather_than_pretending_to_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    apiwatch()
+        .env("GITHUB_TOKEN", "ghp_secretvalue")
+        .arg("--root")
+        .arg(repo())
+        .args(["run", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--dry-run")
+                .and(predicate::str::contains("ghp_secretvalue").not()),
+        );
+}
