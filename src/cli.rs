@@ -170,6 +170,29 @@ pub struct DiffArgs {
     /// Count findings on operations not in use for --fail-on too.
     #[arg(long)]
     pub all: bool,
+    /// Override a rule's severity: RULE=error|warning|info|off (repeatable).
+    #[arg(long, value_name = "RULE=LEVEL")]
+    pub severity: Vec<String>,
+    /// A vendor extension that marks operations and parameters deprecated (repeatable).
+    #[arg(long, value_name = "x-NAME")]
+    pub deprecation_extension: Vec<String>,
+}
+
+fn parse_severity(spec: &str) -> Result<(String, rules::Level)> {
+    let (id, level) = spec
+        .split_once('=')
+        .with_context(|| format!("--severity `{spec}`: expected RULE=LEVEL"))?;
+    if rules::rule(id).is_none() {
+        bail!("--severity `{spec}`: unknown rule `{id}` (see `apiwatch rules`)");
+    }
+    let level = match level {
+        "error" => rules::Level::Error,
+        "warning" => rules::Level::Warning,
+        "info" => rules::Level::Info,
+        "off" => rules::Level::Off,
+        other => bail!("--severity `{spec}`: level `{other}` is not error, warning, info or off"),
+    };
+    Ok((id.to_owned(), level))
 }
 
 #[derive(Debug, clap::Args)]
@@ -286,19 +309,27 @@ fn cmd_diff(root: &Path, args: DiffArgs, color: bool) -> Result<Outcome> {
     let rt = runtime()?;
     let base = load_arg(&rt, &args.base)?;
     let rev = load_arg(&rt, &args.revision)?;
-    let (uses, overrides) = match (&args.uses, &args.contract) {
-        (Some(file), _) => (read_uses_file(file)?, Default::default()),
-        (None, Some(name)) => {
-            let map = map::load(root)?;
-            let c = map.get(name)?;
-            (c.uses(), c.policy.severity.clone())
-        }
-        (None, None) => (Uses::default(), Default::default()),
+    let mut options = match (&args.uses, &args.contract) {
+        (None, Some(name)) => map::load(root)?.get(name)?.compare_options(&today()),
+        (uses_file, _) => crate::CompareOptions {
+            uses: uses_file
+                .as_deref()
+                .map(read_uses_file)
+                .transpose()?
+                .unwrap_or_default(),
+            today: today(),
+            ..Default::default()
+        },
     };
-    let mut findings = report::filter_min(
-        crate::compare(&base, &rev, &uses, &overrides, &today()),
-        args.min_severity,
-    );
+    for spec in &args.severity {
+        let (id, level) = parse_severity(spec)?;
+        options.overrides.insert(id, level);
+    }
+    options
+        .deprecation_extensions
+        .extend(args.deprecation_extension.iter().cloned());
+    let uses = options.uses.clone();
+    let mut findings = report::filter_min(crate::compare(&base, &rev, &options), args.min_severity);
     if args.format == Format::Markdown {
         excerpt::attach(&mut findings, &base.root, &rev.root);
     }

@@ -42,26 +42,31 @@ use std::collections::BTreeMap;
 use rules::{Finding, JudgeContext, Level, Relevance, Uses};
 use spec::{Document, model::ApiModel};
 
+/// What [`compare`] needs besides the two documents.
+#[derive(Debug, Clone, Default)]
+pub struct CompareOptions {
+    /// The operations in use (empty: everything counts as in use).
+    pub uses: Uses,
+    /// Per-rule severity overrides.
+    pub overrides: BTreeMap<String, Level>,
+    /// `YYYY-MM-DD`, for sunset dates.
+    pub today: String,
+    /// Vendor extensions that mark an operation or parameter deprecated.
+    pub deprecation_extensions: Vec<String>,
+}
+
 /// Model, diff and judge two parsed documents: the pure middle of the pipeline.
-/// `uses` decides relevance (empty: everything counts as in use); `overrides`
-/// are per-rule severities; `today` (`YYYY-MM-DD`) dates sunsets.
-pub fn compare(
-    base: &Document,
-    revision: &Document,
-    uses: &Uses,
-    overrides: &BTreeMap<String, Level>,
-    today: &str,
-) -> Vec<Finding> {
-    let bm = ApiModel::build(base);
-    let rm = ApiModel::build(revision);
+pub fn compare(base: &Document, revision: &Document, options: &CompareOptions) -> Vec<Finding> {
+    let bm = ApiModel::build_with(base, &options.deprecation_extensions);
+    let rm = ApiModel::build_with(revision, &options.deprecation_extensions);
     let changes = diff::diff(&bm, &rm, &base.root, &revision.root);
-    let relevance = Relevance::new(uses, &[&bm, &rm]);
+    let relevance = Relevance::new(&options.uses, &[&bm, &rm]);
     rules::judge(
         &changes,
         &JudgeContext {
             relevance: &relevance,
-            overrides,
-            today: today.to_owned(),
+            overrides: &options.overrides,
+            today: options.today.clone(),
         },
     )
 }

@@ -160,13 +160,7 @@ pub fn compare(
     upstream: &Document,
     today: &str,
 ) -> Vec<Finding> {
-    let mut findings = crate::compare(
-        pinned,
-        upstream,
-        &contract.uses(),
-        &contract.policy.severity,
-        today,
-    );
+    let mut findings = crate::compare(pinned, upstream, &contract.compare_options(today));
     excerpt::attach(&mut findings, &pinned.root, &upstream.root);
     for f in &mut findings {
         f.contract = Some(contract.name.clone());

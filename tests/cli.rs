@@ -667,3 +667,85 @@ fn a_token_without_dry_run_is_refused_rather_than_pretending_to_file() {
                 .and(predicate::str::contains("ghp_secretvalue").not()),
         );
 }
+
+#[test]
+fn relative_file_refs_are_followed_but_never_outside_the_spec_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("api");
+    std::fs::create_dir_all(api.join("schemas")).unwrap();
+    let spec = |schema_ref: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /c:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '{schema_ref}'}}\n"
+        )
+    };
+    std::fs::write(api.join("base.yaml"), spec("schemas/contact.yaml#/Contact")).unwrap();
+    std::fs::write(api.join("rev.yaml"), spec("schemas/contact2.yaml#/Contact")).unwrap();
+    std::fs::write(api.join("schemas/contact.yaml"), "Contact:\n  type: object\n  properties:\n    email: {type: string}\n    phone: {type: string}\n").unwrap();
+    std::fs::write(
+        api.join("schemas/contact2.yaml"),
+        "Contact:\n  type: object\n  properties:\n    email: {type: string}\n",
+    )
+    .unwrap();
+    let out = diff_cmd(
+        &api.join("base.yaml"),
+        &api.join("rev.yaml"),
+        &["--format", "json"],
+    )
+    .output()
+    .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["rule"], "response-property-removed", "{v}");
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("phone")
+    );
+
+    std::fs::write(dir.path().join("secret.yaml"), "Contact: {type: object}\n").unwrap();
+    std::fs::write(api.join("evil.yaml"), spec("../secret.yaml#/Contact")).unwrap();
+    diff_cmd(&api.join("evil.yaml"), &api.join("rev.yaml"), &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("outside the spec's folder"));
+}
+
+#[test]
+fn severity_overrides_and_vendor_deprecation_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("a.yaml");
+    let rev = dir.path().join("b.yaml");
+    std::fs::write(&base, "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {description: ok}}}}\n  /b: {get: {responses: {'200': {description: ok}}}}\n").unwrap();
+    std::fs::write(&rev, "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {x-acme-retiring: true, responses: {'200': {description: ok}}}}\n").unwrap();
+    let json = |args: &[&str]| -> Value {
+        serde_json::from_slice(&diff_cmd(&base, &rev, args).output().unwrap().stdout).unwrap()
+    };
+    let v = json(&["--format", "json"]);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["findings"][0]["severity"], "error");
+    let v = json(&[
+        "--format",
+        "json",
+        "--severity",
+        "endpoint-removed=warning",
+        "--deprecation-extension",
+        "x-acme-retiring",
+    ]);
+    let rules: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("endpoint-deprecated", "warning"),
+            ("endpoint-removed", "warning")
+        ]
+    );
+    diff_cmd(&base, &rev, &["--severity", "no-such-rule=error"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule"));
+}

@@ -3,11 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use apiwatch::diff::diff;
-use apiwatch::rules::{Finding, Uses};
+use apiwatch::rules::Finding;
 use apiwatch::spec::{load::load_file, model::ApiModel};
 
 fn corpus() -> Option<PathBuf> {
@@ -27,9 +26,10 @@ fn compare(base: &str, rev: &str) -> Option<Vec<Finding>> {
     Some(apiwatch::compare(
         &b,
         &r,
-        &Uses::default(),
-        &BTreeMap::new(),
-        "2026-11-26",
+        &apiwatch::CompareOptions {
+            today: "2026-11-26".into(),
+            ..Default::default()
+        },
     ))
 }
 

@@ -3,8 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
-
 use apiwatch::rules::Uses;
 use apiwatch::spec::load::parse_document;
 use proptest::prelude::*;
@@ -13,10 +11,17 @@ use serde_json::{Value, json};
 fn run(a: &Value, b: &Value) -> Vec<String> {
     let da = parse_document(a.to_string().as_bytes(), "a").unwrap();
     let db = parse_document(b.to_string().as_bytes(), "b").unwrap();
-    apiwatch::compare(&da, &db, &Uses::default(), &BTreeMap::new(), "2026-11-26")
-        .into_iter()
-        .map(|f| format!("{} {} {}", f.rule, f.location, f.fingerprint))
-        .collect()
+    apiwatch::compare(
+        &da,
+        &db,
+        &apiwatch::CompareOptions {
+            today: "2026-11-26".into(),
+            ..Default::default()
+        },
+    )
+    .into_iter()
+    .map(|f| format!("{} {} {}", f.rule, f.location, f.fingerprint))
+    .collect()
 }
 
 fn schema() -> impl Strategy<Value = Value> {

@@ -7,10 +7,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use apiwatch::rules::{Uses, rule};
+use apiwatch::rules::rule;
 use apiwatch::spec::load::load_file;
 
 fn findings(dir: &Path) -> Vec<apiwatch::rules::Finding> {
@@ -19,9 +18,10 @@ fn findings(dir: &Path) -> Vec<apiwatch::rules::Finding> {
     apiwatch::compare(
         &base,
         &rev,
-        &Uses::default(),
-        &BTreeMap::new(),
-        "2026-11-26",
+        &apiwatch::CompareOptions {
+            today: "2026-11-26".into(),
+            ..Default::default()
+        },
     )
 }
 

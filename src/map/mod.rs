@@ -170,6 +170,8 @@ pub struct Policy {
     pub fail_on: FailOn,
     pub debounce_runs: u32,
     pub severity: BTreeMap<String, Level>,
+    /// Vendor extensions that mark an operation or parameter deprecated.
+    pub deprecation_extensions: Vec<String>,
 }
 
 impl Default for Policy {
@@ -178,6 +180,7 @@ impl Default for Policy {
             fail_on: FailOn::Error,
             debounce_runs: 2,
             severity: BTreeMap::new(),
+            deprecation_extensions: Vec::new(),
         }
     }
 }
@@ -194,6 +197,16 @@ impl Contract {
                     compliance: u.compliance.clone(),
                 })
                 .collect(),
+        }
+    }
+
+    /// How this contract's specs are compared.
+    pub fn compare_options(&self, today: &str) -> crate::CompareOptions {
+        crate::CompareOptions {
+            uses: self.uses(),
+            overrides: self.policy.severity.clone(),
+            today: today.to_owned(),
+            deprecation_extensions: self.policy.deprecation_extensions.clone(),
         }
     }
 
@@ -319,6 +332,8 @@ struct RawPolicy {
     debounce_runs: Option<u32>,
     #[serde(default)]
     severity: BTreeMap<Spanned<String>, Level>,
+    #[serde(default)]
+    deprecation_extensions: Vec<Spanned<String>>,
 }
 
 const COMPLIANCE_KINDS: [&str; 5] = ["opt-out", "unsubscribe", "consent", "deletion", "other"];
@@ -580,6 +595,18 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
     if let Some(p) = raw.policy {
         policy.fail_on = p.fail_on.unwrap_or(policy.fail_on);
         policy.debounce_runs = p.debounce_runs.unwrap_or(policy.debounce_runs);
+        for ext in p.deprecation_extensions {
+            if !ext.get_ref().starts_with("x-") {
+                errors.push(err_at(
+                    Some(ext.span()),
+                    format!(
+                        "`{}` is not a vendor extension (they start with `x-`)",
+                        ext.get_ref()
+                    ),
+                ));
+            }
+            policy.deprecation_extensions.push(ext.into_inner());
+        }
         for (id, level) in p.severity {
             if crate::rules::rule(id.get_ref()).is_none() {
                 errors.push(err_at(

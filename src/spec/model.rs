@@ -111,7 +111,13 @@ pub struct Header<'a> {
 
 impl<'a> ApiModel<'a> {
     pub fn build(doc: &'a Document) -> ApiModel<'a> {
-        Builder::new(doc).build()
+        Builder::new(doc, &[]).build()
+    }
+
+    /// Builds with extra vendor extensions read as "deprecated" (e.g. a vendor's
+    /// `x-acme-deprecated`), besides `deprecated: true` and [`DEPRECATION_EXTENSIONS`].
+    pub fn build_with(doc: &'a Document, deprecation_extensions: &'a [String]) -> ApiModel<'a> {
+        Builder::new(doc, deprecation_extensions).build()
     }
 
     /// Finds an operation by `operationId` or by `METHOD /path` (normalised).
@@ -169,6 +175,7 @@ pub fn split_method_path(reference: &str) -> Option<(String, &str)> {
 
 struct Builder<'a> {
     doc: &'a Document,
+    extra_deprecation: &'a [String],
     root: &'a Value,
     base_path: String,
     global_security: Option<Vec<SecurityRequirement>>,
@@ -177,7 +184,7 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(doc: &'a Document) -> Self {
+    fn new(doc: &'a Document, extra_deprecation: &'a [String]) -> Self {
         let root = &doc.root;
         let base_path = match doc.dialect {
             Dialect::Swagger2 => root
@@ -205,6 +212,7 @@ impl<'a> Builder<'a> {
         };
         Builder {
             doc,
+            extra_deprecation,
             root,
             base_path,
             global_security: root.get("security").map(read_security),
@@ -326,7 +334,7 @@ impl<'a> Builder<'a> {
                 (key, loose, method.to_ascii_uppercase())
             }
         };
-        let (deprecated, sunset) = lifecycle(op);
+        let (deprecated, sunset) = lifecycle(op, self.extra_deprecation);
         let mut parameters = Vec::new();
         let mut body_params: Vec<(&'a Value, String)> = Vec::new();
         let mut form_params: Vec<(&'a Value, String)> = Vec::new();
@@ -472,7 +480,7 @@ impl<'a> Builder<'a> {
         location: String,
         name: String,
     ) -> Parameter<'a> {
-        let (deprecated, sunset) = lifecycle(param);
+        let (deprecated, sunset) = lifecycle(param, self.extra_deprecation);
         let schema = match param.get("schema") {
             Some(s) => Some(SchemaNode::borrowed(s, format!("{pointer}/schema"))),
             // OpenAPI 3 `content` form: the first media type's schema.
@@ -662,7 +670,7 @@ impl<'a> Builder<'a> {
                     name.to_ascii_lowercase(),
                     Header {
                         required: h.get("required").and_then(Value::as_bool).unwrap_or(false),
-                        deprecated: lifecycle(h).0,
+                        deprecated: lifecycle(h, self.extra_deprecation).0,
                         pointer: hptr,
                         schema,
                     },
@@ -759,14 +767,18 @@ pub fn normalize_date(text: &str) -> String {
 }
 
 /// `deprecated` and a sunset date, from the standard field and vendor extensions.
-pub fn lifecycle(v: &Value) -> (bool, Option<String>) {
+pub fn lifecycle(v: &Value, extra: &[String]) -> (bool, Option<String>) {
     let deprecated = v.get("deprecated").and_then(Value::as_bool) == Some(true)
-        || DEPRECATION_EXTENSIONS.iter().any(|x| {
-            matches!(
-                v.get(*x),
-                Some(Value::Bool(true)) | Some(Value::String(_)) | Some(Value::Object(_))
-            )
-        });
+        || DEPRECATION_EXTENSIONS
+            .iter()
+            .copied()
+            .chain(extra.iter().map(String::as_str))
+            .any(|x| {
+                matches!(
+                    v.get(x),
+                    Some(Value::Bool(true)) | Some(Value::String(_)) | Some(Value::Object(_))
+                )
+            });
     let sunset = SUNSET_EXTENSIONS
         .iter()
         .find_map(|x| v.get(*x).and_then(Value::as_str))
