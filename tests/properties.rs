@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use apiwatch::rules::Uses;
 use apiwatch::spec::load::parse_document;
 use proptest::prelude::*;
 use serde_json::{Value, json};
