@@ -130,6 +130,15 @@ pub struct RunArgs {
     /// Print the report to stdout in this format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Seconds one HTTP request may take, body included.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub timeout: u64,
+    /// Attempts per HTTP request (retries on 5xx, 429, timeouts, cut bodies).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub max_attempts: usize,
+    /// HTTP requests in flight at once, across all vendors.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -298,7 +307,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn load_arg(rt: &tokio::runtime::Runtime, arg: &str) -> Result<Document> {
     if arg.starts_with("http://") || arg.starts_with("https://") {
         let loc = Location::Url(arg.to_owned());
-        rt.block_on(run::load_upstream(&loc, Path::new(".")))
+        let fetcher = crate::fetch::Fetcher::new(crate::fetch::FetchConfig::default(), None)?;
+        rt.block_on(run::load_upstream(&loc, Path::new("."), &fetcher))
             .map_err(|p| anyhow::anyhow!(p.message))
     } else {
         Ok(load::load_file(Path::new(arg))?)
@@ -455,7 +465,11 @@ fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
         let doc = match &args.from {
             Some(from) => load_arg(&rt, from)?,
             None => rt
-                .block_on(run::load_upstream(&spec.location, root))
+                .block_on(run::load_upstream(
+                    &spec.location,
+                    root,
+                    &crate::fetch::Fetcher::new(crate::fetch::FetchConfig::default(), None)?,
+                ))
                 .map_err(|p| anyhow::anyhow!(p.message))?,
         };
         let path = contract.snapshot_path(root, &spec.name);
@@ -552,6 +566,13 @@ fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
             FailOnArg::Never => FailOn::Never,
         }),
         today: today(),
+        fetch: crate::fetch::FetchConfig {
+            timeout: std::time::Duration::from_secs(args.timeout),
+            max_attempts: args.max_attempts.max(1),
+            global_concurrency: args.concurrency.max(1),
+            ..Default::default()
+        },
+        state_dir: root.join(&args.state_dir),
     };
     let rt = runtime()?;
     let selected = map
@@ -564,7 +585,8 @@ fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
         if selected == 1 { "" } else { "s" },
         root.join("contracts").display()
     );
-    let (rep, outcomes) = rt.block_on(run::run(&map, &settings));
+    let progress = crate::progress::for_terminal();
+    let (rep, outcomes) = rt.block_on(run::run(&map, &settings, progress));
     for o in &outcomes {
         let s = &o.status;
         eprintln!(

@@ -31,6 +31,7 @@ pub mod diff;
 pub mod fetch;
 pub mod issues;
 pub mod map;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -1,16 +1,20 @@
 //! RUN: the nightly pipeline over the whole integration map.
 //!
-//! For every contract, concurrently: fetch each upstream spec, parse it, compare it
-//! with the pinned snapshot, judge the changes against the operations in use, then
-//! collect everything into one [`Report`], render it, plan the issues and record the
-//! run. One contract failing never hides the others: its failure becomes a finding
-//! (`source-unreachable`, `source-invalid`, `snapshot-missing`) and the run goes on.
-//! Snapshots are never written here; only `apiwatch pin` (and later `upgrade`) do.
+//! For every contract, concurrently (bounded by the [`Fetcher`]'s global and
+//! per-host limits): fetch each upstream spec, parse it, compare it with the pinned
+//! snapshot, judge the changes against the operations in use; then collect
+//! everything into one [`Report`]. One contract failing never hides the others: its
+//! failure becomes a finding (`source-unreachable`, `source-invalid`,
+//! `snapshot-missing`) and the run goes on. A source that fails is reported at once
+//! but only becomes an issue (and fails the run) after failing several runs in a
+//! row (`policy.escalate_after_failures`): vendors have bad nights.
+//! Snapshots are never written here; only `apiwatch pin` does.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::fetch;
+use crate::fetch::{FetchConfig, Fetcher};
 use crate::map::{Contract, FailOn, IntegrationMap, Location};
 use crate::report::{ContractStatus, Report, Summary, excerpt};
 use crate::rules::{Finding, Severity, sort_findings};
@@ -27,6 +31,9 @@ pub struct RunSettings {
     pub fail_on: Option<FailOn>,
     /// `YYYY-MM-DD`, for sunset comparisons.
     pub today: String,
+    pub fetch: FetchConfig,
+    /// Where the HTTP cache and run-to-run state live.
+    pub state_dir: PathBuf,
 }
 
 /// What one contract produced.
@@ -35,20 +42,60 @@ pub struct ContractOutcome {
     pub status: ContractStatus,
     pub findings: Vec<Finding>,
     pub failing: bool,
+    /// Source key → whether it failed tonight (for the failure streaks).
+    pub sources: Vec<(String, bool)>,
+}
+
+/// Told about progress; the CLI shows a bar on terminals and plain lines elsewhere.
+pub trait Progress: Send + Sync {
+    fn start(&self, contracts: usize);
+    fn done(&self, status: &ContractStatus);
+    fn finish(&self);
+}
+
+/// No progress output (tests, library use).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _: usize) {}
+    fn done(&self, _: &ContractStatus) {}
+    fn finish(&self) {}
 }
 
 /// Runs every selected contract and builds the report.
-pub async fn run(map: &IntegrationMap, settings: &RunSettings) -> (Report, Vec<ContractOutcome>) {
+pub async fn run(
+    map: &IntegrationMap,
+    settings: &RunSettings,
+    progress: Arc<dyn Progress>,
+) -> (Report, Vec<ContractOutcome>) {
     let selected: Vec<&Contract> = map
         .contracts
         .iter()
         .filter(|c| settings.only.is_empty() || settings.only.contains(&c.name))
         .collect();
+    progress.start(selected.len());
+    let fetcher = match Fetcher::new(settings.fetch.clone(), Some(&settings.state_dir)) {
+        Ok(f) => Arc::new(f),
+        Err(e) => {
+            eprintln!("apiwatch: cannot set up HTTP: {e}");
+            return (Report::new(Vec::new()), Vec::new());
+        }
+    };
+    let streaks = Arc::new(read_streaks(&settings.state_dir));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, c) in selected.iter().enumerate() {
-        let contract = (*c).clone();
-        let s = settings.clone();
-        tasks.spawn(async move { (i, check_contract(&contract, &s).await) });
+        let (contract, s, f, st, p) = (
+            (*c).clone(),
+            settings.clone(),
+            fetcher.clone(),
+            streaks.clone(),
+            progress.clone(),
+        );
+        tasks.spawn(async move {
+            let outcome = check_contract(&contract, &s, &f, &st).await;
+            p.done(&outcome.status);
+            (i, outcome)
+        });
     }
     let mut outcomes: Vec<Option<ContractOutcome>> = (0..selected.len()).map(|_| None).collect();
     while let Some(done) = tasks.join_next().await {
@@ -57,12 +104,15 @@ pub async fn run(map: &IntegrationMap, settings: &RunSettings) -> (Report, Vec<C
             Err(e) => eprintln!("apiwatch: a contract check crashed: {e}"),
         }
     }
+    progress.finish();
     let outcomes: Vec<ContractOutcome> = outcomes.into_iter().flatten().collect();
+    write_streaks(&settings.state_dir, &streaks, &outcomes);
     let mut findings: Vec<Finding> = outcomes
         .iter()
         .flat_map(|o| o.findings.iter().cloned())
         .collect();
-    sort_findings_by_contract(&mut findings);
+    sort_findings(&mut findings);
+    findings.sort_by(|a, b| a.contract.cmp(&b.contract));
     let summary = Summary::of(&findings);
     let report = Report {
         base: None,
@@ -74,22 +124,41 @@ pub async fn run(map: &IntegrationMap, settings: &RunSettings) -> (Report, Vec<C
     (report, outcomes)
 }
 
-fn sort_findings_by_contract(findings: &mut [Finding]) {
-    sort_findings(findings);
-    findings.sort_by(|a, b| a.contract.cmp(&b.contract));
-}
-
 /// Checks one contract: every spec source against its snapshot.
-pub async fn check_contract(contract: &Contract, settings: &RunSettings) -> ContractOutcome {
+pub async fn check_contract(
+    contract: &Contract,
+    settings: &RunSettings,
+    fetcher: &Fetcher,
+    streaks: &BTreeMap<String, u32>,
+) -> ContractOutcome {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
+    let mut sources = Vec::new();
     for spec in &contract.specs {
+        let source_key = format!("{}/{}", contract.name, spec.name);
         let snap_path = contract.snapshot_path(&settings.root, &spec.name);
-        let upstream = match load_upstream(&spec.location, &settings.root).await {
-            Ok(doc) => doc,
+        let upstream = match load_upstream(&spec.location, &settings.root, fetcher).await {
+            Ok(doc) => {
+                sources.push((source_key, false));
+                doc
+            }
             Err(problem) => {
-                errors.push(problem.message.clone());
-                findings.push(problem.into_finding(contract));
+                let nights = streaks.get(&source_key).copied().unwrap_or(0) + 1;
+                let threshold = contract.policy.escalate_after_failures.max(1);
+                let mut finding = problem.into_finding(contract);
+                finding.in_use = nights >= threshold;
+                finding.message = if finding.in_use {
+                    format!("{} — failing {nights} runs in a row", finding.message)
+                } else {
+                    format!(
+                        "{} — failing {nights} run{} in a row; an issue is filed after {threshold}",
+                        finding.message,
+                        if nights == 1 { "" } else { "s" }
+                    )
+                };
+                errors.push(finding.message.clone());
+                findings.push(finding);
+                sources.push((source_key, true));
                 continue;
             }
         };
@@ -150,6 +219,7 @@ pub async fn check_contract(contract: &Contract, settings: &RunSettings) -> Cont
         status,
         findings,
         failing,
+        sources,
     }
 }
 
@@ -177,19 +247,19 @@ pub struct Problem {
 
 impl Problem {
     fn into_finding(self, contract: &Contract) -> Finding {
-        let meta_severity = crate::rules::rule(self.rule)
+        let severity = crate::rules::rule(self.rule)
             .map(|r| r.severity)
             .unwrap_or(Severity::Error);
         let fingerprint =
             crate::issues::issue_key(&contract.name, &format!("{}:{}", self.rule, self.location));
         Finding {
             rule: self.rule.to_owned(),
-            severity: meta_severity,
+            severity,
             method: None,
             path: None,
             operation_id: None,
             location: self.location.clone(),
-            subject: self.location,
+            subject: self.location.clone(),
             message: self.message,
             before: None,
             after: None,
@@ -203,13 +273,18 @@ impl Problem {
             fingerprint,
             contract: Some(contract.name.clone()),
             excerpt: None,
-            op_key: String::new(),
+            op_key: format!("source {}", self.location),
         }
     }
 }
 
-/// Fetches and parses an upstream spec; failures are named problems.
-pub async fn load_upstream(location: &Location, root: &Path) -> Result<Document, Problem> {
+/// Fetches and parses an upstream spec; the HTTP cache learns about it only once it
+/// parsed. Failures are named problems.
+pub async fn load_upstream(
+    location: &Location,
+    root: &Path,
+    fetcher: &Fetcher,
+) -> Result<Document, Problem> {
     let shown = location.to_string();
     match location {
         // Local files may use relative `$ref`s to sibling files.
@@ -233,16 +308,26 @@ pub async fn load_upstream(location: &Location, root: &Path) -> Result<Document,
             })
         }
         Location::Url(_) => {
-            let fetched = fetch::fetch(location, root).await.map_err(|e| Problem {
-                rule: "source-unreachable",
-                message: e.to_string(),
-                location: shown.clone(),
+            let fetched = fetcher.fetch(location, root).await.map_err(|e| {
+                let rule = match e {
+                    crate::fetch::FetchError::ContentType { .. }
+                    | crate::fetch::FetchError::TooLarge { .. } => "source-invalid",
+                    _ => "source-unreachable",
+                };
+                Problem {
+                    rule,
+                    message: e.to_string(),
+                    location: shown.clone(),
+                }
             })?;
-            load::parse_document(&fetched.bytes, &fetched.source).map_err(|e| Problem {
-                rule: "source-invalid",
-                message: e.to_string(),
-                location: shown.clone(),
-            })
+            let doc =
+                load::parse_document(&fetched.bytes, &fetched.source).map_err(|e| Problem {
+                    rule: "source-invalid",
+                    message: e.to_string(),
+                    location: shown.clone(),
+                })?;
+            fetcher.remember(&fetched);
+            Ok(doc)
         }
     }
 }
@@ -265,4 +350,35 @@ pub fn read_last_run(state_dir: &Path) -> BTreeMap<String, String> {
         .and_then(|b| serde_json::from_slice::<LastRun>(&b).ok())
         .map(|l| l.contracts)
         .unwrap_or_default()
+}
+
+fn streaks_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("source-failures.json")
+}
+
+/// Consecutive failed runs per source (`contract/spec`).
+pub fn read_streaks(state_dir: &Path) -> BTreeMap<String, u32> {
+    std::fs::read(streaks_path(state_dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn write_streaks(state_dir: &Path, before: &BTreeMap<String, u32>, outcomes: &[ContractOutcome]) {
+    let mut after = before.clone();
+    for (key, failed) in outcomes.iter().flat_map(|o| o.sources.iter()) {
+        if *failed {
+            *after.entry(key.clone()).or_insert(0) += 1;
+        } else {
+            after.remove(key);
+        }
+    }
+    if let Ok(bytes) = serde_json::to_vec_pretty(&after)
+        && let Err(e) = snapshot::write_atomic(&streaks_path(state_dir), &bytes)
+    {
+        eprintln!(
+            "apiwatch: warning: cannot record source failures in {}: {e}",
+            state_dir.display()
+        );
+    }
 }

@@ -164,7 +164,7 @@ fn unpinned_contract_is_a_risk_and_run_reports_snapshot_missing() {
 }
 
 #[test]
-fn unreachable_source_fails_that_contract_only() {
+fn unreachable_source_is_reported_for_that_contract_only() {
     let dir = map_with(GOOD_CONTRACT, true);
     std::fs::create_dir_all(dir.path().join("contracts/broken")).unwrap();
     std::fs::write(
@@ -187,7 +187,7 @@ fn unreachable_source_fails_that_contract_only() {
         .args(["run", "--out"])
         .arg(&out)
         .assert()
-        .code(1);
+        .code(0); // one bad night is reported, not failed on (escalation is tested in tests/fetch.rs)
     let report: Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     let statuses: Vec<(String, String)> = report["contracts"]

@@ -172,6 +172,8 @@ pub struct Policy {
     pub severity: BTreeMap<String, Level>,
     /// Vendor extensions that mark an operation or parameter deprecated.
     pub deprecation_extensions: Vec<String>,
+    /// A source failing this many runs in a row becomes an issue (and fails the run).
+    pub escalate_after_failures: u32,
 }
 
 impl Default for Policy {
@@ -181,6 +183,7 @@ impl Default for Policy {
             debounce_runs: 2,
             severity: BTreeMap::new(),
             deprecation_extensions: Vec::new(),
+            escalate_after_failures: 3,
         }
     }
 }
@@ -334,6 +337,7 @@ struct RawPolicy {
     severity: BTreeMap<Spanned<String>, Level>,
     #[serde(default)]
     deprecation_extensions: Vec<Spanned<String>>,
+    escalate_after_failures: Option<u32>,
 }
 
 const COMPLIANCE_KINDS: [&str; 5] = ["opt-out", "unsubscribe", "consent", "deletion", "other"];
@@ -595,6 +599,9 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
     if let Some(p) = raw.policy {
         policy.fail_on = p.fail_on.unwrap_or(policy.fail_on);
         policy.debounce_runs = p.debounce_runs.unwrap_or(policy.debounce_runs);
+        policy.escalate_after_failures = p
+            .escalate_after_failures
+            .unwrap_or(policy.escalate_after_failures);
         for ext in p.deprecation_extensions {
             if !ext.get_ref().starts_with("x-") {
                 errors.push(err_at(
