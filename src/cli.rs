@@ -139,6 +139,9 @@ pub struct RunArgs {
     /// HTTP requests in flight at once, across all vendors.
     #[arg(long, default_value_t = 32, value_name = "N")]
     pub concurrency: usize,
+    /// Close an issue once its problem has been gone this many runs in a row.
+    #[arg(long, default_value_t = 2, value_name = "RUNS")]
+    pub close_after: u32,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -551,12 +554,6 @@ fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     let token_set = ["APIWATCH_GITHUB_TOKEN", "GITHUB_TOKEN"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
-    if token_set && !args.dry_run {
-        bail!(
-            "filing issues on GitHub is not built yet; pass --dry-run to render them to {}/issues/ instead",
-            args.out.display()
-        );
-    }
     let settings = run::RunSettings {
         root: root.to_path_buf(),
         only: args.contracts.clone(),
@@ -607,9 +604,17 @@ fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     } else {
         root.join(&args.out)
     };
-    write_outputs(&out, &map, &rep)
+    let desired = write_outputs(&out, &map, &rep)
         .with_context(|| format!("{}: cannot write the run's outputs", out.display()))?;
     let state_dir = root.join(&args.state_dir);
+    let dry_run = args.dry_run || !token_set;
+    let filing = Filing {
+        out: &out,
+        state_dir: &state_dir,
+        dry_run,
+        close_after: args.close_after,
+    };
+    let filed = file_issues(&rt, &filing, &map, &rep, &desired)?;
     let last = run::LastRun {
         finished_at: jiff::Timestamp::now().to_string(),
         contracts: outcomes
@@ -622,10 +627,20 @@ fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
             .with_context(|| format!("{}: cannot record the run", state_dir.display()))?;
     }
     print!("{}", render(&rep, args.format, color, "snapshots"));
-    eprintln!(
-        "dry run: report and rendered issues written to {}",
-        out.display()
-    );
+    if dry_run {
+        eprintln!(
+            "dry run (no GitHub writes): report and rendered issues written to {}",
+            out.display()
+        );
+    } else {
+        eprintln!("report and rendered issues written to {}", out.display());
+    }
+    if !filed {
+        bail!(
+            "some issue operations could not be applied on GitHub; they are kept in {} and retried on the next run",
+            state_dir.display()
+        );
+    }
     Ok(if outcomes.iter().any(|o| o.failing) {
         Outcome::Findings
     } else {
@@ -633,8 +648,12 @@ fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     })
 }
 
-/// Writes report.{json,md,txt,sarif}, summary.md, issues/*.md and plan.txt.
-fn write_outputs(out: &Path, map: &map::IntegrationMap, rep: &Report) -> Result<()> {
+/// Writes report.{json,md,txt,sarif} and renders every desired issue to issues/*.md.
+fn write_outputs(
+    out: &Path,
+    map: &map::IntegrationMap,
+    rep: &Report,
+) -> Result<Vec<issues::PlannedIssue>> {
     std::fs::create_dir_all(out.join("issues"))?;
     // Issues from an earlier run in the same folder would read as still planned.
     for entry in std::fs::read_dir(out.join("issues"))? {
@@ -659,29 +678,85 @@ fn write_outputs(out: &Path, map: &map::IntegrationMap, rep: &Report) -> Result<
         &out.join("report.sarif"),
         report::sarif::render(rep, "snapshots").as_bytes(),
     )?;
-    let mut plan = String::new();
-    let mut planned = Vec::new();
+    let mut desired = Vec::new();
     for c in &map.contracts {
-        for issue in issues::plan(c, &rep.findings, "report.md") {
+        for issue in issues::desired(c, &rep.findings, "report.md") {
             snapshot::write_atomic(
                 &out.join("issues").join(issues::file_name(&issue)),
                 format!("# {}\n\n{}", issue.title, issue.body).as_bytes(),
             )?;
-            plan.push_str(&format!(
-                "would create in {}: {} [{}]\n",
-                issue.repo.as_deref().unwrap_or("$GITHUB_REPOSITORY"),
-                issue.title,
-                issue.labels.join(", ")
-            ));
-            planned.push(issue);
+            desired.push(issue);
         }
     }
-    if plan.is_empty() {
-        plan.push_str("no issues to file\n");
+    Ok(desired)
+}
+
+/// Files (or, in a dry run, plans) tonight's issues; writes plan.txt and the summary.
+/// Where a run's issue filing writes and how it behaves.
+struct Filing<'a> {
+    out: &'a Path,
+    state_dir: &'a Path,
+    dry_run: bool,
+    close_after: u32,
+}
+
+fn file_issues(
+    rt: &tokio::runtime::Runtime,
+    filing: &Filing<'_>,
+    map: &map::IntegrationMap,
+    rep: &Report,
+    desired: &[issues::PlannedIssue],
+) -> Result<bool> {
+    let Filing {
+        out,
+        state_dir,
+        dry_run,
+        close_after,
+    } = *filing;
+    // octocrab's client needs a runtime to be built in.
+    let _runtime = rt.enter();
+    let github = if dry_run {
+        None
+    } else {
+        let config = issues::github::GitHubConfig::from_env().context(
+            "no GitHub token (set APIWATCH_GITHUB_TOKEN or GITHUB_TOKEN), or pass --dry-run",
+        )?;
+        Some(issues::github::GitHub::new(config)?)
+    };
+    let default_repo = std::env::var("GITHUB_REPOSITORY").unwrap_or_default();
+    if github.is_some()
+        && let Some(d) = desired
+            .iter()
+            .find(|d| d.repo.is_none() && default_repo.is_empty())
+    {
+        bail!(
+            "contract `{}` has no owners.repo and GITHUB_REPOSITORY is not set: nowhere to file its issues",
+            d.contract
+        );
     }
+    let mut state = issues::sync::IssueState::load(state_dir);
+    let settings = issues::plan::PlanSettings {
+        close_after_runs: close_after,
+    };
+    let outcome = rt.block_on(issues::sync::sync(
+        github.as_ref(),
+        desired,
+        &mut state,
+        if default_repo.is_empty() {
+            "$GITHUB_REPOSITORY"
+        } else {
+            &default_repo
+        },
+        settings,
+    ));
+    state
+        .save(state_dir)
+        .with_context(|| format!("{}: cannot record the issue state", state_dir.display()))?;
+    let lines = outcome.lines(dry_run);
+    let plan = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
     snapshot::write_atomic(&out.join("plan.txt"), plan.as_bytes())?;
     eprint!("{plan}");
-    let summary = job_summary(map, rep, &planned);
+    let summary = job_summary(map, rep, &lines);
     snapshot::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         use std::io::Write;
@@ -691,15 +766,11 @@ fn write_outputs(out: &Path, map: &map::IntegrationMap, rep: &Report) -> Result<
             .open(&path)?;
         f.write_all(summary.as_bytes())?;
     }
-    Ok(())
+    Ok(outcome.failed.is_empty() && outcome.unreachable.is_empty())
 }
 
 /// The night at a glance, for `$GITHUB_STEP_SUMMARY`.
-fn job_summary(
-    map: &map::IntegrationMap,
-    rep: &Report,
-    planned: &[issues::PlannedIssue],
-) -> String {
+fn job_summary(map: &map::IntegrationMap, rep: &Report, plan: &[String]) -> String {
     use std::fmt::Write;
     let mut out = String::from("## apiwatch nightly\n\n");
     let _ = writeln!(out, "{}", report::text::summary_line(rep));
@@ -714,18 +785,14 @@ fn job_summary(
             c.name, c.vendor, c.team, c.status, c.findings, c.in_use_findings
         );
     }
-    let _ = writeln!(out, "\n### Issues ({})\n", planned.len());
-    for i in planned {
-        let _ = writeln!(
-            out,
-            "- {}{}",
-            i.title,
-            if i.compliance {
-                " **(compliance)**"
-            } else {
-                ""
-            }
-        );
+    let _ = writeln!(
+        out,
+        "
+### Issues
+"
+    );
+    for line in plan {
+        let _ = writeln!(out, "- {}", crate::report::markdown::cell(line));
     }
     let rows = map::render::rows(
         map,

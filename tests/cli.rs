@@ -652,22 +652,36 @@ fn docs_rules_md_is_generated_from_the_catalog() {
 }
 
 #[test]
-fn a_token_without_dry_run_is_refused_rather_than_pretending_to_file() {
+fn github_unreachable_fails_the_run_keeps_the_report_and_never_prints_the_token() {
     let tmp = tempfile::tempdir().unwrap();
-    apiwatch()
+    let out = apiwatch()
         .env("GITHUB_TOKEN", "ghp_secretvalue")
+        .env("GITHUB_API_URL", "http://127.0.0.1:9")
         .arg("--root")
         .arg(repo())
         .args(["run", "--out"])
         .arg(tmp.path())
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::contains("--dry-run")
-                .and(predicate::str::contains("ghp_secretvalue").not()),
-        );
+        .arg("--state-dir")
+        .arg(tmp.path().join("state"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot list issues in juniper-pine/marketing-integrations"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("ghp_secretvalue")
+            && !String::from_utf8_lossy(&out.stdout).contains("ghp_secretvalue")
+    );
+    assert!(
+        tmp.path().join("report.json").is_file(),
+        "the report is written anyway"
+    );
+    let state = std::fs::read_to_string(tmp.path().join("state/issues.json")).unwrap();
+    assert!(!state.contains("ghp_secretvalue"));
 }
-
 #[test]
 fn relative_file_refs_are_followed_but_never_outside_the_spec_folder() {
     let dir = tempfile::tempdir().unwrap();

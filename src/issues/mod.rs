@@ -1,16 +1,28 @@
-//! ISSUES: findings in, one issue per problem out.
+//! ISSUES: findings in, one GitHub issue per problem out.
 //!
 //! A "problem" is one operation of one contract with in-use findings at warning or
-//! above (or any compliance-critical finding); it is identified by a stable key
-//! (contract + operation) written into the body as a hidden marker, so a later run
-//! updates the same issue instead of filing another. This session's executor is the
-//! dry run: every planned issue is rendered to Markdown in the output folder. Filing
-//! through the GitHub API plugs in behind the same [`PlannedIssue`] values.
+//! above; it is identified by a stable key (contract + operation) written into the
+//! body as a hidden marker, so a later run finds and updates the same issue instead
+//! of filing another — by listing the issues apiwatch filed through the REST API, not
+//! by the search API, which lags.
+//!
+//! - this module renders the issue each problem calls for ([`desired`]);
+//! - [`plan`] is the pure planner: desired issues + existing issues + run-to-run
+//!   tracking in, operations out (create, update, comment, close, reopen, label),
+//!   with debounce, close-after-N-runs and respect for a person's "not planned";
+//! - [`github`] is the thin executor over octocrab, with retries, rate limits and
+//!   no duplicate on retry; what it could not apply is kept for the next run;
+//! - [`sanitize`] defuses vendor text quoted into issues.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
+
+pub mod github;
+pub mod plan;
+pub mod sanitize;
+pub mod sync;
 
 use crate::map::Contract;
 use crate::report::markdown::{cell, finding};
@@ -18,6 +30,10 @@ use crate::rules::{Finding, Severity};
 
 /// GitHub refuses issue bodies longer than this.
 pub const MAX_BODY_CHARS: usize = 65_536;
+/// Findings listed in an issue's table; the report has them all.
+const MAX_TABLE_ROWS: usize = 100;
+/// Fingerprints recorded in the hidden state marker.
+const MAX_MARKED_FINGERPRINTS: usize = 1_000;
 
 /// An issue apiwatch wants to exist.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -31,10 +47,14 @@ pub struct PlannedIssue {
     pub body: String,
     pub severity: Severity,
     pub compliance: bool,
+    /// Fingerprints of the findings in it (to tell "worse" from "same").
+    pub fingerprints: Vec<String>,
+    /// Runs the problem must persist before it is filed (compliance: filed at once).
+    pub debounce_runs: u32,
 }
 
 /// Groups a contract's findings into the issues they call for.
-pub fn plan(contract: &Contract, findings: &[Finding], report_hint: &str) -> Vec<PlannedIssue> {
+pub fn desired(contract: &Contract, findings: &[Finding], report_hint: &str) -> Vec<PlannedIssue> {
     let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings
         .iter()
@@ -94,7 +114,11 @@ fn issue(contract: &Contract, op_key: &str, fs: &[&Finding], report_hint: &str) 
     labels.sort();
     labels.dedup();
     let body = body(contract, &key, &op, fs, report_hint);
+    let mut fingerprints: Vec<String> = fs.iter().map(|f| f.fingerprint.clone()).collect();
+    fingerprints.sort();
     PlannedIssue {
+        fingerprints,
+        debounce_runs: contract.policy.debounce_runs,
         key,
         contract: contract.name.clone(),
         repo: contract.owners.repo.clone(),
@@ -115,7 +139,7 @@ pub fn issue_key(contract: &str, op_key: &str) -> String {
 
 fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "<!-- apiwatch:issue={key} -->");
+    let _ = writeln!(out, "{}", plan::marker(key));
     let _ = writeln!(
         out,
         "**{}** ({} — {}) changed `{op}`, which this integration uses.\n",
@@ -151,15 +175,22 @@ fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: 
         out,
         "\n### Findings\n\n| severity | rule | where | before → after |\n|---|---|---|---|"
     );
-    for f in fs {
+    for f in fs.iter().take(MAX_TABLE_ROWS) {
         let _ = writeln!(
             out,
             "| {} | `{}` | {} | {} → {} |",
             f.severity,
             f.rule,
-            cell(&f.subject),
-            cell(f.before.as_deref().unwrap_or("—")),
-            cell(f.after.as_deref().unwrap_or("—"))
+            cell(&sanitize::quote(&f.subject)),
+            cell(&sanitize::quote(f.before.as_deref().unwrap_or("—"))),
+            cell(&sanitize::quote(f.after.as_deref().unwrap_or("—")))
+        );
+    }
+    if fs.len() > MAX_TABLE_ROWS {
+        let _ = writeln!(
+            out,
+            "| | | … and {} more, in the run's report ({report_hint}) | |",
+            fs.len() - MAX_TABLE_ROWS
         );
     }
     let _ = writeln!(out, "\n### Details\n");
@@ -167,17 +198,23 @@ fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: 
     for f in fs {
         finding(&mut details, f);
     }
+    let details = sanitize::quote(&details);
+    let mut details = details;
     let _ = writeln!(out, "### Next steps\n");
     let _ = writeln!(
         out,
         "1. Check whether the integration relies on what changed (the table above)."
     );
-    let _ = writeln!(
-        out,
-        "2. Reproduce locally: `apiwatch diff {}/{{spec}}.json <upstream spec> --contract {}`.",
-        contract.pin.snapshots.display(),
-        contract.name
-    );
+    for spec in &contract.specs {
+        let _ = writeln!(
+            out,
+            "2. Reproduce locally: `apiwatch diff {}/{}.json {} --contract {}`.",
+            contract.pin.snapshots.display(),
+            spec.name,
+            spec.location,
+            contract.name
+        );
+    }
     let _ = writeln!(
         out,
         "3. Adapt the integration, then re-pin: `apiwatch pin {}` and review the snapshot diff in a pull request.",
@@ -187,6 +224,16 @@ fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: 
         out,
         "\n_Filed by apiwatch; this issue is updated in place on every run and closed when the problem is gone._"
     );
+    let mut fingerprints: Vec<&str> = fs.iter().map(|f| f.fingerprint.as_str()).collect();
+    fingerprints.sort_unstable();
+    // The marker lets the planner tell "worse" from "same"; it is capped like the table.
+    fingerprints.truncate(MAX_MARKED_FINGERPRINTS);
+    let severity = fs
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Info);
+    let _ = writeln!(out, "{}", plan::state_marker(&fingerprints, severity));
     let footer = out.split_off(out.find("### Next steps").unwrap_or(out.len()));
     let room = MAX_BODY_CHARS.saturating_sub(out.len() + footer.len() + 200);
     if details.len() > room {

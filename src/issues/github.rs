@@ -1,0 +1,401 @@
+//! The GitHub executor: lists the issues apiwatch filed and applies planned
+//! operations, through octocrab's REST transport (so authentication, the API base URL
+//! of GitHub Enterprise, and TLS are octocrab's), with retry handling of our own:
+//! 5xx, 429 and secondary rate limits (403 with `retry-after`, or `x-ratelimit-
+//! remaining: 0` with `x-ratelimit-reset`) wait and retry, bounded. Creating an issue
+//! is never retried blindly: after a failed or timed-out attempt the repository is
+//! listed again, and an issue carrying the problem's key counts as created — GitHub
+//! may have created it before the connection dropped.
+//!
+//! The token comes from `APIWATCH_GITHUB_TOKEN` or `GITHUB_TOKEN` and is never
+//! printed; errors carry the method, path and status only.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use http::Method;
+use octocrab::Octocrab;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::plan::{ExistingIssue, IssueOp, key_of};
+
+/// How to reach GitHub.
+#[derive(Clone)]
+pub struct GitHubConfig {
+    /// `https://api.github.com`, or a GitHub Enterprise `https://host/api/v3`.
+    pub api_url: String,
+    pub token: String,
+    pub max_attempts: usize,
+    /// The longest wait honoured for a rate limit.
+    pub max_wait: Duration,
+    pub min_delay: Duration,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for GitHubConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHubConfig")
+            .field("api_url", &self.api_url)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl GitHubConfig {
+    /// From the environment: `APIWATCH_GITHUB_TOKEN` or `GITHUB_TOKEN`, and
+    /// `GITHUB_API_URL` (set by Actions and Enterprise runners). None without a token.
+    pub fn from_env() -> Option<GitHubConfig> {
+        let token = ["APIWATCH_GITHUB_TOKEN", "GITHUB_TOKEN"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|t| !t.is_empty()))?;
+        let api_url = std::env::var("GITHUB_API_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "https://api.github.com".to_owned());
+        Some(GitHubConfig {
+            api_url,
+            token,
+            max_attempts: 4,
+            max_wait: Duration::from_secs(90),
+            min_delay: Duration::from_secs(1),
+            timeout: Duration::from_secs(30),
+        })
+    }
+}
+
+/// Why GitHub could not be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GitHubError {
+    #[error("GitHub: {0}")]
+    Setup(String),
+    #[error("GitHub {method} {path}: {message}")]
+    Request {
+        method: String,
+        path: String,
+        message: String,
+    },
+    #[error("GitHub {method} {path}: HTTP {status}: {message}")]
+    Status {
+        method: String,
+        path: String,
+        status: u16,
+        message: String,
+    },
+}
+
+pub struct GitHub {
+    octo: Octocrab,
+    config: GitHubConfig,
+}
+
+#[derive(Deserialize)]
+struct GhIssue {
+    number: u64,
+    state: String,
+    state_reason: Option<String>,
+    title: String,
+    body: Option<String>,
+    #[serde(default)]
+    labels: Vec<GhLabel>,
+    pull_request: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct GhLabel {
+    name: String,
+}
+
+impl GitHub {
+    pub fn new(config: GitHubConfig) -> Result<GitHub, GitHubError> {
+        let octo = Octocrab::builder()
+            .base_uri(config.api_url.as_str())
+            .map_err(|e| GitHubError::Setup(format!("bad API URL `{}`: {e}", config.api_url)))?
+            .personal_token(config.token.clone())
+            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
+            .set_connect_timeout(Some(config.timeout))
+            .set_read_timeout(Some(config.timeout))
+            .build()
+            .map_err(|e| GitHubError::Setup(e.to_string()))?;
+        Ok(GitHub { octo, config })
+    }
+
+    /// One REST call with retries on 5xx and rate limits. Returns the body text.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: bool,
+    ) -> Result<String, GitHubError> {
+        let attempts = if retry {
+            self.config.max_attempts.max(1)
+        } else {
+            1
+        };
+        let mut delay = self.config.min_delay;
+        let mut last = None;
+        for attempt in 1..=attempts {
+            match self.once(&method, path, body).await {
+                Ok(text) => return Ok(text),
+                Err((err, wait)) => {
+                    let retryable = wait.is_some();
+                    last = Some(err);
+                    if !retryable || attempt == attempts {
+                        break;
+                    }
+                    let wait = wait.flatten().unwrap_or(delay);
+                    if wait > self.config.max_wait {
+                        break;
+                    }
+                    tokio::time::sleep(wait).await;
+                    delay = (delay * 2).min(self.config.max_wait);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| GitHubError::Request {
+            method: method.to_string(),
+            path: path.to_owned(),
+            message: "no attempt made".into(),
+        }))
+    }
+
+    /// One request. On failure: the error and, when worth retrying, `Some(wait)`
+    /// (`Some(None)` = use the backoff delay).
+    async fn once(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<String, (GitHubError, Option<Option<Duration>>)> {
+        let req_err = |message: String| GitHubError::Request {
+            method: method.to_string(),
+            path: path.to_owned(),
+            message,
+        };
+        let sent = match *method {
+            Method::GET => self.octo._get(path).await,
+            Method::POST => self.octo._post(path, body).await,
+            Method::PATCH => self.octo._patch(path, body).await,
+            _ => return Err((req_err("unsupported method".into()), None)),
+        };
+        let resp = match sent {
+            Ok(r) => r,
+            // Transport errors (refused, reset, timed out) are worth another try.
+            Err(e) => return Err((req_err(transport_message(&e)), Some(None))),
+        };
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = self
+            .octo
+            .body_to_string(resp)
+            .await
+            .map_err(|e| (req_err(transport_message(&e)), Some(None)))?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_default();
+        let err = GitHubError::Status {
+            method: method.to_string(),
+            path: path.to_owned(),
+            status: status.as_u16(),
+            message: message.clone(),
+        };
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after = header("retry-after").and_then(|v| crate::fetch::parse_retry_after(&v));
+        let reset_wait = (header("x-ratelimit-remaining").as_deref() == Some("0"))
+            .then(|| header("x-ratelimit-reset").and_then(|r| r.parse::<i64>().ok()))
+            .flatten()
+            .map(|reset| {
+                Duration::from_secs(
+                    u64::try_from(reset - jiff::Timestamp::now().as_second()).unwrap_or(0) + 1,
+                )
+            });
+        let rate_limited = status.as_u16() == 429
+            || (status.as_u16() == 403
+                && (retry_after.is_some()
+                    || reset_wait.is_some()
+                    || message.contains("rate limit")));
+        if rate_limited {
+            return Err((
+                err,
+                Some(retry_after.or(reset_wait).or(Some(Duration::from_secs(60)))),
+            ));
+        }
+        if status.is_server_error() {
+            return Err((err, Some(retry_after)));
+        }
+        Err((err, None))
+    }
+
+    /// Every issue in `repo` that apiwatch filed (label `apiwatch`, key marker).
+    pub async fn list(&self, repo: &str) -> Result<Vec<ExistingIssue>, GitHubError> {
+        let mut out = Vec::new();
+        for page in 1..=50 {
+            let path =
+                format!("/repos/{repo}/issues?labels=apiwatch&state=all&per_page=100&page={page}");
+            let text = self.call(Method::GET, &path, None, true).await?;
+            let issues: Vec<GhIssue> =
+                serde_json::from_str(&text).map_err(|e| GitHubError::Request {
+                    method: "GET".into(),
+                    path: path.clone(),
+                    message: format!("unexpected response: {e}"),
+                })?;
+            let n = issues.len();
+            for i in issues.into_iter().filter(|i| i.pull_request.is_none()) {
+                let body = i.body.unwrap_or_default();
+                let Some(key) = key_of(&body) else { continue };
+                out.push(ExistingIssue {
+                    repo: repo.to_owned(),
+                    number: i.number,
+                    key,
+                    title: i.title,
+                    open: i.state == "open",
+                    not_planned: i.state_reason.as_deref() == Some("not_planned"),
+                    labels: i
+                        .labels
+                        .into_iter()
+                        .map(|l| l.name)
+                        .collect::<BTreeSet<_>>(),
+                    body,
+                });
+            }
+            if n < 100 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies one operation.
+    pub async fn apply(&self, op: &IssueOp) -> Result<(), GitHubError> {
+        match op {
+            IssueOp::Create {
+                repo,
+                key,
+                title,
+                body,
+                labels,
+                assignees,
+            } => {
+                let path = format!("/repos/{repo}/issues");
+                let payload = json!({ "title": title, "body": body, "labels": labels, "assignees": assignees });
+                let mut last = None;
+                for attempt in 0..self.config.max_attempts.max(1) {
+                    if attempt > 0 {
+                        // Did the failed attempt create it after all?
+                        if self.list(repo).await?.iter().any(|e| &e.key == key) {
+                            return Ok(());
+                        }
+                    }
+                    match self.call(Method::POST, &path, Some(&payload), false).await {
+                        Ok(_) => return Ok(()),
+                        Err(e) => {
+                            let wait = self.config.min_delay * 2u32.pow(attempt.min(6) as u32);
+                            last = Some(e);
+                            tokio::time::sleep(wait.min(self.config.max_wait)).await;
+                        }
+                    }
+                }
+                if self.list(repo).await?.iter().any(|e| &e.key == key) {
+                    return Ok(());
+                }
+                Err(last.unwrap_or_else(|| GitHubError::Setup("create failed".into())))
+            }
+            IssueOp::UpdateBody {
+                repo,
+                number,
+                title,
+                body,
+                ..
+            } => self
+                .call(
+                    Method::PATCH,
+                    &format!("/repos/{repo}/issues/{number}"),
+                    Some(&json!({ "title": title, "body": body })),
+                    true,
+                )
+                .await
+                .map(drop),
+            IssueOp::Comment {
+                repo, number, body, ..
+            } => self
+                .call(
+                    Method::POST,
+                    &format!("/repos/{repo}/issues/{number}/comments"),
+                    Some(&json!({ "body": body })),
+                    true,
+                )
+                .await
+                .map(drop),
+            IssueOp::Close {
+                repo,
+                number,
+                comment,
+                ..
+            } => {
+                self.call(
+                    Method::POST,
+                    &format!("/repos/{repo}/issues/{number}/comments"),
+                    Some(&json!({ "body": comment })),
+                    true,
+                )
+                .await?;
+                self.call(
+                    Method::PATCH,
+                    &format!("/repos/{repo}/issues/{number}"),
+                    Some(&json!({ "state": "closed", "state_reason": "completed" })),
+                    true,
+                )
+                .await
+                .map(drop)
+            }
+            IssueOp::Reopen { repo, number, .. } => self
+                .call(
+                    Method::PATCH,
+                    &format!("/repos/{repo}/issues/{number}"),
+                    Some(&json!({ "state": "open" })),
+                    true,
+                )
+                .await
+                .map(drop),
+            IssueOp::AddLabels {
+                repo,
+                number,
+                labels,
+                ..
+            } => self
+                .call(
+                    Method::POST,
+                    &format!("/repos/{repo}/issues/{number}/labels"),
+                    Some(&json!({ "labels": labels })),
+                    true,
+                )
+                .await
+                .map(drop),
+        }
+    }
+}
+
+fn transport_message(e: &octocrab::Error) -> String {
+    // octocrab's Display can be terse ("Service Error"); the source chain says what happened.
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let t = s.to_string();
+        if !msg.contains(&t) {
+            msg.push_str(": ");
+            msg.push_str(&t);
+        }
+        source = s.source();
+    }
+    msg
+}

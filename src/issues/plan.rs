@@ -1,0 +1,581 @@
+//! The pure issue planner: what tonight's report wants, what GitHub already has, and
+//! what the previous runs saw, in; the operations to apply, out. No I/O, so every
+//! lifecycle rule below is unit-tested on plain values.
+//!
+//! - **Debounce**: a problem is filed once it has been seen `debounce_runs` runs in a
+//!   row (vendor specs flap for minutes to days); compliance-critical ones at once.
+//! - **One issue per problem**: existing issues are matched by the hidden key marker.
+//! - **Update in place**: the body is replaced only when it changed; a comment is
+//!   added only when the problem got worse (new findings or a higher severity).
+//! - **Close** with a comment when the problem has been gone `close_after_runs` runs.
+//! - **Reopen** an issue apiwatch (or a person) closed as completed when the problem
+//!   returns; never one a person closed as "not planned".
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::PlannedIssue;
+use crate::rules::Severity;
+
+const KEY_MARKER: &str = "<!-- apiwatch:issue=";
+const STATE_MARKER: &str = "<!-- apiwatch:state ";
+
+/// The hidden marker that identifies a problem's issue.
+pub fn marker(key: &str) -> String {
+    format!("{KEY_MARKER}{key} -->")
+}
+
+/// The hidden marker recording what the body reported (for "got worse").
+pub fn state_marker(fingerprints: &[&str], severity: Severity) -> String {
+    format!(
+        "{STATE_MARKER}severity={severity} fingerprints={} -->",
+        fingerprints.join(",")
+    )
+}
+
+/// The key in an issue body, if apiwatch wrote it.
+pub fn key_of(body: &str) -> Option<String> {
+    let start = body.find(KEY_MARKER)? + KEY_MARKER.len();
+    let rest = &body[start..];
+    let end = rest.find(" -->")?;
+    Some(rest[..end].trim().to_owned())
+}
+
+fn recorded(body: &str) -> (Option<Severity>, BTreeSet<String>) {
+    let Some(start) = body.find(STATE_MARKER).map(|i| i + STATE_MARKER.len()) else {
+        return (None, BTreeSet::new());
+    };
+    let rest = &body[start..];
+    let rest = &rest[..rest.find(" -->").unwrap_or(rest.len())];
+    let mut severity = None;
+    let mut fps = BTreeSet::new();
+    for part in rest.split_whitespace() {
+        if let Some(v) = part.strip_prefix("severity=") {
+            severity = match v {
+                "error" => Some(Severity::Error),
+                "warning" => Some(Severity::Warning),
+                "info" => Some(Severity::Info),
+                _ => None,
+            };
+        } else if let Some(v) = part.strip_prefix("fingerprints=") {
+            fps.extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
+        }
+    }
+    (severity, fps)
+}
+
+/// An issue as GitHub has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExistingIssue {
+    pub repo: String,
+    pub number: u64,
+    pub key: String,
+    pub title: String,
+    pub body: String,
+    pub open: bool,
+    /// Closed with `state_reason: not_planned` (a person's "won't fix").
+    pub not_planned: bool,
+    pub labels: BTreeSet<String>,
+}
+
+/// What the runs so far saw of one problem.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracking {
+    /// Consecutive runs the problem was present.
+    pub seen: u32,
+    /// Consecutive runs it was absent.
+    pub missing: u32,
+}
+
+/// One change to make on GitHub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum IssueOp {
+    Create {
+        repo: String,
+        key: String,
+        title: String,
+        body: String,
+        labels: Vec<String>,
+        assignees: Vec<String>,
+    },
+    UpdateBody {
+        repo: String,
+        number: u64,
+        key: String,
+        title: String,
+        body: String,
+    },
+    Comment {
+        repo: String,
+        number: u64,
+        key: String,
+        body: String,
+    },
+    Close {
+        repo: String,
+        number: u64,
+        key: String,
+        comment: String,
+    },
+    Reopen {
+        repo: String,
+        number: u64,
+        key: String,
+    },
+    AddLabels {
+        repo: String,
+        number: u64,
+        key: String,
+        labels: Vec<String>,
+    },
+}
+
+impl IssueOp {
+    pub fn key(&self) -> &str {
+        match self {
+            IssueOp::Create { key, .. }
+            | IssueOp::UpdateBody { key, .. }
+            | IssueOp::Comment { key, .. }
+            | IssueOp::Close { key, .. }
+            | IssueOp::Reopen { key, .. }
+            | IssueOp::AddLabels { key, .. } => key,
+        }
+    }
+
+    /// One line for the run log and the dry-run plan.
+    pub fn describe(&self) -> String {
+        match self {
+            IssueOp::Create {
+                repo,
+                title,
+                labels,
+                ..
+            } => format!("create in {repo}: {title} [{}]", labels.join(", ")),
+            IssueOp::UpdateBody { repo, number, .. } => {
+                format!("update {repo}#{number}: findings changed")
+            }
+            IssueOp::Comment { repo, number, .. } => {
+                format!("comment on {repo}#{number}: it got worse")
+            }
+            IssueOp::Close { repo, number, .. } => {
+                format!("close {repo}#{number}: the problem is gone")
+            }
+            IssueOp::Reopen { repo, number, .. } => {
+                format!("reopen {repo}#{number}: the problem is back")
+            }
+            IssueOp::AddLabels {
+                repo,
+                number,
+                labels,
+                ..
+            } => format!("label {repo}#{number}: {}", labels.join(", ")),
+        }
+    }
+}
+
+/// Planner settings.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanSettings {
+    /// Runs a problem must be gone before its issue is closed.
+    pub close_after_runs: u32,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        PlanSettings {
+            close_after_runs: 2,
+        }
+    }
+}
+
+/// The outcome of planning: operations, and problems still waiting out their debounce.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub ops: Vec<IssueOp>,
+    /// (key, title, seen, needed): not filed yet.
+    pub waiting: Vec<(String, String, u32, u32)>,
+}
+
+/// Plans tonight's operations. `tracking` is updated in place for the next run.
+/// `default_repo` is used for desired issues without a repository of their own.
+pub fn plan(
+    desired: &[PlannedIssue],
+    existing: &[ExistingIssue],
+    tracking: &mut BTreeMap<String, Tracking>,
+    default_repo: &str,
+    settings: PlanSettings,
+) -> Plan {
+    let mut out = Plan::default();
+    let by_key: BTreeMap<&str, &ExistingIssue> = {
+        let mut m: BTreeMap<&str, &ExistingIssue> = BTreeMap::new();
+        for e in existing {
+            // Prefer an open issue, then the newest, if history left several.
+            let better = match m.get(e.key.as_str()) {
+                None => true,
+                Some(cur) => (e.open, e.number) > (cur.open, cur.number),
+            };
+            if better {
+                m.insert(&e.key, e);
+            }
+        }
+        m
+    };
+    let desired_keys: BTreeSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
+    for d in desired {
+        let t = tracking.entry(d.key.clone()).or_default();
+        t.seen += 1;
+        t.missing = 0;
+        let ready = d.compliance || t.seen >= d.debounce_runs.max(1);
+        let repo = d.repo.clone().unwrap_or_else(|| default_repo.to_owned());
+        match by_key.get(d.key.as_str()) {
+            None if ready => out.ops.push(IssueOp::Create {
+                repo,
+                key: d.key.clone(),
+                title: d.title.clone(),
+                body: d.body.clone(),
+                labels: d.labels.clone(),
+                assignees: d.assignees.clone(),
+            }),
+            None => out
+                .waiting
+                .push((d.key.clone(), d.title.clone(), t.seen, d.debounce_runs)),
+            Some(e) if !e.open && e.not_planned => {}
+            Some(e) if !e.open && !ready => {
+                out.waiting
+                    .push((d.key.clone(), d.title.clone(), t.seen, d.debounce_runs))
+            }
+            Some(e) => {
+                let (number, repo) = (e.number, e.repo.clone());
+                if !e.open {
+                    out.ops.push(IssueOp::Reopen {
+                        repo: repo.clone(),
+                        number,
+                        key: d.key.clone(),
+                    });
+                }
+                if e.body != d.body || e.title != d.title {
+                    out.ops.push(IssueOp::UpdateBody {
+                        repo: repo.clone(),
+                        number,
+                        key: d.key.clone(),
+                        title: d.title.clone(),
+                        body: d.body.clone(),
+                    });
+                }
+                let (before_severity, before) = recorded(&e.body);
+                // The marker holds at most the first fingerprints (sorted); only those can be told new.
+                let last_marked = before.iter().next_back().cloned();
+                let new: Vec<&String> = d
+                    .fingerprints
+                    .iter()
+                    .filter(|f| {
+                        !before.contains(*f)
+                            && last_marked
+                                .as_ref()
+                                .is_none_or(|l| *f <= l || before.len() < 1_000)
+                    })
+                    .collect();
+                let escalated = before_severity.is_some_and(|s| d.severity > s);
+                if !e.open {
+                    out.ops.push(IssueOp::Comment {
+                        repo: repo.clone(),
+                        number,
+                        key: d.key.clone(),
+                        body: "The problem is back: apiwatch detects it again (details above)."
+                            .into(),
+                    });
+                } else if !new.is_empty() || escalated {
+                    let what = if escalated {
+                        format!("severity is now **{}**", d.severity)
+                    } else {
+                        format!(
+                            "{} new finding{}",
+                            new.len(),
+                            if new.len() == 1 { "" } else { "s" }
+                        )
+                    };
+                    out.ops.push(IssueOp::Comment {
+                        repo: repo.clone(),
+                        number,
+                        key: d.key.clone(),
+                        body: format!(
+                            "This got worse tonight: {what}. The description above is up to date."
+                        ),
+                    });
+                }
+                let missing: Vec<String> = d
+                    .labels
+                    .iter()
+                    .filter(|l| !e.labels.contains(*l))
+                    .cloned()
+                    .collect();
+                if !missing.is_empty() {
+                    out.ops.push(IssueOp::AddLabels {
+                        repo,
+                        number,
+                        key: d.key.clone(),
+                        labels: missing,
+                    });
+                }
+            }
+        }
+    }
+    for e in by_key
+        .values()
+        .filter(|e| !desired_keys.contains(e.key.as_str()))
+    {
+        let t = tracking.entry(e.key.clone()).or_default();
+        t.seen = 0;
+        t.missing += 1;
+        if e.open && t.missing >= settings.close_after_runs.max(1) {
+            out.ops.push(IssueOp::Close {
+                repo: e.repo.clone(),
+                number: e.number,
+                key: e.key.clone(),
+                comment: format!("apiwatch has not detected this problem for {} runs in a row: closing. It will reopen this issue if the problem returns.", t.missing),
+            });
+        }
+    }
+    // Problems that vanished before ever being filed start over.
+    let existing_keys: BTreeSet<&str> = by_key.keys().copied().collect();
+    for (key, t) in tracking.iter_mut() {
+        if !desired_keys.contains(key.as_str()) && !existing_keys.contains(key.as_str()) {
+            t.seen = 0;
+            t.missing += 1;
+        }
+    }
+    tracking.retain(|_, t| t.missing < 30);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desired(
+        key: &str,
+        fps: &[&str],
+        severity: Severity,
+        compliance: bool,
+        debounce: u32,
+    ) -> PlannedIssue {
+        let body = format!(
+            "{}\nbody {}\n{}",
+            marker(key),
+            fps.join(" "),
+            state_marker(fps, severity)
+        );
+        PlannedIssue {
+            key: key.into(),
+            contract: "c".into(),
+            repo: None,
+            title: format!("[apiwatch] {key}"),
+            labels: vec!["apiwatch".into()],
+            assignees: vec![],
+            body,
+            severity,
+            compliance,
+            fingerprints: fps.iter().map(|s| s.to_string()).collect(),
+            debounce_runs: debounce,
+        }
+    }
+
+    fn existing_from(d: &PlannedIssue, number: u64) -> ExistingIssue {
+        ExistingIssue {
+            repo: "o/r".into(),
+            number,
+            key: d.key.clone(),
+            title: d.title.clone(),
+            body: d.body.clone(),
+            open: true,
+            not_planned: false,
+            labels: d.labels.iter().cloned().collect(),
+        }
+    }
+
+    fn kinds(p: &Plan) -> Vec<&'static str> {
+        p.ops
+            .iter()
+            .map(|o| match o {
+                IssueOp::Create { .. } => "create",
+                IssueOp::UpdateBody { .. } => "update",
+                IssueOp::Comment { .. } => "comment",
+                IssueOp::Close { .. } => "close",
+                IssueOp::Reopen { .. } => "reopen",
+                IssueOp::AddLabels { .. } => "label",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn markers_round_trip() {
+        let d = desired("abc123", &["f1", "f2"], Severity::Error, false, 1);
+        assert_eq!(key_of(&d.body).as_deref(), Some("abc123"));
+        assert_eq!(
+            recorded(&d.body),
+            (
+                Some(Severity::Error),
+                BTreeSet::from(["f1".to_owned(), "f2".to_owned()])
+            )
+        );
+    }
+
+    #[test]
+    fn debounce_then_create_then_quiet() {
+        let mut t = BTreeMap::new();
+        let d = desired("k", &["f1"], Severity::Error, false, 2);
+        let p = plan(
+            std::slice::from_ref(&d),
+            &[],
+            &mut t,
+            "o/r",
+            PlanSettings::default(),
+        );
+        assert_eq!(kinds(&p), Vec::<&str>::new());
+        assert_eq!(p.waiting.len(), 1);
+        let p = plan(
+            std::slice::from_ref(&d),
+            &[],
+            &mut t,
+            "o/r",
+            PlanSettings::default(),
+        );
+        assert_eq!(kinds(&p), ["create"]);
+        let e = existing_from(&d, 7);
+        let p = plan(
+            std::slice::from_ref(&d),
+            &[e],
+            &mut t,
+            "o/r",
+            PlanSettings::default(),
+        );
+        assert!(p.ops.is_empty(), "nothing changed: {p:?}");
+    }
+
+    #[test]
+    fn compliance_is_filed_on_the_first_run() {
+        let mut t = BTreeMap::new();
+        let p = plan(
+            &[desired("k", &["f1"], Severity::Error, true, 5)],
+            &[],
+            &mut t,
+            "o/r",
+            PlanSettings::default(),
+        );
+        assert_eq!(kinds(&p), ["create"]);
+    }
+
+    #[test]
+    fn worse_means_update_and_comment_same_set_means_update_only() {
+        let mut t = BTreeMap::new();
+        let before = desired("k", &["f1"], Severity::Warning, false, 1);
+        let e = existing_from(&before, 3);
+        let worse = desired("k", &["f1", "f2"], Severity::Warning, false, 1);
+        assert_eq!(
+            kinds(&plan(
+                &[worse],
+                std::slice::from_ref(&e),
+                &mut t,
+                "o/r",
+                PlanSettings::default()
+            )),
+            ["update", "comment"]
+        );
+        let escalated = desired("k", &["f1"], Severity::Error, false, 1);
+        assert_eq!(
+            kinds(&plan(
+                &[escalated],
+                std::slice::from_ref(&e),
+                &mut t,
+                "o/r",
+                PlanSettings::default()
+            )),
+            ["update", "comment"]
+        );
+        let better = desired("k", &[], Severity::Warning, false, 1);
+        assert_eq!(
+            kinds(&plan(
+                &[better],
+                &[e],
+                &mut t,
+                "o/r",
+                PlanSettings::default()
+            )),
+            ["update"]
+        );
+    }
+
+    #[test]
+    fn closed_after_n_missing_runs_and_reopened_on_regression() {
+        let mut t = BTreeMap::new();
+        let d = desired("k", &["f1"], Severity::Error, false, 1);
+        let mut e = existing_from(&d, 9);
+        let s = PlanSettings {
+            close_after_runs: 2,
+        };
+        assert!(
+            plan(&[], std::slice::from_ref(&e), &mut t, "o/r", s)
+                .ops
+                .is_empty()
+        );
+        assert_eq!(
+            kinds(&plan(&[], std::slice::from_ref(&e), &mut t, "o/r", s)),
+            ["close"]
+        );
+        e.open = false;
+        assert_eq!(
+            kinds(&plan(
+                std::slice::from_ref(&d),
+                std::slice::from_ref(&e),
+                &mut t,
+                "o/r",
+                s
+            )),
+            ["reopen", "comment"]
+        );
+        e.not_planned = true;
+        assert!(
+            plan(&[d], &[e], &mut t, "o/r", s).ops.is_empty(),
+            "a person's not-planned is respected"
+        );
+    }
+
+    #[test]
+    fn a_flapping_problem_is_never_filed() {
+        let mut t = BTreeMap::new();
+        let d = desired("k", &["f1"], Severity::Error, false, 2);
+        for night in 0..10 {
+            let tonight: Vec<PlannedIssue> = if night % 2 == 0 {
+                vec![d.clone()]
+            } else {
+                vec![]
+            };
+            assert!(
+                plan(&tonight, &[], &mut t, "o/r", PlanSettings::default())
+                    .ops
+                    .is_empty(),
+                "night {night}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_labels_are_added() {
+        let mut t = BTreeMap::new();
+        let mut d = desired("k", &["f1"], Severity::Error, false, 1);
+        let e = existing_from(&d, 4);
+        d.labels.push("compliance".into());
+        let p = plan(&[d], &[e], &mut t, "o/r", PlanSettings::default());
+        assert_eq!(
+            p.ops.last(),
+            Some(&IssueOp::AddLabels {
+                repo: "o/r".into(),
+                number: 4,
+                key: "k".into(),
+                labels: vec!["compliance".into()]
+            })
+        );
+    }
+}
