@@ -26,6 +26,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod changelog;
 pub mod cli;
 pub mod diff;
 pub mod fetch;

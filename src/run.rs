@@ -134,6 +134,7 @@ pub async fn check_contract(
     let mut findings = Vec::new();
     let mut errors = Vec::new();
     let mut sources = Vec::new();
+    let mut pinned_docs = Vec::new();
     for spec in &contract.specs {
         let source_key = format!("{}/{}", contract.name, spec.name);
         let snap_path = contract.snapshot_path(&settings.root, &spec.name);
@@ -187,6 +188,13 @@ pub async fn check_contract(
             }
         };
         findings.extend(compare(contract, &pinned, &upstream, &settings.today));
+        pinned_docs.push(pinned);
+    }
+    if !contract.changelogs.is_empty() {
+        let (mut found, mut errs) =
+            check_changelogs(contract, &settings.root, fetcher, &pinned_docs).await;
+        findings.append(&mut found);
+        errors.append(&mut errs);
     }
     sort_findings(&mut findings);
     let fail_on = settings.fail_on.unwrap_or(contract.policy.fail_on);
@@ -236,6 +244,132 @@ pub fn compare(
         f.contract = Some(contract.name.clone());
     }
     findings
+}
+
+/// Reads every changelog source of a contract and reports what is new since the
+/// changelog snapshot. Returns findings and source errors.
+pub async fn check_changelogs(
+    contract: &Contract,
+    root: &Path,
+    fetcher: &Fetcher,
+    pinned: &[Document],
+) -> (Vec<Finding>, Vec<String>) {
+    use crate::changelog::compare::{ChangelogSnapshot, compare};
+    let models: Vec<crate::spec::model::ApiModel<'_>> = pinned
+        .iter()
+        .map(|d| {
+            crate::spec::model::ApiModel::build_with(d, &contract.policy.deprecation_extensions)
+        })
+        .collect();
+    let model_refs: Vec<&crate::spec::model::ApiModel<'_>> = models.iter().collect();
+    let relevance = crate::rules::Relevance::new(&contract.uses(), &model_refs);
+    let snapshot_path = contract.changelog_snapshot_path(root);
+    let snapshot = ChangelogSnapshot::read(&snapshot_path);
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for source in &contract.changelogs {
+        let key = source.location.to_string();
+        let entries = match read_changelog(source, root, fetcher, &models).await {
+            Ok(e) => e,
+            Err(problem) => {
+                errors.push(problem.message.clone());
+                let mut f = problem.into_finding(contract);
+                // A changelog that cannot be read costs the lead time, not the integration.
+                f.severity = Severity::Warning;
+                findings.push(f);
+                continue;
+            }
+        };
+        let before = snapshot.as_ref().and_then(|s| s.sources.get(&key));
+        if entries.is_empty() {
+            let message = format!(
+                "{key}: no changelog entries found{} — did the page change its layout?",
+                if before.is_some_and(|b| !b.is_empty()) {
+                    " (the snapshot has some)"
+                } else {
+                    ""
+                }
+            );
+            errors.push(message.clone());
+            let mut f = Problem {
+                rule: "changelog-source-unparseable",
+                message,
+                location: key.clone(),
+            }
+            .into_finding(contract);
+            f.severity = Severity::Warning;
+            findings.push(f);
+            continue;
+        }
+        let Some(before) = before else {
+            let mut f = Problem {
+                rule: "changelog-snapshot-missing",
+                message: format!("{key}: {} entries read, none snapshotted yet; run `apiwatch changelog {} --update` to start watching", entries.len(), contract.name),
+                location: key.clone(),
+            }
+            .into_finding(contract);
+            f.severity = Severity::Info;
+            f.in_use = false;
+            findings.push(f);
+            continue;
+        };
+        let changes = compare(before, &entries);
+        findings.extend(crate::changelog::findings::findings(
+            &contract.name,
+            &key,
+            &changes,
+            &models,
+            &relevance,
+        ));
+    }
+    (findings, errors)
+}
+
+/// Fetches and parses one changelog source.
+pub async fn read_changelog(
+    source: &crate::map::ChangelogSource,
+    root: &Path,
+    fetcher: &Fetcher,
+    models: &[crate::spec::model::ApiModel<'_>],
+) -> Result<Vec<crate::changelog::Entry>, Problem> {
+    let shown = source.location.to_string();
+    let fetched = fetcher
+        .fetch(&source.location, root)
+        .await
+        .map_err(|e| Problem {
+            rule: "source-unreachable",
+            message: e.to_string(),
+            location: shown.clone(),
+        })?;
+    let base_url = match &source.location {
+        Location::Url(u) => Some(u.as_str()),
+        Location::File(_) => None,
+    };
+    let ids: Vec<String> = models
+        .iter()
+        .flat_map(|m| m.operations.iter().filter_map(|o| o.operation_id.clone()))
+        .collect();
+    let entries = crate::changelog::parse(
+        &fetched.bytes,
+        &crate::changelog::Source {
+            name: &shown,
+            kind: source.kind,
+            selectors: source.selectors.as_ref(),
+            base_url,
+            content_type: fetched.content_type.as_deref(),
+        },
+        &ids,
+        &source.keywords,
+    )
+    .map_err(|e| Problem {
+        rule: "changelog-source-unparseable",
+        message: e.to_string(),
+        location: shown.clone(),
+    })?;
+    if !entries.is_empty() {
+        fetcher.remember(&fetched);
+    }
+    Ok(entries)
 }
 
 /// A source-level failure, before it becomes a finding.

@@ -584,7 +584,7 @@ fn diff_errors_name_the_source() {
 
 #[test]
 fn unbuilt_commands_say_so_and_exit_2() {
-    for cmd in ["changelog", "test", "upgrade", "sandbox", "webhook"] {
+    for cmd in ["test", "upgrade", "sandbox", "webhook"] {
         apiwatch()
             .arg(cmd)
             .assert()
@@ -762,4 +762,55 @@ fn severity_overrides_and_vendor_deprecation_markers() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown rule"));
+}
+
+#[test]
+fn a_changelog_page_whose_selectors_stop_matching_is_a_finding_not_silence() {
+    let dir = map_with(
+        &format!(
+            "{GOOD_CONTRACT}\n[[changelog]]\nfile = \"news.html\"\nkind = \"html\"\nselectors = {{ entry = \"article.entry\" }}\n"
+        ),
+        true,
+    );
+    std::fs::write(dir.path().join("news.html"), "<html><body><article class=\"entry\"><h2>Old layout</h2><time datetime=\"2026-01-01\"></time></article></body></html>").unwrap();
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["changelog", "acme", "--update"])
+        .assert()
+        .success();
+    // The vendor redesigns the page: no more article.entry.
+    std::fs::write(
+        dir.path().join("news.html"),
+        "<html><body><div class=\"post\"><h2>New layout</h2></div></body></html>",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--out"])
+        .arg(&out)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .assert()
+        .code(0);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "changelog-source-unparseable")
+        .expect("unparseable finding");
+    assert_eq!(f["severity"], "warning");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("no changelog entries found"),
+        "{f}"
+    );
+    let issues: Vec<_> = std::fs::read_dir(out.join("issues")).unwrap().collect();
+    assert_eq!(issues.len(), 1, "the owners hear about it");
 }

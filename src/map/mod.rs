@@ -95,6 +95,8 @@ pub struct ChangelogSource {
     pub location: Location,
     pub kind: ChangelogKind,
     pub selectors: Option<Selectors>,
+    /// Extra classification keywords, on top of the defaults.
+    pub keywords: crate::changelog::classify::Keywords,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,6 +215,11 @@ impl Contract {
         }
     }
 
+    /// Where the changelog snapshot lives.
+    pub fn changelog_snapshot_path(&self, root: &Path) -> PathBuf {
+        root.join(&self.pin.snapshots).join("changelog.json")
+    }
+
     /// Where the pinned snapshot of spec `name` lives.
     pub fn snapshot_path(&self, root: &Path, spec: &str) -> PathBuf {
         root.join(&self.pin.snapshots).join(format!("{spec}.json"))
@@ -306,6 +313,8 @@ struct RawChangelog {
     file: Option<Spanned<String>>,
     kind: ChangelogKind,
     selectors: Option<Selectors>,
+    #[serde(default)]
+    keywords: crate::changelog::classify::Keywords,
 }
 
 #[derive(Deserialize)]
@@ -534,6 +543,7 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
                 location,
                 kind: c.kind,
                 selectors: c.selectors,
+                keywords: c.keywords,
             }),
             Err((span, msg)) => errors.push(err_at(Some(span), msg)),
         }

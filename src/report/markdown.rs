@@ -94,8 +94,15 @@ pub fn finding(out: &mut String, f: &Finding) {
     if let Some(s) = &f.sunset {
         let _ = writeln!(out, "  - sunset: **{s}**");
     }
-    if let Some(ex) = &f.excerpt {
-        let _ = writeln!(out, "\n  ```diff\n{}  ```\n", indent(ex, "  "));
+    match &f.excerpt {
+        // Vendor prose is quoted; spec fragments and text edits are diffs.
+        Some(ex) if f.rule.starts_with("changelog-") && f.rule != "changelog-entry-edited" => {
+            let _ = writeln!(out, "\n{}", indent(ex, "  > "));
+        }
+        Some(ex) => {
+            let _ = writeln!(out, "\n  ```diff\n{}  ```\n", indent(ex, "  "));
+        }
+        None => {}
     }
 }
 

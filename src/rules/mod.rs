@@ -90,6 +90,60 @@ pub const EXTRA_RULES: &[(&str, Severity, &str, &str)] = &[
         "No pinned snapshot",
         "Without a pin there is nothing to compare the vendor's spec with; run `apiwatch pin`.",
     ),
+    (
+        "changelog-breaking-announced",
+        Severity::Warning,
+        "Vendor announced a breaking change to an operation in use",
+        "Changelogs announce breaking changes before specs show them; owners get the lead time.",
+    ),
+    (
+        "changelog-deprecation-announced",
+        Severity::Warning,
+        "Vendor announced a deprecation of an operation in use",
+        "A deprecation is the start of the clock; migrating early avoids an outage.",
+    ),
+    (
+        "changelog-sunset-announced",
+        Severity::Warning,
+        "Vendor announced a sunset date for an operation in use",
+        "The sunset date is when calls start failing; it belongs in the owners' plan.",
+    ),
+    (
+        "changelog-removal-announced",
+        Severity::Warning,
+        "Vendor announced the removal of an operation in use",
+        "A removal announced in the changelog breaks calls once it ships.",
+    ),
+    (
+        "changelog-entry-new",
+        Severity::Info,
+        "New changelog entry",
+        "Listed so nothing the vendor says goes unread; it touches no operation in use.",
+    ),
+    (
+        "changelog-entry-edited",
+        Severity::Info,
+        "Changelog entry edited",
+        "Vendors revise announcements (dates move); the diff shows what changed.",
+    ),
+    (
+        "changelog-entry-removed",
+        Severity::Info,
+        "Changelog entry no longer published",
+        "A vanished announcement may mean a change was withdrawn.",
+    ),
+    (
+        "changelog-source-unparseable",
+        Severity::Warning,
+        "Changelog source no longer parses",
+        "A redesign that breaks the selectors must not read as 'no news'.",
+    ),
+    (
+        "changelog-snapshot-missing",
+        Severity::Info,
+        "Changelog not snapshotted yet",
+        "Without a snapshot every entry would look new; run `apiwatch changelog <contract> --update`.",
+    ),
 ];
 
 /// One judged change.
@@ -185,6 +239,22 @@ impl Relevance {
             }
         }
         rel
+    }
+
+    /// `Some(compliance kind)` when the operation (of a pinned model) is in use.
+    pub fn lookup_operation(
+        &self,
+        op: &crate::spec::model::Operation<'_>,
+    ) -> Option<Option<String>> {
+        if !self.known {
+            return Some(None);
+        }
+        if let Some(c) = self.by_key.get(&(op.method.clone(), op.key.clone())) {
+            return Some(c.clone());
+        }
+        op.operation_id
+            .as_ref()
+            .and_then(|id| self.by_id.get(id).cloned())
     }
 
     /// `Some(compliance kind)` when the operation is in use.

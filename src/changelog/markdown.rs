@@ -1,0 +1,151 @@
+//! Markdown changelogs: one entry per heading at the level that carries the releases.
+//!
+//! Vendors use ATX (`## [1.2.0] - 2026-03-19`) and Setext (`[2026-04-14] Version 2.6.7`
+//! underlined with dashes) headings; a document title sits above the entries. The
+//! entry level is the shallowest level with several headings, preferring one whose
+//! headings carry dates; at that level, undated headings in a dated changelog (a stray
+//! "## Updates") fold into the entry above, and "Unreleased" is skipped.
+
+use super::{RawEntry, classify::first_date};
+
+struct Heading {
+    line: usize,
+    level: usize,
+    text: String,
+}
+
+fn headings(lines: &[&str]) -> Vec<Heading> {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_end();
+        if t.trim_start().starts_with("```") || t.trim_start().starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        if t.starts_with('#') {
+            let level = t.chars().take_while(|c| *c == '#').count();
+            let rest = &t[level..];
+            if level <= 6 && (rest.is_empty() || rest.starts_with(' ')) {
+                out.push(Heading {
+                    line: i,
+                    level,
+                    text: rest.trim().trim_end_matches('#').trim().to_owned(),
+                });
+            }
+            continue;
+        }
+        // Setext: a non-empty line underlined by === (level 1) or --- (level 2).
+        if let Some(next) = lines.get(i + 1) {
+            let n = next.trim();
+            let underline =
+                n.len() >= 3 && (n.chars().all(|c| c == '=') || n.chars().all(|c| c == '-'));
+            let plain = !t.trim().is_empty()
+                && !t.starts_with(['-', '*', '+', '>', ' ', '|'])
+                && !t.trim_start().starts_with("```");
+            if underline && plain {
+                out.push(Heading {
+                    line: i,
+                    level: if n.starts_with('=') { 1 } else { 2 },
+                    text: t.trim().to_owned(),
+                });
+            }
+        }
+    }
+    out
+}
+
+pub fn parse(text: &str) -> Vec<RawEntry> {
+    let lines: Vec<&str> = text.lines().collect();
+    let hs = headings(&lines);
+    let dated = |h: &Heading| first_date(&h.text).is_some();
+    let level = (1..=6)
+        .filter(|l| hs.iter().filter(|h| h.level == *l).count() >= 2)
+        .max_by_key(|l| {
+            let at: Vec<&Heading> = hs.iter().filter(|h| h.level == *l).collect();
+            // Prefer levels whose headings are dated (the shallowest of them); in an
+            // undated changelog, the level with the most headings (one per version).
+            let dated_majority = at.iter().filter(|h| dated(h)).count() * 2 >= at.len();
+            (
+                dated_majority,
+                if dated_majority { 0 } else { at.len() },
+                std::cmp::Reverse(*l),
+            )
+        });
+    let Some(level) = level else {
+        return Vec::new();
+    };
+    let at: Vec<&Heading> = hs.iter().filter(|h| h.level == level).collect();
+    let mostly_dated = at.iter().filter(|h| dated(h)).count() * 2 >= at.len();
+    let mut out: Vec<RawEntry> = Vec::new();
+    for (i, h) in at.iter().enumerate() {
+        let end = at.get(i + 1).map(|n| n.line).unwrap_or(lines.len());
+        // Stop the body at a heading above the entry level (a new document section).
+        let end = hs
+            .iter()
+            .find(|x| x.line > h.line && x.line < end && x.level < level)
+            .map(|x| x.line)
+            .unwrap_or(end);
+        let body_start = if lines
+            .get(h.line + 1)
+            .is_some_and(|l| l.trim().chars().all(|c| c == '-' || c == '=') && !l.trim().is_empty())
+        {
+            h.line + 2
+        } else {
+            h.line + 1
+        };
+        let body = lines
+            .get(body_start..end)
+            .map(|b| b.join("\n"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        let title = h.text.replace("**", "");
+        if title.to_ascii_lowercase().contains("unreleased") {
+            continue;
+        }
+        let date = first_date(&title);
+        if date.is_none()
+            && mostly_dated
+            && let Some(prev) = out.last_mut()
+        {
+            prev.text.push_str(&format!("\n\n{title}\n\n{body}"));
+            continue;
+        }
+        out.push(RawEntry {
+            id: None,
+            title,
+            date,
+            link: None,
+            text: body,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atx_entries_with_dates_and_a_folded_undated_heading() {
+        let md = "# Changelog\n\n## [Unreleased]\n- wip\n\n## [2.0.0] - 2026-03-19\n### Removed\n- old thing\n\n## Updates\n- note\n\n## [1.9.0] - 2025-09-23\n- added\n";
+        let e = parse(md);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].date.as_deref(), Some("2026-03-19"));
+        assert!(e[0].text.contains("old thing") && e[0].text.contains("note"));
+        assert_eq!(e[1].title, "[1.9.0] - 2025-09-23");
+    }
+
+    #[test]
+    fn setext_entries() {
+        let md = "vendor changelog\n================\n\n[2026-04-14] Version 2.6.7\n--------------------------\n**Api**\n- Deprecate `GET /x`\n\n[2026-03-01] Version 2.6.6\n--------------------------\n- fix\n";
+        let e = parse(md);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].date.as_deref(), Some("2026-04-14"));
+        assert!(e[0].text.contains("Deprecate"));
+    }
+}

@@ -1,0 +1,233 @@
+//! CHANGELOG: vendor changelog pages and feeds in, dated and classified entries out.
+//!
+//! Vendors announce deprecations and breaking changes in changelogs weeks before the
+//! spec changes. This stage does the reading:
+//!
+//! - [`html`], [`feed`] and [`markdown`] turn a page (CSS selectors per contract), an
+//!   RSS/Atom feed, or a Markdown file (entries by heading) into [`Entry`] values with
+//!   a stable id, title, date, link (resolved against the page URL) and plain text;
+//! - [`classify`] tags each entry (breaking, deprecation, sunset, removal, new),
+//!   extracts dates in the forms vendors write them and the operations it mentions;
+//! - [`compare`] tells new, edited and vanished entries apart from the snapshot under
+//!   `snapshots/<contract>/changelog.json`, and [`findings`] turns new announcements
+//!   that touch operations in use into findings that join the spec-diff ones.
+//!
+//! A page whose selectors stop matching (a redesign) is itself a finding, never a
+//! silent "no news".
+
+pub mod classify;
+pub mod compare;
+pub mod feed;
+pub mod findings;
+pub mod html;
+pub mod markdown;
+
+use serde::{Deserialize, Serialize};
+
+use crate::map::{ChangelogKind, Selectors};
+
+/// Entries beyond this many on one page are ignored (a runaway page is not news).
+pub const MAX_ENTRIES: usize = 5_000;
+
+/// What an entry announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Breaking,
+    Deprecation,
+    Sunset,
+    Removal,
+    New,
+    Other,
+}
+
+/// An operation an entry mentions.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Mention {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+}
+
+/// One changelog entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Stable across runs: the permalink, the feed's guid, or a hash of title + date.
+    pub id: String,
+    pub title: String,
+    /// ISO 8601 date, or null when the entry has none.
+    pub date: Option<String>,
+    pub link: Option<String>,
+    pub text: String,
+    pub kinds: Vec<Kind>,
+    /// A removal date the entry announces (`YYYY-MM-DD`, or text such as `Q2 2027`).
+    pub sunset_date: Option<String>,
+    pub mentions: Vec<Mention>,
+}
+
+/// An entry as a parser found it, before classification.
+#[derive(Debug, Clone)]
+pub struct RawEntry {
+    pub id: Option<String>,
+    pub title: String,
+    pub date: Option<String>,
+    pub link: Option<String>,
+    pub text: String,
+}
+
+/// Why a changelog could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangelogError {
+    #[error("{source_name}: {message}")]
+    Parse {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: bad selector `{selector}`: {message}")]
+    Selector {
+        source_name: String,
+        selector: String,
+        message: String,
+    },
+}
+
+/// Guesses the kind of a changelog from its bytes and name.
+pub fn detect_kind(bytes: &[u8], name: &str) -> ChangelogKind {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
+    if name.ends_with(".md") || name.ends_with(".markdown") {
+        ChangelogKind::Markdown
+    } else if head.contains("<rss") {
+        ChangelogKind::Rss
+    } else if head.contains("<feed") {
+        ChangelogKind::Atom
+    } else if head.trim_start().starts_with('<') {
+        ChangelogKind::Html
+    } else {
+        ChangelogKind::Markdown
+    }
+}
+
+/// Decodes bytes to text: BOM, then the document's own charset declaration, then UTF-8.
+pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
+    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        return enc
+            .decode_without_bom_handling(&bytes[bom_len..])
+            .0
+            .into_owned();
+    }
+    let declared = content_type
+        .and_then(|ct| ct.split("charset=").nth(1))
+        .map(|c| {
+            c.trim_matches(|ch: char| ch == '"' || ch.is_whitespace())
+                .to_owned()
+        })
+        .or_else(|| {
+            let head =
+                String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+            let i = head.find("charset=")?;
+            let rest = &head[i + 8..];
+            let rest = rest.trim_start_matches(['"', '\'']);
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .unwrap_or(rest.len());
+            Some(rest[..end].to_owned())
+        });
+    let encoding = declared
+        .and_then(|d| encoding_rs::Encoding::for_label(d.as_bytes()))
+        .unwrap_or(encoding_rs::UTF_8);
+    encoding.decode_without_bom_handling(bytes).0.into_owned()
+}
+
+/// Where a changelog document came from and how to read it.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// File path or URL, for messages.
+    pub name: &'a str,
+    pub kind: ChangelogKind,
+    pub selectors: Option<&'a Selectors>,
+    /// The page's URL, to resolve relative links.
+    pub base_url: Option<&'a str>,
+    /// The `Content-Type` it was served with (its charset is honoured).
+    pub content_type: Option<&'a str>,
+}
+
+/// Parses a changelog document into classified entries; `operation_ids` are the
+/// ids worth recognising in the text.
+pub fn parse(
+    bytes: &[u8],
+    source: &Source<'_>,
+    operation_ids: &[String],
+    extra_keywords: &classify::Keywords,
+) -> Result<Vec<Entry>, ChangelogError> {
+    let Source {
+        name: source_name,
+        kind,
+        selectors,
+        base_url,
+        content_type,
+    } = *source;
+    let raw = match kind {
+        ChangelogKind::Html => {
+            let text = decode(bytes, content_type);
+            let default = Selectors {
+                entry: "article".into(),
+                title: None,
+                date: None,
+                body: None,
+                link: None,
+            };
+            html::parse(&text, selectors.unwrap_or(&default), source_name, base_url)?
+        }
+        ChangelogKind::Rss | ChangelogKind::Atom => feed::parse(bytes, source_name, base_url)?,
+        ChangelogKind::Markdown => markdown::parse(&decode(bytes, content_type)),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for r in raw.into_iter().take(MAX_ENTRIES) {
+        let entry = classify::classify(r, operation_ids, extra_keywords);
+        // Pages repeat entries (a "latest" box above the list): keep the first.
+        if seen.insert(entry.id.clone()) {
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}
+
+/// A stable id for an entry without a permalink or guid.
+pub fn derived_id(title: &str, date: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{}\0{}", title.trim(), date.unwrap_or("")).as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("entry-{hex}")
+}
+
+/// Collapses runs of whitespace, as pages indent their text freely.
+pub fn squash(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, para) in text
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            out.push_str("\n\n");
+        }
+        out.push_str(&para);
+    }
+    out
+}
+
+/// Resolves a link against the page it was found on.
+pub fn resolve(link: &str, base_url: Option<&str>) -> String {
+    match base_url.and_then(|b| reqwest::Url::parse(b).ok()) {
+        Some(base) => base
+            .join(link)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| link.to_owned()),
+        None => link.to_owned(),
+    }
+}

@@ -1,0 +1,306 @@
+//! Changelog parsing over fixtures in the shapes vendors use (dated-list HTML, a
+//! card grid in Latin-1 with a duplicate, RSS, Atom, Markdown with Setext headings
+//! and a BOM), snapshot-reviewed; and over the real Markdown changelogs in
+//! `../shared/corpus` when present.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use apiwatch::changelog::{Entry, Kind, Source, detect_kind, parse};
+use apiwatch::map::{ChangelogKind, Selectors};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(
+    path: &str,
+    kind: ChangelogKind,
+    selectors: Option<Selectors>,
+    base: Option<&str>,
+) -> Vec<Entry> {
+    let bytes = std::fs::read(repo().join(path)).unwrap();
+    parse(
+        &bytes,
+        &Source {
+            name: path,
+            kind,
+            selectors: selectors.as_ref(),
+            base_url: base,
+            content_type: None,
+        },
+        &["sendMessage".to_owned()],
+        &Default::default(),
+    )
+    .unwrap()
+}
+
+fn sel(entry: &str, title: &str, date: &str, body: &str, link: &str) -> Option<Selectors> {
+    Some(Selectors {
+        entry: entry.into(),
+        title: Some(title.into()),
+        date: Some(date.into()),
+        body: Some(body.into()),
+        link: Some(link.into()),
+    })
+}
+
+#[test]
+fn dated_list_html() {
+    let e = read(
+        "demo/changelogs/crm-contacts/changelog.html",
+        ChangelogKind::Html,
+        sel("article.entry", "h2", "time", ".content", "a.permalink"),
+        Some("https://developers.corvid.example/changelog"),
+    );
+    assert_eq!(e.len(), 7, "the decoy <aside> with an <h2> is not an entry");
+    assert_eq!(
+        e[0].link.as_deref(),
+        Some(
+            "https://developers.corvid.example/changelog/2026-11-18-contact-notes-endpoint-removed"
+        )
+    );
+    assert!(e.iter().all(|e| e.date.is_some()));
+    insta::assert_json_snapshot!(e);
+}
+
+#[test]
+fn card_grid_html_in_latin1_with_a_duplicate() {
+    let e = read(
+        "tests/fixtures/changelogs/cards.html",
+        ChangelogKind::Html,
+        sel(
+            "div.card",
+            ".card-title",
+            ".when",
+            ".card-body",
+            ".card-title a",
+        ),
+        Some("https://heronmail.example/release-notes/"),
+    );
+    assert_eq!(e.len(), 3, "the repeated card is read once");
+    assert!(e[0].text.contains("Café"), "{}", e[0].text);
+    assert_eq!(
+        e[0].link.as_deref(),
+        Some("https://heronmail.example/release-notes/notes/unsubscribe-reason")
+    );
+    assert_eq!(
+        (e[0].date.as_deref(), e[0].sunset_date.as_deref()),
+        (Some("2027-02-03"), None)
+    );
+    assert!(e[0].kinds.contains(&Kind::Breaking));
+    assert_eq!(e[2].date.as_deref(), Some("2026-12-12"));
+    assert_eq!(
+        e[2].sunset_date.as_deref(),
+        Some("Q2 2027"),
+        "quarters are kept as text"
+    );
+    insta::assert_json_snapshot!(e);
+}
+
+#[test]
+fn rss_feed() {
+    let e = read(
+        "demo/changelogs/email-marketing/feed.xml",
+        ChangelogKind::Rss,
+        None,
+        None,
+    );
+    assert_eq!(e.len(), 5);
+    assert_eq!(e[0].sunset_date.as_deref(), Some("2027-03-01"));
+    assert_eq!(e[0].kinds, [Kind::Deprecation, Kind::Sunset]);
+    assert!(
+        e[1].kinds.contains(&Kind::Breaking),
+        "the feed's category counts: {:?}",
+        e[1].kinds
+    );
+    insta::assert_json_snapshot!(e);
+}
+
+#[test]
+fn atom_feed_with_relative_links() {
+    let e = read(
+        "tests/fixtures/changelogs/feed.atom",
+        ChangelogKind::Atom,
+        None,
+        Some("https://status.quillpost.example/changelog"),
+    );
+    assert_eq!(e.len(), 2);
+    assert_eq!(
+        e[0].link.as_deref(),
+        Some("https://status.quillpost.example/changelog/contacts-v1-sunset")
+    );
+    assert_eq!(e[0].date.as_deref(), Some("2027-01-20"));
+    assert_eq!(e[0].sunset_date.as_deref(), Some("2027-06-30"));
+    assert!(e[0].kinds.contains(&Kind::Sunset));
+    assert_eq!(e[0].mentions[0].path.as_deref(), Some("/v1/contacts/{id}"));
+    insta::assert_json_snapshot!(e);
+}
+
+#[test]
+fn markdown_versions_with_setext_headings_a_bom_and_a_code_fence() {
+    let e = read(
+        "tests/fixtures/changelogs/versions.md",
+        ChangelogKind::Markdown,
+        None,
+        None,
+    );
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert_eq!(e[0].date.as_deref(), Some("2027-03-01"));
+    assert_eq!(e[0].sunset_date.as_deref(), Some("2027-09-01"));
+    assert!(e[0].kinds.contains(&Kind::Breaking) && e[0].kinds.contains(&Kind::Deprecation));
+    assert!(
+        e[0].mentions
+            .iter()
+            .any(|m| m.operation_id.as_deref() == Some("sendMessage"))
+    );
+    assert!(
+        e[1].text.contains("Docs only"),
+        "an undated heading folds into the entry above"
+    );
+    insta::assert_json_snapshot!(e);
+}
+
+#[test]
+fn markdown_demo_changelog() {
+    let e = read(
+        "demo/changelogs/transactional-email/CHANGELOG.md",
+        ChangelogKind::Markdown,
+        None,
+        None,
+    );
+    assert_eq!(
+        e.iter()
+            .map(|e| e.date.clone().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "2026-11-10",
+            "2026-10-02",
+            "2026-07-14",
+            "2026-05-20",
+            "2026-02-03"
+        ]
+    );
+    insta::assert_json_snapshot!(e);
+}
+
+#[test]
+fn kinds_are_detected_from_content() {
+    let read = |p: &str| std::fs::read(repo().join(p)).unwrap();
+    assert_eq!(
+        detect_kind(&read("demo/changelogs/email-marketing/feed.xml"), "feed"),
+        ChangelogKind::Rss
+    );
+    assert_eq!(
+        detect_kind(&read("tests/fixtures/changelogs/feed.atom"), "x"),
+        ChangelogKind::Atom
+    );
+    assert_eq!(
+        detect_kind(&read("tests/fixtures/changelogs/cards.html"), "x"),
+        ChangelogKind::Html
+    );
+    assert_eq!(
+        detect_kind(b"# Changes", "CHANGELOG.md"),
+        ChangelogKind::Markdown
+    );
+}
+
+fn markdown(name: &str) -> Source<'_> {
+    Source {
+        name,
+        kind: ChangelogKind::Markdown,
+        selectors: None,
+        base_url: None,
+        content_type: None,
+    }
+}
+
+fn corpus() -> Option<PathBuf> {
+    let dir = repo().join("../shared/corpus");
+    if dir.join("MANIFEST.json").is_file() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: ../shared/corpus is not present");
+        None
+    }
+}
+
+#[test]
+fn corpus_markdown_changelogs_parse_with_dates() {
+    let Some(dir) = corpus() else { return };
+    // (file, entries at least, all dated)
+    let cases = [
+        (
+            "klaviyo/changelog/klaviyo-api-python_CHANGELOG.md",
+            20,
+            true,
+        ),
+        ("klaviyo/changelog/klaviyo-openapi_CHANGELOG.md", 3, true),
+        (
+            "hubspot/changelog/hubspot-api-nodejs_CHANGELOG.md",
+            20,
+            true,
+        ),
+        (
+            "sendgrid/changelog/twilio-sendgrid-oai_CHANGELOG.md",
+            5,
+            true,
+        ),
+        ("twilio/changelog/twilio-oai_CHANGES.md", 140, true),
+        (
+            "mailchimp/changelog/mailchimp-client-lib-codegen_CHANGELOG.md",
+            10,
+            false,
+        ),
+    ];
+    for (file, at_least, dated) in cases {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let e = parse(&bytes, &markdown(file), &[], &Default::default()).unwrap();
+        assert!(e.len() >= at_least, "{file}: {} entries", e.len());
+        if dated {
+            let undated: Vec<&str> = e
+                .iter()
+                .filter(|e| e.date.is_none())
+                .map(|e| e.title.as_str())
+                .collect();
+            assert!(undated.is_empty(), "{file}: undated entries {undated:?}");
+        }
+    }
+}
+
+#[test]
+fn corpus_known_deprecations_are_classified() {
+    let Some(dir) = corpus() else { return };
+    let bytes = std::fs::read(dir.join("twilio/changelog/twilio-oai_CHANGES.md")).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let e = parse(&bytes, &markdown("twilio"), &[], &Default::default()).unwrap();
+    let releases = text
+        .lines()
+        .filter(|l| l.starts_with('[') && l.contains("] Version"))
+        .count();
+    assert_eq!(e.len(), releases, "one entry per release");
+    // "Mark MaxPrice as deprecated" and friends.
+    for needle in [
+        "Mark MaxPrice as deprecated",
+        "Deprecate account flag api.twilio-intelligence.v2",
+    ] {
+        let entry = e
+            .iter()
+            .find(|x| x.text.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}"));
+        assert!(
+            entry.kinds.contains(&Kind::Deprecation),
+            "{needle}: {:?}",
+            entry.kinds
+        );
+    }
+    let breaking = e
+        .iter()
+        .filter(|x| x.kinds.contains(&Kind::Breaking))
+        .count();
+    assert!(
+        breaking >= 20,
+        "twilio marks '(breaking change)' often: {breaking}"
+    );
+}
