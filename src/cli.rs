@@ -352,7 +352,7 @@ fn load_arg(rt: &tokio::runtime::Runtime, arg: &str) -> Result<Document> {
     if arg.starts_with("http://") || arg.starts_with("https://") {
         let loc = Location::Url(arg.to_owned());
         let fetcher = crate::fetch::Fetcher::new(crate::fetch::FetchConfig::default(), None)?;
-        rt.block_on(run::load_upstream(&loc, Path::new("."), &fetcher))
+        rt.block_on(run::load_upstream(&loc, Path::new("."), &fetcher, None))
             .map_err(|p| anyhow::anyhow!(p.message))
     } else {
         Ok(load::load_file(Path::new(arg))?)
@@ -513,6 +513,7 @@ fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
                     &spec.location,
                     root,
                     &crate::fetch::Fetcher::new(crate::fetch::FetchConfig::default(), None)?,
+                    spec.credential.as_ref(),
                 ))
                 .map_err(|p| anyhow::anyhow!(p.message))?,
         };
@@ -626,7 +627,7 @@ fn cmd_changelog(root: &Path, args: ChangelogArgs) -> Result<Outcome> {
         } else {
             Location::File(PathBuf::from(input))
         };
-        let fetched = rt.block_on(fetcher.fetch(&location, Path::new(".")))?;
+        let fetched = rt.block_on(fetcher.fetch(&location, Path::new("."), None))?;
         let kind = match args.kind {
             Some(ChangelogKindArg::Html) => map::ChangelogKind::Html,
             Some(ChangelogKindArg::Rss) => map::ChangelogKind::Rss,

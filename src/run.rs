@@ -138,7 +138,14 @@ pub async fn check_contract(
     for spec in &contract.specs {
         let source_key = format!("{}/{}", contract.name, spec.name);
         let snap_path = contract.snapshot_path(&settings.root, &spec.name);
-        let upstream = match load_upstream(&spec.location, &settings.root, fetcher).await {
+        let upstream = match load_upstream(
+            &spec.location,
+            &settings.root,
+            fetcher,
+            spec.credential.as_ref(),
+        )
+        .await
+        {
             Ok(doc) => {
                 sources.push((source_key, false));
                 doc
@@ -334,7 +341,7 @@ pub async fn read_changelog(
 ) -> Result<Vec<crate::changelog::Entry>, Problem> {
     let shown = source.location.to_string();
     let fetched = fetcher
-        .fetch(&source.location, root)
+        .fetch(&source.location, root, source.credential.as_ref())
         .await
         .map_err(|e| Problem {
             rule: "source-unreachable",
@@ -418,6 +425,7 @@ pub async fn load_upstream(
     location: &Location,
     root: &Path,
     fetcher: &Fetcher,
+    credential: Option<&crate::map::SourceCredential>,
 ) -> Result<Document, Problem> {
     let shown = location.to_string();
     match location {
@@ -442,18 +450,21 @@ pub async fn load_upstream(
             })
         }
         Location::Url(_) => {
-            let fetched = fetcher.fetch(location, root).await.map_err(|e| {
-                let rule = match e {
-                    crate::fetch::FetchError::ContentType { .. }
-                    | crate::fetch::FetchError::TooLarge { .. } => "source-invalid",
-                    _ => "source-unreachable",
-                };
-                Problem {
-                    rule,
-                    message: e.to_string(),
-                    location: shown.clone(),
-                }
-            })?;
+            let fetched = fetcher
+                .fetch(location, root, credential)
+                .await
+                .map_err(|e| {
+                    let rule = match e {
+                        crate::fetch::FetchError::ContentType { .. }
+                        | crate::fetch::FetchError::TooLarge { .. } => "source-invalid",
+                        _ => "source-unreachable",
+                    };
+                    Problem {
+                        rule,
+                        message: e.to_string(),
+                        location: shown.clone(),
+                    }
+                })?;
             let doc =
                 load::parse_document(&fetched.bytes, &fetched.source).map_err(|e| Problem {
                     rule: "source-invalid",

@@ -113,6 +113,17 @@ async fn handler(
         )
             .into_response(),
         "loop" => (StatusCode::FOUND, [(header::LOCATION, "/loop")]).into_response(),
+        "private" => {
+            if headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                == Some("Bearer s3cret-token")
+            {
+                ok()
+            } else {
+                StatusCode::UNAUTHORIZED.into_response()
+            }
+        }
         "etag" => {
             if headers
                 .get(header::IF_NONE_MATCH)
@@ -470,4 +481,65 @@ async fn failing_sources_never_hide_healthy_ones_nor_touch_snapshots_or_caches()
         .find(|f| f.contract.as_deref() == Some("c1"))
         .unwrap();
     assert!(!c1.in_use, "{}", c1.message);
+}
+
+#[tokio::test]
+async fn private_sources_get_their_credential_from_the_environment_and_never_show_it() {
+    let (base, server) = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    map_of(dir.path(), &base, 1);
+    server.set("c0", "private");
+    let contract = dir.path().join("contracts/c0/contract.toml");
+    let text = std::fs::read_to_string(&contract).unwrap().replace(
+        "[[uses]]",
+        "token_env = \"APIWATCH_TEST_DOCS_TOKEN\"\n[[uses]]",
+    );
+    std::fs::write(&contract, text).unwrap();
+    let root = dir.path().to_path_buf();
+    let run = move |token: Option<&'static str>| {
+        let root = root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_apiwatch"));
+            cmd.env_remove("GITHUB_TOKEN")
+                .env_remove("APIWATCH_GITHUB_TOKEN")
+                .env_remove("APIWATCH_TEST_DOCS_TOKEN");
+            if let Some(t) = token {
+                cmd.env("APIWATCH_TEST_DOCS_TOKEN", t);
+            }
+            let out = cmd
+                .arg("--root")
+                .arg(&root)
+                .args(["run", "--out"])
+                .arg(root.join("out"))
+                .arg("--state-dir")
+                .arg(root.join("state"))
+                .arg("--format")
+                .arg("json")
+                .output()
+                .unwrap();
+            let report = std::fs::read_to_string(root.join("out/report.json")).unwrap();
+            (
+                String::from_utf8_lossy(&out.stdout).into_owned()
+                    + &String::from_utf8_lossy(&out.stderr)
+                    + &report,
+                report,
+            )
+        })
+    };
+    let (all, report) = run(Some("s3cret-token")).await.unwrap();
+    assert!(
+        report.contains("\"endpoint-removed\""),
+        "the private spec was read: {report}"
+    );
+    assert!(!all.contains("s3cret-token"));
+
+    let (all, report) = run(Some("wrong-token")).await.unwrap();
+    assert!(report.contains("HTTP 401"), "{report}");
+    assert!(!all.contains("wrong-token"));
+
+    let (_, report) = run(None).await.unwrap();
+    assert!(
+        report.contains("the credential environment variable APIWATCH_TEST_DOCS_TOKEN is not set"),
+        "{report}"
+    );
 }

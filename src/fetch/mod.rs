@@ -28,7 +28,36 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
 use tokio::sync::Semaphore;
 
-use crate::map::Location;
+use crate::map::{Location, SourceCredential};
+
+/// The header a credential goes in, marked sensitive so it is never shown.
+pub fn credential_headers(credential: Option<&SourceCredential>) -> Result<HeaderMap, FetchError> {
+    let mut headers = HeaderMap::new();
+    let Some(c) = credential else {
+        return Ok(headers);
+    };
+    let value = std::env::var(&c.env)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| FetchError::MissingCredential {
+            name: c.env.clone(),
+        })?;
+    let (name, text) = match &c.header {
+        Some(h) => (h.as_str(), value),
+        None => ("authorization", format!("Bearer {value}")),
+    };
+    let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        FetchError::MissingCredential {
+            name: c.env.clone(),
+        }
+    })?;
+    let mut v = HeaderValue::from_str(&text).map_err(|_| FetchError::MissingCredential {
+        name: c.env.clone(),
+    })?;
+    v.set_sensitive(true);
+    headers.insert(name, v);
+    Ok(headers)
+}
 
 /// How fetching behaves. The defaults suit a nightly job against vendor sites.
 #[derive(Debug, Clone)]
@@ -115,7 +144,7 @@ pub enum FetchError {
     TooLarge { url: String, limit: usize },
     #[error("{url}: unexpected content type `{content_type}` for a spec or changelog")]
     ContentType { url: String, content_type: String },
-    #[error("{name}: environment variable for a credential is not set")]
+    #[error("the credential environment variable {name} is not set (or not a valid header value)")]
     MissingCredential { name: String },
 }
 
@@ -180,8 +209,14 @@ impl Fetcher {
         &self.config
     }
 
-    /// Reads a file (relative to `root`) or downloads a URL.
-    pub async fn fetch(&self, location: &Location, root: &Path) -> Result<FetchedDoc, FetchError> {
+    /// Reads a file (relative to `root`) or downloads a URL, with the source's
+    /// credential (read from its environment variable) when it has one.
+    pub async fn fetch(
+        &self,
+        location: &Location,
+        root: &Path,
+        credential: Option<&SourceCredential>,
+    ) -> Result<FetchedDoc, FetchError> {
         match location {
             Location::File(p) => {
                 let path = if p.is_absolute() {
@@ -210,7 +245,7 @@ impl Fetcher {
                     attempts: 1,
                 })
             }
-            Location::Url(url) => self.get(url, &HeaderMap::new()).await,
+            Location::Url(url) => self.get(url, &credential_headers(credential)?).await,
         }
     }
 

@@ -88,6 +88,16 @@ pub struct SpecSource {
     pub name: String,
     pub location: Location,
     pub format: Option<String>,
+    pub credential: Option<SourceCredential>,
+}
+
+/// A credential a source needs (private docs, partner portals): the *name* of the
+/// environment variable holding it, and the header it goes in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceCredential {
+    pub env: String,
+    /// Default: `Authorization: Bearer <value>`; otherwise the raw value in this header.
+    pub header: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,6 +107,7 @@ pub struct ChangelogSource {
     pub selectors: Option<Selectors>,
     /// Extra classification keywords, on top of the defaults.
     pub keywords: crate::changelog::classify::Keywords,
+    pub credential: Option<SourceCredential>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -304,6 +315,8 @@ struct RawSource {
     url: Option<Spanned<String>>,
     file: Option<Spanned<String>>,
     format: Option<Spanned<String>>,
+    token_env: Option<Spanned<String>>,
+    token_header: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -315,6 +328,8 @@ struct RawChangelog {
     selectors: Option<Selectors>,
     #[serde(default)]
     keywords: crate::changelog::classify::Keywords,
+    token_env: Option<Spanned<String>>,
+    token_header: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -519,11 +534,15 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
                 format!("`format` must be json or yaml, not `{}`", f.get_ref()),
             ));
         }
+        let credential = credential(s.token_env, s.token_header, &mut |span, msg| {
+            errors.push(err_at(Some(span), msg))
+        });
         match location(s.url, s.file, span) {
             Ok(location) => specs.push(SpecSource {
                 name: spec_name,
                 location,
                 format: s.format.map(Spanned::into_inner),
+                credential,
             }),
             Err((span, msg)) => errors.push(err_at(Some(span), msg)),
         }
@@ -538,12 +557,16 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
                 "an html changelog needs `selectors` (at least `entry`)".into(),
             ));
         }
+        let credential = credential(c.token_env, c.token_header, &mut |span, msg| {
+            errors.push(err_at(Some(span), msg))
+        });
         match location(c.url, c.file, span) {
             Ok(location) => changelogs.push(ChangelogSource {
                 location,
                 kind: c.kind,
                 selectors: c.selectors,
                 keywords: c.keywords,
+                credential,
             }),
             Err((span, msg)) => errors.push(err_at(Some(span), msg)),
         }
@@ -682,6 +705,21 @@ fn location(
         (Some(u), Some(_)) => Err((u.span(), "give either `url` or `file`, not both".into())),
         (None, None) => Err((span, "needs a `url` or a `file`".into())),
     }
+}
+
+fn credential(
+    env: Option<Spanned<String>>,
+    header: Option<String>,
+    error: &mut dyn FnMut(Range<usize>, String),
+) -> Option<SourceCredential> {
+    let env = env?;
+    if !is_env_name(env.get_ref()) {
+        error(env.span(), "`token_env` must name an environment variable (like VENDOR_DOCS_TOKEN), not hold the token".into());
+    }
+    Some(SourceCredential {
+        env: env.into_inner(),
+        header,
+    })
 }
 
 fn is_env_name(s: &str) -> bool {
