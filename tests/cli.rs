@@ -418,6 +418,13 @@ fn demo_run_finds_the_planted_changes_with_relevance() {
             .iter()
             .any(|i| i.contains("Sunset (due date) | **2027-03-01**"))
     );
+    let stats_issue = issues
+        .iter()
+        .find(|i| i.contains("# [apiwatch] email-marketing: GET /campaigns/{campaign_id}/stats"))
+        .unwrap();
+    insta::assert_snapshot!("demo_issue_campaign_stats", stats_issue);
+    let plan = std::fs::read_to_string(tmp.path().join("plan.txt")).unwrap();
+    insta::assert_snapshot!("demo_plan", plan);
     let summary = std::fs::read_to_string(tmp.path().join("summary.md")).unwrap();
     assert!(summary.contains("```mermaid"));
 }

@@ -616,18 +616,18 @@ impl<'a> Engine<'a> {
                 };
                 self.push(op, scope.clone(), kind, bp.clone(), rp.clone());
             }
+            // Compare the effective serialisation: an explicit default is no change.
             let style = |p: &Parameter<'_>| {
-                format!(
-                    "{}{}",
-                    p.style.as_deref().unwrap_or(""),
-                    match p.explode {
-                        Some(true) => ",explode",
-                        Some(false) => ",no-explode",
-                        None => "",
-                    }
-                )
+                let default = if matches!(p.location.as_str(), "query" | "cookie") {
+                    "form"
+                } else {
+                    "simple"
+                };
+                let style = p.style.as_deref().unwrap_or(default);
+                let explode = p.explode.unwrap_or(style == "form");
+                format!("{style}{}", if explode { ",explode" } else { "" })
             };
-            if style(b) != style(r) && (b.style.is_some() || r.style.is_some()) {
+            if style(b) != style(r) {
                 self.push(
                     op,
                     scope.clone(),

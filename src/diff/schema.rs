@@ -291,10 +291,10 @@ impl<'a> SchemaDiffer<'a> {
             });
         }
         let (ba, ra) = (
-            additional_label(&b.additional),
-            additional_label(&r.additional),
+            additional_label(&self.base, &b.additional),
+            additional_label(&self.rev, &r.additional),
         );
-        if ba != ra && !(ba == "any" && ra == "schema" || ba == "schema" && ra == "any") {
+        if ba != ra {
             out.push(here(SchemaChange::AdditionalPropertiesChanged {
                 from: ba.to_owned(),
                 to: ra.to_owned(),
@@ -564,10 +564,12 @@ fn dedupe(found: Vec<Found>) -> Vec<Found> {
     out
 }
 
-fn additional_label(a: &Option<Additional<'_>>) -> &'static str {
+fn additional_label<'a>(resolver: &Resolver<'a>, a: &Option<Additional<'a>>) -> &'static str {
     match a {
         None | Some(Additional::Unspecified) | Some(Additional::Allowed(true)) => "any",
         Some(Additional::Allowed(false)) => "none",
+        // `additionalProperties: {}` allows anything, like `true`.
+        Some(Additional::Schema(node)) if !resolver.view(node).constrained => "any",
         Some(Additional::Schema(_)) => "schema",
     }
 }

@@ -619,6 +619,13 @@ pub const SUBJECTS: &[(&str, bool, &str)] = &[
         false,
         "Webhook payload property",
     ),
+    // What the integration answers to a webhook: the vendor reads it.
+    ("webhook-response-body", true, "Webhook response body"),
+    (
+        "webhook-response-property",
+        true,
+        "Webhook response property",
+    ),
 ];
 
 /// Whether a schema change suffix applies to a subject (properties only exist

@@ -438,13 +438,23 @@ fn subject(change: &Change) -> Option<&'static str> {
         }
         (Scope::ResponseHeader { .. }, false) => "response-header",
         // What the integration answers to a webhook is rarely a contract worth judging.
-        (Scope::Response { .. } | Scope::ResponseHeader { .. }, true) => return None,
+        // What the integration answers to a webhook or callback: the vendor reads it,
+        // so it is judged like a request the integration sends.
+        (Scope::Response { .. }, true) => {
+            if nested {
+                "webhook-response-property"
+            } else {
+                "webhook-response-body"
+            }
+        }
+        (Scope::ResponseHeader { .. }, true) => return None,
         (Scope::Operation | Scope::Security, _) => return None,
     })
 }
 
+/// Subjects the integration sends (requests, and its answers to webhooks).
 fn is_request(subject: &str) -> bool {
-    subject.starts_with("request-")
+    subject.starts_with("request-") || subject.starts_with("webhook-response")
 }
 
 fn rule_id(change: &Change, today: &str) -> Option<String> {
@@ -482,11 +492,14 @@ fn rule_id(change: &Change, today: &str) -> Option<String> {
         }),
         K::OperationIdChanged { .. } => op_rule("endpoint-operation-id-changed"),
         K::StabilityChanged { from, to } => {
+            // Unmarked is stable; unknown levels count as experimental.
             let rank = |s: &Option<String>| match s.as_deref() {
-                Some("draft") => 0,
-                Some("alpha") => 1,
-                Some("beta") => 2,
-                _ => 3,
+                None | Some("stable") | Some("ga") => 4,
+                Some("beta") => 3,
+                Some("alpha") | Some("preview") | Some("experimental") => 2,
+                Some("draft") => 1,
+                Some("deprecated") => 0,
+                Some(_) => 2,
             };
             op_rule(if rank(to) < rank(from) {
                 "endpoint-stability-decreased"

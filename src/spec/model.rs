@@ -429,12 +429,22 @@ impl<'a> Builder<'a> {
                 if let Value::Object(exprs) = cb {
                     for (expr, item) in exprs {
                         let item_ptr = format!("{cb_ptr}/{}", escape_pointer(expr));
-                        callbacks.extend(self.path_item(
-                            &format!("callback:{name}"),
-                            item,
-                            &item_ptr,
-                            Some("CALLBACK"),
-                        ));
+                        // Matched by the URL expression, not the name: renaming a
+                        // callback changes nothing on the wire.
+                        callbacks.extend(
+                            self.path_item(
+                                &format!("callback:{name}"),
+                                item,
+                                &item_ptr,
+                                Some("CALLBACK"),
+                            )
+                            .into_iter()
+                            .map(|mut cb| {
+                                cb.key = format!("callback-url:{expr}");
+                                cb.loose_key = cb.key.clone();
+                                cb
+                            }),
+                        );
                     }
                 }
             }
@@ -451,10 +461,12 @@ impl<'a> Builder<'a> {
             pointer: op_ptr.to_owned(),
             deprecated,
             sunset,
+            // Unmarked means stable; case does not matter.
             stability: op
                 .get("x-stability-level")
                 .and_then(Value::as_str)
-                .map(str::to_owned),
+                .map(str::to_ascii_lowercase)
+                .filter(|s| s != "stable"),
             tags: op
                 .get("tags")
                 .and_then(Value::as_array)

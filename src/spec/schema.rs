@@ -439,11 +439,30 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
             }
             "discriminator" => {
                 if view.discriminator.is_none() {
-                    view.discriminator = v
+                    // The property name and the values clients switch on (mapping keys).
+                    let name = v
                         .get("propertyName")
                         .or(Some(v))
                         .and_then(Value::as_str)
                         .map(str::to_owned);
+                    let keys: Vec<&String> = v
+                        .get("mapping")
+                        .and_then(Value::as_object)
+                        .map(|m| m.keys().collect())
+                        .unwrap_or_default();
+                    view.discriminator = name.map(|n| {
+                        if keys.is_empty() {
+                            n
+                        } else {
+                            format!(
+                                "{n} ({})",
+                                keys.iter()
+                                    .map(|k| k.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    });
                 }
             }
             "properties" | "items" => view.constrained = true,
