@@ -1,5 +1,6 @@
 //! Schema-to-schema comparison, memoised per component pair.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -138,6 +139,13 @@ impl<'a> SchemaDiffer<'a> {
     fn node(&mut self, b: &SchemaNode<'a>, r: &SchemaNode<'a>, depth: usize) -> Rc<Vec<Found>> {
         if depth > self.max_depth {
             return Rc::new(Vec::new());
+        }
+        // Most of a spec does not change between versions: a subtree that is
+        // identical and reaches no `$ref` cannot hold a change, so skip building views.
+        if let (Cow::Borrowed(bv), Cow::Borrowed(rv)) = (&b.value, &r.value) {
+            if same_inline(bv, rv) {
+                return Rc::new(Vec::new());
+            }
         }
         let bv = self.base.view(b);
         let rv = self.rev.view(r);
@@ -527,6 +535,25 @@ fn effective_types<'a>(
         out.extend(mv.types);
     }
     out
+}
+
+/// Deep equality that gives up (false) at the first `$ref`: a referenced component
+/// may differ even where the referring text is the same.
+fn same_inline(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && !x.contains_key("$ref")
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_inline(va, vb))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(va, vb)| same_inline(va, vb))
+        }
+        (x, y) => x == y,
+    }
 }
 
 /// One change in a shared schema reached along many paths (Stripe's expandable
