@@ -2,6 +2,7 @@
 //! calls on the pipeline stages. Errors here are `anyhow`; [`Outcome`] is mapped to
 //! the process exit code in exactly one place (`main`).
 
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -874,11 +875,17 @@ fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
         .with_context(|| format!("{}: cannot write the run's outputs", out.display()))?;
     let state_dir = root.join(&args.state_dir);
     let dry_run = args.dry_run || !token_set;
+    let checked = outcomes
+        .iter()
+        .filter(|o| o.status.status != "failed")
+        .map(|o| o.status.name.clone())
+        .collect();
     let filing = Filing {
         out: &out,
         state_dir: &state_dir,
         dry_run,
         close_after: args.close_after,
+        checked,
     };
     let filed = file_issues(&rt, &filing, &map, &rep, &desired)?;
     let last = run::LastRun {
@@ -964,6 +971,8 @@ struct Filing<'a> {
     state_dir: &'a Path,
     dry_run: bool,
     close_after: u32,
+    /// Contracts checked in full tonight: only their issues may close.
+    checked: BTreeSet<String>,
 }
 
 fn file_issues(
@@ -978,19 +987,21 @@ fn file_issues(
         state_dir,
         dry_run,
         close_after,
+        ref checked,
     } = *filing;
     // octocrab's client needs a runtime to be built in.
     let _runtime = rt.enter();
-    let github = if dry_run {
-        None
-    } else {
-        let config = issues::github::GitHubConfig::from_env().context(
-            "no GitHub token (set APIWATCH_GITHUB_TOKEN or GITHUB_TOKEN), or pass --dry-run",
-        )?;
-        Some(issues::github::GitHub::new(config)?)
+    // With a token, even a dry run lists the existing issues (read-only) so that its
+    // plan says what a real run would do.
+    let github = match issues::github::GitHubConfig::from_env() {
+        Some(config) => Some(issues::github::GitHub::new(config)?),
+        None if dry_run => None,
+        None => {
+            bail!("no GitHub token (set APIWATCH_GITHUB_TOKEN or GITHUB_TOKEN), or pass --dry-run")
+        }
     };
     let default_repo = std::env::var("GITHUB_REPOSITORY").unwrap_or_default();
-    if github.is_some()
+    if !dry_run
         && let Some(d) = desired
             .iter()
             .find(|d| d.repo.is_none() && default_repo.is_empty())
@@ -1004,20 +1015,34 @@ fn file_issues(
     let settings = issues::plan::PlanSettings {
         close_after_runs: close_after,
     };
+    let scope = issues::sync::Scope {
+        repos: map
+            .contracts
+            .iter()
+            .filter_map(|c| c.owners.repo.clone())
+            .collect(),
+        checked: Some(checked.clone()),
+        apply: !dry_run,
+    };
+    let shown_repo = if default_repo.is_empty() {
+        "$GITHUB_REPOSITORY"
+    } else {
+        &default_repo
+    };
     let outcome = rt.block_on(issues::sync::sync(
         github.as_ref(),
         desired,
         &mut state,
-        if default_repo.is_empty() {
-            "$GITHUB_REPOSITORY"
-        } else {
-            &default_repo
-        },
+        shown_repo,
         settings,
+        &scope,
     ));
-    state
-        .save(state_dir)
-        .with_context(|| format!("{}: cannot record the issue state", state_dir.display()))?;
+    // A dry run only shows what would happen: debounce counters move on real runs.
+    if !dry_run {
+        state
+            .save(state_dir)
+            .with_context(|| format!("{}: cannot record the issue state", state_dir.display()))?;
+    }
     let lines = outcome.lines(dry_run);
     let plan = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
     snapshot::write_atomic(&out.join("plan.txt"), plan.as_bytes())?;

@@ -26,6 +26,10 @@ struct Server {
     /// Path → what to do; a path can be switched between modes by tests.
     modes: Mutex<HashMap<String, String>>,
     not_modified: Mutex<usize>,
+    /// Where the `away` mode redirects to.
+    away: Mutex<String>,
+    /// Credentials this server saw (any header that could carry one).
+    seen_credentials: Mutex<Vec<String>>,
 }
 
 impl Server {
@@ -56,6 +60,11 @@ async fn handler(
         list.push(Instant::now());
         list.len()
     };
+    for h in ["authorization", "x-api-key"] {
+        if let Some(v) = headers.get(h).and_then(|v| v.to_str().ok()) {
+            s.seen_credentials.lock().unwrap().push(v.to_owned());
+        }
+    }
     let mode = s
         .modes
         .lock()
@@ -124,6 +133,11 @@ async fn handler(
                 StatusCode::UNAUTHORIZED.into_response()
             }
         }
+        "away" => (
+            StatusCode::FOUND,
+            [(header::LOCATION, s.away.lock().unwrap().clone())],
+        )
+            .into_response(),
         "etag" => {
             if headers
                 .get(header::IF_NONE_MATCH)
@@ -147,11 +161,17 @@ async fn handler(
 }
 
 async fn start() -> (String, Arc<Server>) {
+    start_on("127.0.0.1").await
+}
+
+async fn start_on(ip: &str) -> (String, Arc<Server>) {
     let state = Arc::new(Server::default());
     let app = Router::new()
         .route("/{*path}", get(handler))
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(format!("{ip}:0"))
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}"), state)
@@ -542,4 +562,28 @@ async fn private_sources_get_their_credential_from_the_environment_and_never_sho
         report.contains("the credential environment variable APIWATCH_TEST_DOCS_TOKEN is not set"),
         "{report}"
     );
+}
+
+#[tokio::test]
+async fn a_credential_never_follows_a_redirect_to_another_host() {
+    let (base, server) = start().await;
+    let (other, elsewhere) = start_on("127.0.0.2").await;
+    server.set("spec", "away");
+    *server.away.lock().unwrap() = format!("{other}/spec");
+    let f = Fetcher::new(fast(), None).unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-api-key", "sk_live_not_for_you".parse().unwrap());
+    let err = f.get(&format!("{base}/spec"), &headers).await.unwrap_err();
+    assert!(
+        err.to_string().contains("not followed with a credential"),
+        "{err}"
+    );
+    assert!(elsewhere.seen_credentials.lock().unwrap().is_empty());
+    assert!(elsewhere.hits("spec").is_empty());
+    // Without a credential, the same redirect is followed.
+    elsewhere.set("spec", "ok");
+    f.get(&format!("{base}/spec"), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.hits("spec").len(), 1);
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use apiwatch::issues::PlannedIssue;
 use apiwatch::issues::github::{GitHub, GitHubConfig};
 use apiwatch::issues::plan::{PlanSettings, marker, state_marker};
-use apiwatch::issues::sync::{IssueState, sync};
+use apiwatch::issues::sync::{IssueState, Scope, sync};
 use apiwatch::rules::Severity;
 use axum::Json;
 use axum::Router;
@@ -45,6 +45,8 @@ enum Fault {
     CreateThenHang,
     /// The next comment answers 500.
     CommentFails,
+    /// The next body update answers 502.
+    UpdateFails,
 }
 
 #[derive(Default)]
@@ -152,8 +154,10 @@ async fn update(
     Path((_o, _r, n)): Path<(String, String, u64)>,
     Json(v): Json<Value>,
 ) -> Response {
-    if f.take(&[Fault::SecondaryRateLimit]).is_some() {
-        return rate_limited();
+    match f.take(&[Fault::SecondaryRateLimit, Fault::UpdateFails]) {
+        Some(Fault::SecondaryRateLimit) => return rate_limited(),
+        Some(_) => return StatusCode::BAD_GATEWAY.into_response(),
+        None => {}
     }
     let mut issues = f.issues.lock().unwrap();
     let Some(i) = issues.iter_mut().find(|i| i.number == n) else {
@@ -261,7 +265,7 @@ fn problem(
         assignees: vec![],
         body: format!(
             "{}\nfindings: {}\n{}",
-            marker(key),
+            marker(key, "crm"),
             fps.join(", "),
             state_marker(fps, severity)
         ),
@@ -275,6 +279,15 @@ fn problem(
 struct Night<'a> {
     gh: &'a GitHub,
     state: IssueState,
+    scope: Scope,
+}
+
+fn all() -> Scope {
+    Scope {
+        repos: Default::default(),
+        checked: None,
+        apply: true,
+    }
 }
 
 impl Night<'_> {
@@ -287,6 +300,7 @@ impl Night<'_> {
             PlanSettings {
                 close_after_runs: 2,
             },
+            &self.scope,
         )
         .await
     }
@@ -309,6 +323,7 @@ async fn one_issue_per_problem_over_many_nights() {
     let mut night = Night {
         gh: &gh,
         state: IssueState::default(),
+        scope: all(),
     };
     let a = problem("a", &["f1"], Severity::Error, false, 2);
     let a2 = problem("a", &["f1", "f2"], Severity::Error, false, 2);
@@ -366,7 +381,7 @@ async fn one_issue_per_problem_over_many_nights() {
         let mut issues = fake.issues.lock().unwrap();
         let c_issue = issues
             .iter_mut()
-            .find(|i| i.body.contains(&marker("c")))
+            .find(|i| i.body.contains(&marker("c", "crm")))
             .unwrap();
         c_issue.open = false;
         c_issue.state_reason = Some("not_planned".into());
@@ -389,6 +404,7 @@ async fn a_flapping_problem_is_never_filed() {
     let mut night = Night {
         gh: &gh,
         state: IssueState::default(),
+        scope: all(),
     };
     let a = problem("flappy", &["f1"], Severity::Error, false, 2);
     for n in 0..10 {
@@ -405,6 +421,7 @@ async fn faults_never_cause_duplicates_and_deferred_operations_are_applied_later
     let mut night = Night {
         gh: &gh,
         state: IssueState::default(),
+        scope: all(),
     };
     let mut desired: Vec<PlannedIssue> = Vec::new();
     let schedule: [&[Fault]; 10] = [
@@ -477,6 +494,7 @@ async fn github_down_keeps_everything_for_the_next_run() {
         &mut state,
         "acme/integrations",
         PlanSettings::default(),
+        &all(),
     )
     .await;
     assert_eq!(outcome.unreachable.len(), 1);
@@ -494,7 +512,99 @@ async fn github_down_keeps_everything_for_the_next_run() {
         &mut state,
         "acme/integrations",
         PlanSettings::default(),
+        &all(),
     )
     .await;
     assert_eq!(fake.issues.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn only_checked_contracts_can_close_and_every_known_repo_is_listed() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let a = problem("a", &["f1"], Severity::Error, false, 1);
+    let mut night = Night {
+        gh: &gh,
+        state: IssueState::default(),
+        scope: all(),
+    };
+    night.run(std::slice::from_ref(&a)).await;
+    assert_eq!(fake.issues.lock().unwrap().len(), 1);
+    // A `--contract other` run, or a night where crm's source failed: crm is not checked.
+    night.scope = Scope {
+        repos: Default::default(),
+        checked: Some(["other".to_owned()].into()),
+        apply: true,
+    };
+    for _ in 0..3 {
+        night.run(&[]).await;
+    }
+    assert!(
+        fake.issues.lock().unwrap()[0].open,
+        "not closed by a run that did not check it"
+    );
+    // Filed in a repository no desired issue targets tonight: still listed, so it closes.
+    let mut night = Night {
+        gh: &gh,
+        state: IssueState::default(),
+        scope: Scope {
+            repos: ["acme/integrations".to_owned()].into(),
+            checked: None,
+            apply: true,
+        },
+    };
+    for _ in 0..2 {
+        sync(
+            Some(night.gh),
+            &[],
+            &mut night.state,
+            "",
+            PlanSettings {
+                close_after_runs: 2,
+            },
+            &night.scope,
+        )
+        .await;
+    }
+    assert!(
+        !fake.issues.lock().unwrap()[0].open,
+        "closed once gone, though tonight nothing targets its repo"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_body_update_posts_no_comment_and_nothing_twice() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let mut night = Night {
+        gh: &gh,
+        state: IssueState::default(),
+        scope: all(),
+    };
+    night
+        .run(&[problem("a", &["f1"], Severity::Error, false, 1)])
+        .await;
+    let worse = problem("a", &["f1", "f2"], Severity::Error, false, 1);
+    fake.faults.lock().unwrap().extend([
+        Fault::UpdateFails,
+        Fault::UpdateFails,
+        Fault::UpdateFails,
+    ]);
+    let outcome = night.run(std::slice::from_ref(&worse)).await;
+    assert_eq!(
+        outcome.failed.len(),
+        1,
+        "the update failed after the comment: {:?}",
+        outcome.failed
+    );
+    night.run(std::slice::from_ref(&worse)).await;
+    night.run(std::slice::from_ref(&worse)).await;
+    let issue = fake.issues.lock().unwrap()[0].clone();
+    assert_eq!(
+        issue.comments.len(),
+        2,
+        "the comment is repeated once the update lands, never every night: {:?}",
+        issue.comments
+    );
+    assert_eq!(issue.body, worse.body);
 }

@@ -142,11 +142,10 @@ impl<'a> SchemaDiffer<'a> {
         }
         // Most of a spec does not change between versions: a subtree that is
         // identical and reaches no `$ref` cannot hold a change, so skip building views.
-        if let (Cow::Borrowed(bv), Cow::Borrowed(rv)) = (&b.value, &r.value) {
-            if same_inline(bv, rv) {
+        if let (Cow::Borrowed(bv), Cow::Borrowed(rv)) = (&b.value, &r.value)
+            && same_inline(bv, rv) {
                 return Rc::new(Vec::new());
             }
-        }
         let bv = self.base.view(b);
         let rv = self.rev.view(r);
         self.node_views(bv, rv, depth)
@@ -161,9 +160,10 @@ impl<'a> SchemaDiffer<'a> {
         if depth > self.max_depth {
             return Rc::new(Vec::new());
         }
-        // Memoise on component pairs only: inline nodes are cheap and unique.
-        let key = (bv.ref_target.is_some() && rv.ref_target.is_some())
-            .then(|| (bv.pointer.clone(), rv.pointer.clone()));
+        // Memoise on the resolved node pair: a component (or a property of one) reached
+        // again is compared once, and recursion through `allOf` wrappers terminates
+        // (a wrapper's folded properties resolve to the component's own pointers).
+        let key = Some((bv.pointer.clone(), rv.pointer.clone()));
         if let Some(k) = &key {
             if let Some(done) = self.memo.get(k) {
                 return done.clone();

@@ -168,6 +168,9 @@ struct HostGates {
 /// The shared HTTP layer.
 pub struct Fetcher {
     client: reqwest::Client,
+    /// For requests that carry a credential: redirects are followed only within the
+    /// same origin, so a credential never travels to another host.
+    credentialed: reqwest::Client,
     config: FetchConfig,
     global: Semaphore,
     gates: HostGates,
@@ -177,24 +180,42 @@ pub struct Fetcher {
 impl Fetcher {
     /// A fetcher; with `cache_dir`, conditional requests and a body cache are used.
     pub fn new(config: FetchConfig, cache_dir: Option<&Path>) -> Result<Fetcher, FetchError> {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!(
-                "apiwatch/",
-                env!("CARGO_PKG_VERSION"),
-                " (API change watcher; +https://github.com/apiwatch/apiwatch)"
-            ))
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
-            .build()
-            .map_err(|e| FetchError::Http {
-                url: String::new(),
-                message: e.to_string(),
-                attempts: 0,
-            })?;
+        let build = |policy: reqwest::redirect::Policy| {
+            reqwest::Client::builder()
+                .user_agent(concat!(
+                    "apiwatch/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (API change watcher; +https://github.com/apiwatch/apiwatch)"
+                ))
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.timeout)
+                .redirect(policy)
+                .build()
+                .map_err(|e| FetchError::Http {
+                    url: String::new(),
+                    message: e.to_string(),
+                    attempts: 0,
+                })
+        };
+        let client = build(reqwest::redirect::Policy::limited(config.max_redirects))?;
+        let max = config.max_redirects;
+        let credentialed = build(reqwest::redirect::Policy::custom(move |attempt| {
+            let same_origin = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| first.origin() == attempt.url().origin());
+            if attempt.previous().len() > max {
+                attempt.error("too many redirects")
+            } else if same_origin {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        }))?;
         let rate = NonZeroU32::new(config.per_host_rate.max(1)).unwrap_or(NonZeroU32::MIN);
         Ok(Fetcher {
             client,
+            credentialed,
             global: Semaphore::new(config.global_concurrency.max(1)),
             gates: HostGates {
                 per_host: Mutex::new(HashMap::new()),
@@ -381,14 +402,35 @@ impl Fetcher {
                 retryable && !e.is_redirect(),
             )
         };
-        let mut resp = self
-            .client
+        // Headers passed in carry a credential (conditional headers are added later).
+        let client = if headers.contains_key(reqwest::header::AUTHORIZATION)
+            || headers.keys().any(|k| {
+                k != reqwest::header::IF_NONE_MATCH && k != reqwest::header::IF_MODIFIED_SINCE
+            }) {
+            &self.credentialed
+        } else {
+            &self.client
+        };
+        let mut resp = client
             .get(url)
             .headers(headers.clone())
             .send()
             .await
             .map_err(http)?;
         let status = resp.status();
+        if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+            return Err(fail(
+                FetchError::Http {
+                    url: url.to_owned(),
+                    message: format!(
+                        "HTTP {} redirect to another host: not followed with a credential",
+                        status.as_u16()
+                    ),
+                    attempts: n,
+                },
+                false,
+            ));
+        }
         if status == StatusCode::NOT_MODIFIED {
             return Ok(FetchedDoc {
                 source: url.to_owned(),

@@ -18,7 +18,7 @@ use octocrab::Octocrab;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::plan::{ExistingIssue, IssueOp, key_of};
+use super::plan::{ExistingIssue, IssueOp, contract_of, key_of};
 
 /// How to reach GitHub.
 #[derive(Clone)]
@@ -254,6 +254,7 @@ impl GitHub {
                 let body = i.body.unwrap_or_default();
                 let Some(key) = key_of(&body) else { continue };
                 out.push(ExistingIssue {
+                    contract: contract_of(&body),
                     repo: repo.to_owned(),
                     number: i.number,
                     key,
@@ -342,17 +343,18 @@ impl GitHub {
                 comment,
                 ..
             } => {
-                self.call(
-                    Method::POST,
-                    &format!("/repos/{repo}/issues/{number}/comments"),
-                    Some(&json!({ "body": comment })),
-                    true,
-                )
-                .await?;
+                // Close first: a comment without the close would be repeated tomorrow.
                 self.call(
                     Method::PATCH,
                     &format!("/repos/{repo}/issues/{number}"),
                     Some(&json!({ "state": "closed", "state_reason": "completed" })),
+                    true,
+                )
+                .await?;
+                self.call(
+                    Method::POST,
+                    &format!("/repos/{repo}/issues/{number}/comments"),
+                    Some(&json!({ "body": comment })),
                     true,
                 )
                 .await

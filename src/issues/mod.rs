@@ -139,7 +139,7 @@ pub fn issue_key(contract: &str, op_key: &str) -> String {
 
 fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", plan::marker(key));
+    let _ = writeln!(out, "{}", plan::marker(key, &contract.name));
     let _ = writeln!(
         out,
         "**{}** ({} — {}) changed `{op}`, which this integration uses.\n",

@@ -22,8 +22,8 @@ const KEY_MARKER: &str = "<!-- apiwatch:issue=";
 const STATE_MARKER: &str = "<!-- apiwatch:state ";
 
 /// The hidden marker that identifies a problem's issue.
-pub fn marker(key: &str) -> String {
-    format!("{KEY_MARKER}{key} -->")
+pub fn marker(key: &str, contract: &str) -> String {
+    format!("{KEY_MARKER}{key} contract={contract} -->")
 }
 
 /// The hidden marker recording what the body reported (for "got worse").
@@ -36,10 +36,24 @@ pub fn state_marker(fingerprints: &[&str], severity: Severity) -> String {
 
 /// The key in an issue body, if apiwatch wrote it.
 pub fn key_of(body: &str) -> Option<String> {
+    marker_fields(body).map(|(key, _)| key)
+}
+
+/// The contract an issue belongs to, from its marker.
+pub fn contract_of(body: &str) -> Option<String> {
+    marker_fields(body).and_then(|(_, contract)| contract)
+}
+
+fn marker_fields(body: &str) -> Option<(String, Option<String>)> {
     let start = body.find(KEY_MARKER)? + KEY_MARKER.len();
     let rest = &body[start..];
     let end = rest.find(" -->")?;
-    Some(rest[..end].trim().to_owned())
+    let mut parts = rest[..end].split_whitespace();
+    let key = parts.next()?.to_owned();
+    let contract = parts
+        .find_map(|p| p.strip_prefix("contract="))
+        .map(str::to_owned);
+    Some((key, contract))
 }
 
 fn recorded(body: &str) -> (Option<Severity>, BTreeSet<String>) {
@@ -71,6 +85,8 @@ pub struct ExistingIssue {
     pub repo: String,
     pub number: u64,
     pub key: String,
+    /// The contract it was filed for (from the marker).
+    pub contract: Option<String>,
     pub title: String,
     pub body: String,
     pub open: bool,
@@ -207,6 +223,20 @@ pub fn plan(
     default_repo: &str,
     settings: PlanSettings,
 ) -> Plan {
+    plan_in(desired, existing, tracking, default_repo, settings, None)
+}
+
+/// [`plan`], where `checked` (when given) names the contracts whose problems were
+/// all evaluated tonight: only their issues can be "gone". A `--contract` run, or a
+/// vendor outage, proves nothing about the others.
+pub fn plan_in(
+    desired: &[PlannedIssue],
+    existing: &[ExistingIssue],
+    tracking: &mut BTreeMap<String, Tracking>,
+    default_repo: &str,
+    settings: PlanSettings,
+    checked: Option<&BTreeSet<String>>,
+) -> Plan {
     let mut out = Plan::default();
     let by_key: BTreeMap<&str, &ExistingIssue> = {
         let mut m: BTreeMap<&str, &ExistingIssue> = BTreeMap::new();
@@ -255,15 +285,6 @@ pub fn plan(
                         key: d.key.clone(),
                     });
                 }
-                if e.body != d.body || e.title != d.title {
-                    out.ops.push(IssueOp::UpdateBody {
-                        repo: repo.clone(),
-                        number,
-                        key: d.key.clone(),
-                        title: d.title.clone(),
-                        body: d.body.clone(),
-                    });
-                }
                 let (before_severity, before) = recorded(&e.body);
                 // The marker holds at most the first fingerprints (sorted); only those can be told new.
                 let last_marked = before.iter().next_back().cloned();
@@ -305,6 +326,17 @@ pub fn plan(
                         ),
                     });
                 }
+                // The comment goes first: if it fails, the update is skipped and tomorrow's
+                // plan asks for both again (nothing lost, nothing said twice).
+                if e.body != d.body || e.title != d.title {
+                    out.ops.push(IssueOp::UpdateBody {
+                        repo: repo.clone(),
+                        number,
+                        key: d.key.clone(),
+                        title: d.title.clone(),
+                        body: d.body.clone(),
+                    });
+                }
                 let missing: Vec<String> = d
                     .labels
                     .iter()
@@ -325,6 +357,7 @@ pub fn plan(
     for e in by_key
         .values()
         .filter(|e| !desired_keys.contains(e.key.as_str()))
+        .filter(|e| checked.is_none_or(|set| e.contract.as_ref().is_some_and(|c| set.contains(c))))
     {
         let t = tracking.entry(e.key.clone()).or_default();
         t.seen = 0;
@@ -363,7 +396,7 @@ mod tests {
     ) -> PlannedIssue {
         let body = format!(
             "{}\nbody {}\n{}",
-            marker(key),
+            marker(key, "c"),
             fps.join(" "),
             state_marker(fps, severity)
         );
@@ -387,6 +420,7 @@ mod tests {
             repo: "o/r".into(),
             number,
             key: d.key.clone(),
+            contract: Some(d.contract.clone()),
             title: d.title.clone(),
             body: d.body.clone(),
             open: true,
@@ -481,7 +515,7 @@ mod tests {
                 "o/r",
                 PlanSettings::default()
             )),
-            ["update", "comment"]
+            ["comment", "update"]
         );
         let escalated = desired("k", &["f1"], Severity::Error, false, 1);
         assert_eq!(
@@ -492,7 +526,7 @@ mod tests {
                 "o/r",
                 PlanSettings::default()
             )),
-            ["update", "comment"]
+            ["comment", "update"]
         );
         let better = desired("k", &[], Severity::Warning, false, 1);
         assert_eq!(

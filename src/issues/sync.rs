@@ -1,9 +1,11 @@
 //! One night's issue filing: list what exists, plan, apply, remember.
 //!
-//! The run-to-run state (`.apiwatch/issues.json`) holds the debounce tracking and the
-//! operations GitHub did not accept. Creates, updates, closes and reopens need no
-//! replay — tomorrow's plan, made from a fresh listing, asks for them again — but
-//! comments do: they record a moment ("this got worse"), so they are replayed first.
+//! The run-to-run state (`.apiwatch/issues.json`) holds the debounce tracking and, for
+//! the record, the operations GitHub did not accept. Nothing is replayed blindly:
+//! tomorrow's plan, made from a fresh listing, asks again for whatever is still
+//! missing. Operations on one issue depend on each other — when the body update
+//! fails, the "got worse" comment is not posted (tomorrow's plan will post both), so a
+//! bad night never produces duplicate comments.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::PlannedIssue;
 use super::github::GitHub;
-use super::plan::{ExistingIssue, IssueOp, Plan, PlanSettings, Tracking, plan};
+use super::plan::{ExistingIssue, IssueOp, Plan, PlanSettings, Tracking, plan_in};
 use crate::snapshot::write_atomic;
 
 /// What survives from one run to the next.
@@ -84,6 +86,19 @@ impl SyncOutcome {
     }
 }
 
+/// Which repositories to look in and which contracts were fully checked tonight.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Every repository apiwatch may have filed into (all contracts' `owners.repo`,
+    /// and `$GITHUB_REPOSITORY`), so issues of contracts quiet tonight can close.
+    pub repos: BTreeSet<String>,
+    /// Contracts whose problems were all evaluated tonight (selected, and every
+    /// source read): only their issues can be "gone". None: all.
+    pub checked: Option<BTreeSet<String>>,
+    /// Apply the plan (false: a dry run that still lists, to plan accurately).
+    pub apply: bool,
+}
+
 /// Plans and (with a GitHub client) applies tonight's issue operations.
 pub async fn sync(
     github: Option<&GitHub>,
@@ -91,14 +106,16 @@ pub async fn sync(
     state: &mut IssueState,
     default_repo: &str,
     settings: PlanSettings,
+    scope: &Scope,
 ) -> SyncOutcome {
     let mut outcome = SyncOutcome::default();
+    let repo_of = |d: &PlannedIssue| d.repo.clone().unwrap_or_else(|| default_repo.to_owned());
     let repos: BTreeSet<String> = desired
         .iter()
-        .map(|d| d.repo.clone().unwrap_or_else(|| default_repo.to_owned()))
-        .chain(state.pending.iter().map(op_repo))
+        .map(repo_of)
+        .chain(scope.repos.iter().cloned())
         .chain(std::iter::once(default_repo.to_owned()))
-        .filter(|r| !r.is_empty())
+        .filter(|r| r.contains('/') && !r.starts_with('$'))
         .collect();
     let mut existing: Vec<ExistingIssue> = Vec::new();
     let mut unreachable = BTreeSet::new();
@@ -112,50 +129,52 @@ pub async fn sync(
                 }
             }
         }
-        // Replay comments GitHub refused last time, on issues that still exist.
-        for op in std::mem::take(&mut state.pending) {
-            if let IssueOp::Comment { repo, number, .. } = &op {
-                if existing
-                    .iter()
-                    .any(|e| &e.repo == repo && e.number == *number)
-                {
-                    match gh.apply(&op).await {
-                        Ok(()) => outcome.applied.push(op),
-                        Err(e) => outcome.failed.push((op, e.to_string())),
-                    }
-                } else if unreachable.contains(repo) {
-                    state.pending.push(op);
-                }
-            }
-        }
     }
-    // Problems in unreachable repositories are tracked but not planned tonight.
+    // Problems in unreachable repositories are tracked but not planned tonight, and
+    // nothing is closed anywhere: a missing listing proves nothing.
     let reachable: Vec<PlannedIssue> = desired
         .iter()
-        .filter(|d| {
-            !unreachable.contains(&d.repo.clone().unwrap_or_else(|| default_repo.to_owned()))
-        })
+        .filter(|d| !unreachable.contains(&repo_of(d)))
         .cloned()
         .collect();
-    for d in desired.iter().filter(|d| {
-        unreachable.contains(&d.repo.clone().unwrap_or_else(|| default_repo.to_owned()))
-    }) {
+    for d in desired.iter().filter(|d| unreachable.contains(&repo_of(d))) {
         let t = state.tracking.entry(d.key.clone()).or_default();
         t.seen += 1;
         t.missing = 0;
     }
-    let tonight = plan(
+    let checked = if unreachable.is_empty() {
+        scope.checked.clone()
+    } else {
+        Some(BTreeSet::new())
+    };
+    let tonight = plan_in(
         &reachable,
         &existing,
         &mut state.tracking,
         default_repo,
         settings,
+        checked.as_ref(),
     );
-    if let Some(gh) = github {
+    state.pending.clear();
+    if let Some(gh) = github.filter(|_| scope.apply) {
+        let mut broken: BTreeSet<(String, u64)> = BTreeSet::new();
         for op in &tonight.ops {
+            let target = op_issue(op);
+            if target.as_ref().is_some_and(|t| broken.contains(t)) {
+                outcome.failed.push((
+                    op.clone(),
+                    "skipped: an earlier operation on this issue failed".into(),
+                ));
+                continue;
+            }
             match gh.apply(op).await {
                 Ok(()) => outcome.applied.push(op.clone()),
-                Err(e) => outcome.failed.push((op.clone(), e.to_string())),
+                Err(e) => {
+                    if let Some(t) = target {
+                        broken.insert(t);
+                    }
+                    outcome.failed.push((op.clone(), e.to_string()));
+                }
             }
         }
     }
@@ -166,13 +185,13 @@ pub async fn sync(
     outcome
 }
 
-fn op_repo(op: &IssueOp) -> String {
+fn op_issue(op: &IssueOp) -> Option<(String, u64)> {
     match op {
-        IssueOp::Create { repo, .. }
-        | IssueOp::UpdateBody { repo, .. }
-        | IssueOp::Comment { repo, .. }
-        | IssueOp::Close { repo, .. }
-        | IssueOp::Reopen { repo, .. }
-        | IssueOp::AddLabels { repo, .. } => repo.clone(),
+        IssueOp::Create { .. } => None,
+        IssueOp::UpdateBody { repo, number, .. }
+        | IssueOp::Comment { repo, number, .. }
+        | IssueOp::Close { repo, number, .. }
+        | IssueOp::Reopen { repo, number, .. }
+        | IssueOp::AddLabels { repo, number, .. } => Some((repo.clone(), *number)),
     }
 }

@@ -236,18 +236,23 @@ impl Contract {
         root.join(&self.pin.snapshots).join(format!("{spec}.json"))
     }
 
-    /// Credential environment variables that are not set.
+    /// Credential environment variables (sandbox and private sources) that are not set.
     pub fn missing_credentials(&self) -> Vec<String> {
-        self.sandbox
-            .as_ref()
-            .map(|s| {
-                s.credentials
-                    .values()
-                    .filter(|v| std::env::var_os(v).is_none_or(|x| x.is_empty()))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
+        let sandbox = self.sandbox.iter().flat_map(|s| s.credentials.values());
+        let sources = self
+            .specs
+            .iter()
+            .filter_map(|s| s.credential.as_ref())
+            .chain(self.changelogs.iter().filter_map(|c| c.credential.as_ref()))
+            .map(|c| &c.env);
+        let mut missing: Vec<String> = sandbox
+            .chain(sources)
+            .filter(|v| std::env::var_os(v).is_none_or(|x| x.is_empty()))
+            .cloned()
+            .collect();
+        missing.sort();
+        missing.dedup();
+        missing
     }
 }
 
