@@ -37,7 +37,8 @@ impl Outcome {
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 clean · 1 findings at or above --fail-on (in-use ones, or any \
-compliance-critical one) · 2 error (bad input, unreadable source, command not built).
+compliance-critical one; a source failing several runs in a row counts) · 2 error (bad \
+contract or arguments, GitHub refusing operations, command not built).
 
 Examples:
   apiwatch run                              # the nightly job, on ./contracts (dry run without a token)

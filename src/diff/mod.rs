@@ -120,6 +120,11 @@ pub enum ChangeKind {
         requirement: String,
         last: bool,
     },
+    SecuritySchemeChanged {
+        scheme: String,
+        from: String,
+        to: String,
+    },
     SecurityScopeAdded {
         scheme: String,
         scope: String,
@@ -197,6 +202,8 @@ pub fn diff(
             Resolver::new(rev_root),
             ERROR_BODY_DEPTH,
         ),
+        base_schemes: &base.security_schemes,
+        rev_schemes: &rev.security_schemes,
         out: Vec::new(),
     };
     let pairs = pair_operations(base, rev);
@@ -318,6 +325,9 @@ const ERROR_BODY_DEPTH: usize = 1;
 struct Engine<'a> {
     schemas: schema::SchemaDiffer<'a>,
     error_schemas: schema::SchemaDiffer<'a>,
+    /// Security scheme name → descriptor, per side.
+    base_schemes: &'a BTreeMap<String, String>,
+    rev_schemes: &'a BTreeMap<String, String>,
     out: Vec<Change>,
 }
 
@@ -432,6 +442,31 @@ impl<'a> Engine<'a> {
         let empty = Vec::new();
         let bs = b.security.as_ref().unwrap_or(&empty);
         let rs = r.security.as_ref().unwrap_or(&empty);
+        // A scheme used on both sides whose definition changed (an API key moving
+        // from a header to the query, basic auth becoming bearer) breaks every call.
+        let used: std::collections::BTreeSet<&String> = bs
+            .iter()
+            .flat_map(|q| q.keys())
+            .filter(|n| rs.iter().any(|q| q.contains_key(*n)))
+            .collect();
+        for name in used {
+            if let (Some(from), Some(to)) =
+                (self.base_schemes.get(name), self.rev_schemes.get(name))
+                && from != to
+            {
+                self.push(
+                    op,
+                    Scope::Security,
+                    ChangeKind::SecuritySchemeChanged {
+                        scheme: name.clone(),
+                        from: from.clone(),
+                        to: to.clone(),
+                    },
+                    Some(b.pointer.clone()),
+                    Some(r.pointer.clone()),
+                );
+            }
+        }
         let names = |req: &SecurityRequirement| req.keys().cloned().collect::<Vec<_>>().join("+");
         let full = |req: &SecurityRequirement| {
             req.iter()

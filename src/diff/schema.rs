@@ -143,9 +143,10 @@ impl<'a> SchemaDiffer<'a> {
         // Most of a spec does not change between versions: a subtree that is
         // identical and reaches no `$ref` cannot hold a change, so skip building views.
         if let (Cow::Borrowed(bv), Cow::Borrowed(rv)) = (&b.value, &r.value)
-            && same_inline(bv, rv) {
-                return Rc::new(Vec::new());
-            }
+            && same_inline(bv, rv)
+        {
+            return Rc::new(Vec::new());
+        }
         let bv = self.base.view(b);
         let rv = self.rev.view(r);
         self.node_views(bv, rv, depth)

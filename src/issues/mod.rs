@@ -33,7 +33,19 @@ pub const MAX_BODY_CHARS: usize = 65_536;
 /// Findings listed in an issue's table; the report has them all.
 const MAX_TABLE_ROWS: usize = 100;
 /// Fingerprints recorded in the hidden state marker.
-const MAX_MARKED_FINGERPRINTS: usize = 1_000;
+const MAX_MARKED_FINGERPRINTS: usize = 500;
+/// Characters of a table cell (a long pattern or enum would crowd out the rest).
+const MAX_CELL_CHARS: usize = 120;
+
+/// Shortens text for a table cell.
+fn clip(text: &str) -> String {
+    if text.chars().count() <= MAX_CELL_CHARS {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(MAX_CELL_CHARS).collect();
+        format!("{cut}…")
+    }
+}
 
 /// An issue apiwatch wants to exist.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -181,9 +193,9 @@ fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: 
             "| {} | `{}` | {} | {} → {} |",
             f.severity,
             f.rule,
-            cell(&sanitize::quote(&f.subject)),
-            cell(&sanitize::quote(f.before.as_deref().unwrap_or("—"))),
-            cell(&sanitize::quote(f.after.as_deref().unwrap_or("—")))
+            cell(&sanitize::quote(&clip(&f.subject))),
+            cell(&sanitize::quote(&clip(f.before.as_deref().unwrap_or("—")))),
+            cell(&sanitize::quote(&clip(f.after.as_deref().unwrap_or("—"))))
         );
     }
     if fs.len() > MAX_TABLE_ROWS {

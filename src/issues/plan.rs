@@ -295,7 +295,7 @@ pub fn plan_in(
                         !before.contains(*f)
                             && last_marked
                                 .as_ref()
-                                .is_none_or(|l| *f <= l || before.len() < 1_000)
+                                .is_none_or(|l| *f <= l || before.len() < 500)
                     })
                     .collect();
                 let escalated = before_severity.is_some_and(|s| d.severity > s);

@@ -4,8 +4,10 @@
 //! Mentions are broken with a zero-width space inside a code span; cross-repository
 //! references lose their `#`/URL form.
 
-/// Defuses mentions and cross-repository references in quoted text.
+/// Defuses mentions and cross-repository references in quoted text, and HTML
+/// comments (quoted text must not forge apiwatch's own hidden markers).
 pub fn quote(text: &str) -> String {
+    let text = &text.replace("<!--", "&lt;!--");
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -72,6 +74,14 @@ mod tests {
             quote("mail dev@example.com"),
             "mail dev@example.com",
             "e-mail addresses stay"
+        );
+    }
+
+    #[test]
+    fn hidden_markers_cannot_be_forged() {
+        assert_eq!(
+            quote("<!-- apiwatch:state severity=info -->"),
+            "&lt;!-- apiwatch:state severity=info -->"
         );
     }
 

@@ -135,6 +135,12 @@ const OPERATION_RULES: &[(&str, Severity, &str, &str)] = &[
         "Existing tokens lack the scope; calls fail with 403 until re-consented.",
     ),
     (
+        "endpoint-security-scheme-changed",
+        Error,
+        "Security scheme changed",
+        "Credentials must now be sent differently (another header, the query, another scheme); existing calls fail authentication.",
+    ),
+    (
         "endpoint-security-scope-removed",
         Info,
         "OAuth scope no longer required",

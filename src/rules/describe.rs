@@ -77,6 +77,7 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
         K::SecurityAdded { requirement, .. } => (None, some(requirement)),
         K::SecurityRemoved { requirement, .. } => (some(requirement), None),
         K::SecurityScopeAdded { scheme, scope } => (None, Some(format!("{scheme}: {scope}"))),
+        K::SecuritySchemeChanged { from, to, .. } => (some(from), some(to)),
         K::SecurityScopeRemoved { scheme, scope } => (Some(format!("{scheme}: {scope}")), None),
         K::ParameterAdded { required, .. }
         | K::RequestBodyAdded { required }
@@ -208,6 +209,9 @@ pub fn message(change: &Change, subject: &str) -> String {
             requirement,
             last: false,
         } => format!("no longer accepts authentication by {requirement}"),
+        K::SecuritySchemeChanged { scheme, from, to } => {
+            format!("security scheme `{scheme}` changed from `{from}` to `{to}`")
+        }
         K::SecurityScopeAdded { scheme, scope } => {
             format!("now requires the {scheme} scope `{scope}`")
         }

@@ -518,6 +518,7 @@ fn rule_id(change: &Change, today: &str) -> Option<String> {
             "endpoint-security-alternative-removed"
         }),
         K::SecurityScopeAdded { .. } => op_rule("endpoint-security-scope-added"),
+        K::SecuritySchemeChanged { .. } => op_rule("endpoint-security-scheme-changed"),
         K::SecurityScopeRemoved { .. } => op_rule("endpoint-security-scope-removed"),
         K::ParameterAdded { required, .. } => op_rule(if *required {
             "request-parameter-added-required"

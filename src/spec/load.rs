@@ -126,9 +126,19 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> 
                 source_name: source_name.to_owned(),
                 message: format!("not UTF-8: {e}"),
             })?;
-            serde_saphyr::from_str::<Value>(text).map_err(|e| SpecError::Yaml {
-                source_name: source_name.to_owned(),
-                message: e.to_string(),
+            // Big vendor YAML (several MB) exceeds the default node budget; alias and
+            // depth limits stay at their defaults against alias bombs.
+            let options = serde_saphyr::options! {
+                budget: serde_saphyr::budget! {
+                    max_nodes: 20_000_000,
+                    max_events: 60_000_000,
+                },
+            };
+            serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| {
+                SpecError::Yaml {
+                    source_name: source_name.to_owned(),
+                    message: e.to_string(),
+                }
             })
         }
     }
@@ -393,6 +403,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("a.json:3:"), "{err}");
+    }
+
+    #[test]
+    fn big_yaml_specs_parse_but_alias_bombs_do_not() {
+        let big = format!(
+            "openapi: 3.0.3\npaths: {{}}\nx-list:\n{}",
+            "- x\n".repeat(400_000)
+        );
+        assert!(
+            parse_document(big.as_bytes(), "big.yaml").is_ok(),
+            "400,000 nodes is a big spec, not an attack"
+        );
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+        assert!(matches!(
+            parse_value(bomb.as_bytes(), "bomb.yaml"),
+            Err(SpecError::Yaml { .. })
+        ));
     }
 
     #[test]

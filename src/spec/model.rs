@@ -31,7 +31,8 @@ pub struct ApiModel<'a> {
     pub dialect: Dialect,
     pub base_path: String,
     pub operations: Vec<Operation<'a>>,
-    /// Security scheme name → scheme type (`oauth2`, `apiKey`, ...).
+    /// Security scheme name → what a client must do to satisfy it
+    /// (`apiKey in header X-Api-Key`, `http bearer`, `oauth2 token https://...`).
     pub security_schemes: BTreeMap<String, String>,
 }
 
@@ -192,11 +193,7 @@ impl<'a> Builder<'a> {
                 .and_then(Value::as_str)
                 .map(path::server_base_path)
                 .unwrap_or_default(),
-            _ => root
-                .get("servers")
-                .and_then(|s| s.get(0))
-                .and_then(|s| s.get("url"))
-                .and_then(Value::as_str)
+            _ => production_server(root.get("servers"))
                 .map(path::server_base_path)
                 .unwrap_or_default(),
         };
@@ -263,13 +260,8 @@ impl<'a> Builder<'a> {
             .map(|m| {
                 m.iter()
                     .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.get("type")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_owned(),
-                        )
+                        let (v, _) = self.deref_owned_ptr(v, "");
+                        (k.clone(), scheme_descriptor(v))
                     })
                     .collect()
             })
@@ -527,8 +519,12 @@ impl<'a> Builder<'a> {
             style: param
                 .get("style")
                 .and_then(Value::as_str)
-                .map(str::to_owned),
-            explode: param.get("explode").and_then(Value::as_bool),
+                .map(str::to_owned)
+                .or_else(|| swagger_style(param).map(|(s, _)| s.to_owned())),
+            explode: param
+                .get("explode")
+                .and_then(Value::as_bool)
+                .or_else(|| swagger_style(param).map(|(_, e)| e)),
             pointer,
             location,
             name,
@@ -708,13 +704,15 @@ impl<'a> Builder<'a> {
                     .get("schema")
                     .map(|s| SchemaNode::borrowed(s, format!("{mptr}/schema")));
                 (
-                    media.to_ascii_lowercase(),
+                    media_key(media),
                     MediaType {
                         pointer: mptr,
                         schema,
                     },
                 )
             })
+            // With duplicates after normalising, the first one written wins.
+            .rev()
             .collect()
     }
 
@@ -740,6 +738,100 @@ impl<'a> Builder<'a> {
         }
         (current, pointer)
     }
+}
+
+/// The server whose base path operations live under: the first one that does not
+/// look like a sandbox, staging or local server (vendors list those first, too).
+fn production_server(servers: Option<&Value>) -> Option<&str> {
+    let urls: Vec<&str> = servers?
+        .as_array()?
+        .iter()
+        .filter_map(|s| s.get("url").and_then(Value::as_str))
+        .collect();
+    let non_production = [
+        "sandbox",
+        "staging",
+        "stage.",
+        "test",
+        "mock",
+        "localhost",
+        "127.0.0.1",
+        "dev.",
+        "-dev",
+        "preview",
+    ];
+    urls.iter()
+        .find(|u| {
+            let host = u
+                .split("://")
+                .nth(1)
+                .unwrap_or(u)
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let path = u.to_ascii_lowercase();
+            !non_production.iter().any(|w| {
+                host.contains(w) || path.contains(&format!("/{}", w.trim_matches(['.', '-'])))
+            })
+        })
+        .or(urls.first())
+        .copied()
+}
+
+/// What a client must send to satisfy a security scheme; a change to it breaks calls.
+fn scheme_descriptor(v: &Value) -> String {
+    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("");
+    match s("type") {
+        // Header names are case-insensitive; query and cookie names are not.
+        "apiKey" if s("in") == "header" => {
+            format!("apiKey in header {}", s("name").to_ascii_lowercase())
+        }
+        "apiKey" => format!("apiKey in {} {}", s("in"), s("name")),
+        "http" => format!("http {}", s("scheme").to_ascii_lowercase()),
+        // Swagger 2.0.
+        "basic" => "http basic".to_owned(),
+        "oauth2" => {
+            let mut urls: Vec<String> = Vec::new();
+            if let Some(flows) = v.get("flows").and_then(Value::as_object) {
+                for (flow, f) in flows {
+                    let token = f.get("tokenUrl").and_then(Value::as_str).unwrap_or("");
+                    urls.push(format!("{flow} {token}"));
+                }
+            } else {
+                urls.push(format!("{} {}", s("flow"), s("tokenUrl")));
+            }
+            urls.sort();
+            format!("oauth2 {}", urls.join(", ").trim())
+        }
+        "openIdConnect" => format!("openIdConnect {}", s("openIdConnectUrl")),
+        other => other.to_owned(),
+    }
+}
+
+/// Swagger 2.0 `collectionFormat` as the OpenAPI 3 style and explode it means.
+fn swagger_style(param: &Value) -> Option<(&'static str, bool)> {
+    if param.get("type").and_then(Value::as_str) != Some("array") {
+        return None;
+    }
+    let simple = matches!(
+        param.get("in").and_then(Value::as_str),
+        Some("path") | Some("header")
+    );
+    Some(
+        match param
+            .get("collectionFormat")
+            .and_then(Value::as_str)
+            .unwrap_or("csv")
+        {
+            "multi" => ("form", true),
+            "ssv" => ("spaceDelimited", false),
+            "pipes" => ("pipeDelimited", false),
+            "tsv" => ("tabDelimited", false),
+            _ if simple => ("simple", false),
+            _ => ("form", false),
+        },
+    )
 }
 
 /// `application/json; charset=utf-8` → `application/json`: parameters do not change
@@ -902,6 +994,20 @@ mod tests {
             normalize_date("Mon, 01 Jan 2099 00:00:00 GMT"),
             "2099-01-01",
             "wrong weekday"
+        );
+    }
+
+    #[test]
+    fn the_production_server_gives_the_base_path() {
+        let servers = serde_json::json!([{"url": "https://sandbox.x.example/test/crm/v3"}, {"url": "https://api.x.example/crm/v3"}]);
+        assert_eq!(
+            production_server(Some(&servers)),
+            Some("https://api.x.example/crm/v3")
+        );
+        let only = serde_json::json!([{"url": "http://localhost:8080/v1"}]);
+        assert_eq!(
+            production_server(Some(&only)),
+            Some("http://localhost:8080/v1")
         );
     }
 

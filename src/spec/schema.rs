@@ -273,9 +273,24 @@ impl<'a> Resolver<'a> {
         if depth > MAX_HOPS {
             return;
         }
+        // OpenAPI 3.1: keywords beside `$ref` apply too (and real 3.0 files put
+        // `nullable` or `deprecated` there expecting the same). Read them first, so
+        // they win over the target's.
+        let with_siblings = matches!(value, Value::Object(map) if map.contains_key("$ref") && map.keys().any(|k| !is_annotation(k)));
+        if with_siblings {
+            read_scalars(view, value);
+            read_required(view, value);
+        }
+        let original = pointer.to_owned();
         let (value, pointer, target) = self.deref(value, pointer);
         if top {
-            view.pointer = pointer.clone();
+            // A `$ref` with constraints beside it is its own node, not the component
+            // (the diff memoises by pointer).
+            view.pointer = if with_siblings {
+                original
+            } else {
+                pointer.clone()
+            };
             if target.is_some() {
                 view.ref_target = target;
             }
@@ -487,6 +502,21 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
     }
 }
 
+/// Keywords that describe a schema without constraining it.
+fn is_annotation(key: &str) -> bool {
+    matches!(
+        key,
+        "$ref"
+            | "description"
+            | "summary"
+            | "title"
+            | "example"
+            | "examples"
+            | "$comment"
+            | "externalDocs"
+    ) || key.starts_with("x-")
+}
+
 /// JSON text of a value, with `1.0` and `1` spelled the same (JSON has one number type).
 pub fn canonical(v: &Value) -> String {
     match v {
@@ -554,6 +584,15 @@ mod tests {
         let a = view_of(&root, "/a");
         let b = view_of(&root, "/b");
         assert_eq!(a.bounds, b.bounds);
+    }
+
+    #[test]
+    fn keywords_beside_a_ref_apply() {
+        let root = json!({"c": {"Code": {"type": "string"}}, "s": {"$ref": "#/c/Code", "maxLength": 3, "deprecated": true, "description": "x"}});
+        let v = view_of(&root, "/s");
+        assert_eq!(v.bounds.get(&Bound::MaxLength), Some(&3.0));
+        assert!(v.deprecated);
+        assert!(v.types.contains("string"));
     }
 
     #[test]
