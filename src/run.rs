@@ -151,19 +151,12 @@ pub async fn check_contract(
                 doc
             }
             Err(problem) => {
-                let nights = streaks.get(&source_key).copied().unwrap_or(0) + 1;
-                let threshold = contract.policy.escalate_after_failures.max(1);
-                let mut finding = problem.into_finding(contract);
-                finding.in_use = nights >= threshold;
-                finding.message = if finding.in_use {
-                    format!("{} — failing {nights} runs in a row", finding.message)
-                } else {
-                    format!(
-                        "{} — failing {nights} run{} in a row; an issue is filed after {threshold}",
-                        finding.message,
-                        if nights == 1 { "" } else { "s" }
-                    )
-                };
+                let finding = escalate(
+                    problem.into_finding(contract),
+                    contract,
+                    streaks,
+                    &source_key,
+                );
                 errors.push(finding.message.clone());
                 findings.push(finding);
                 sources.push((source_key, true));
@@ -198,10 +191,11 @@ pub async fn check_contract(
         pinned_docs.push(pinned);
     }
     if !contract.changelogs.is_empty() {
-        let (mut found, mut errs) =
-            check_changelogs(contract, &settings.root, fetcher, &pinned_docs).await;
+        let (mut found, mut errs, mut read) =
+            check_changelogs(contract, &settings.root, fetcher, &pinned_docs, streaks).await;
         findings.append(&mut found);
         errors.append(&mut errs);
+        sources.append(&mut read);
     }
     sort_findings(&mut findings);
     let fail_on = settings.fail_on.unwrap_or(contract.policy.fail_on);
@@ -255,12 +249,14 @@ pub fn compare(
 
 /// Reads every changelog source of a contract and reports what is new since the
 /// changelog snapshot. Returns findings and source errors.
+/// Returns findings, source errors, and (source key, failed) for the failure streaks.
 pub async fn check_changelogs(
     contract: &Contract,
     root: &Path,
     fetcher: &Fetcher,
     pinned: &[Document],
-) -> (Vec<Finding>, Vec<String>) {
+    streaks: &BTreeMap<String, u32>,
+) -> (Vec<Finding>, Vec<String>, Vec<(String, bool)>) {
     use crate::changelog::compare::{ChangelogSnapshot, compare};
     let models: Vec<crate::spec::model::ApiModel<'_>> = pinned
         .iter()
@@ -272,6 +268,7 @@ pub async fn check_changelogs(
     let relevance = crate::rules::Relevance::new(&contract.uses(), &model_refs);
     let snapshot_path = contract.changelog_snapshot_path(root);
     let snapshot = ChangelogSnapshot::read(&snapshot_path);
+    let mut sources = Vec::new();
     let mut findings = Vec::new();
     let mut errors = Vec::new();
     for source in &contract.changelogs {
@@ -279,14 +276,22 @@ pub async fn check_changelogs(
         let entries = match read_changelog(source, root, fetcher, &models).await {
             Ok(e) => e,
             Err(problem) => {
-                errors.push(problem.message.clone());
-                let mut f = problem.into_finding(contract);
+                let streak_key = format!("{}/changelog:{key}", contract.name);
+                let mut f = escalate(
+                    problem.into_finding(contract),
+                    contract,
+                    streaks,
+                    &streak_key,
+                );
                 // A changelog that cannot be read costs the lead time, not the integration.
                 f.severity = Severity::Warning;
+                errors.push(f.message.clone());
                 findings.push(f);
+                sources.push((streak_key, true));
                 continue;
             }
         };
+        sources.push((format!("{}/changelog:{key}", contract.name), false));
         let before = snapshot.as_ref().and_then(|s| s.sources.get(&key));
         if entries.is_empty() {
             let message = format!(
@@ -329,7 +334,7 @@ pub async fn check_changelogs(
             &relevance,
         ));
     }
-    (findings, errors)
+    (findings, errors, sources)
 }
 
 /// Fetches and parses one changelog source.
@@ -377,6 +382,29 @@ pub async fn read_changelog(
         fetcher.remember(&fetched);
     }
     Ok(entries)
+}
+
+/// A source that fails is reported at once, but becomes an issue (in use) only after
+/// failing `escalate_after_failures` runs in a row: vendors have bad nights.
+fn escalate(
+    mut finding: Finding,
+    contract: &Contract,
+    streaks: &BTreeMap<String, u32>,
+    source_key: &str,
+) -> Finding {
+    let nights = streaks.get(source_key).copied().unwrap_or(0) + 1;
+    let threshold = contract.policy.escalate_after_failures.max(1);
+    finding.in_use = nights >= threshold;
+    finding.message = if finding.in_use {
+        format!("{} — failing {nights} runs in a row", finding.message)
+    } else {
+        format!(
+            "{} — failing {nights} run{} in a row; an issue is filed after {threshold}",
+            finding.message,
+            if nights == 1 { "" } else { "s" }
+        )
+    };
+    finding
 }
 
 /// A source-level failure, before it becomes a finding.

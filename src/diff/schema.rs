@@ -427,12 +427,9 @@ impl<'a> SchemaDiffer<'a> {
         let rids = self.member_ids(&self.rev, rev);
         let positional =
             bids.iter().chain(&rids).all(|id| id.starts_with('#')) && base.len() == rev.len();
+        let pairs = pair_members(&bids, &rids, positional);
         for (i, r) in rev.iter().enumerate() {
-            let found = if positional {
-                Some(i)
-            } else {
-                bids.iter().position(|id| *id == rids[i])
-            };
+            let found = pairs[i];
             match found {
                 Some(j) => {
                     let nested = self.node(&base[j], r, depth + 1);
@@ -458,7 +455,7 @@ impl<'a> SchemaDiffer<'a> {
         }
         if !positional {
             for (j, b) in base.iter().enumerate() {
-                if !rids.contains(&bids[j]) {
+                if !pairs.contains(&Some(j)) {
                     out.push(Found {
                         path: Vec::new(),
                         kind: ChangeKind::Schema(SchemaChange::VariantRemoved {
@@ -476,7 +473,8 @@ impl<'a> SchemaDiffer<'a> {
         }
     }
 
-    /// A member's identity: its component name, its title, else `#<position>`.
+    /// A member's identity: its component name, its title, the property names of an
+    /// inline object, its type, else `#<position>`.
     fn member_ids(&self, resolver: &Resolver<'a>, members: &[SchemaNode<'a>]) -> Vec<String> {
         members
             .iter()
@@ -536,6 +534,50 @@ fn effective_types<'a>(
         out.extend(mv.types);
     }
     out
+}
+
+/// Pairs revision members with base members: by identity, then inline objects by
+/// the overlap of their property names (adding a property to an inline member does
+/// not make it another member).
+fn pair_members(bids: &[String], rids: &[String], positional: bool) -> Vec<Option<usize>> {
+    if positional {
+        return (0..rids.len())
+            .map(|i| (i < bids.len()).then_some(i))
+            .collect();
+    }
+    let mut pairs: Vec<Option<usize>> = rids
+        .iter()
+        .map(|r| bids.iter().position(|b| b == r))
+        .collect();
+    let props = |id: &str| -> Option<std::collections::BTreeSet<String>> {
+        let inner = id.strip_prefix("object{")?.split('}').next()?;
+        Some(
+            inner
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    };
+    for i in 0..rids.len() {
+        if pairs[i].is_some() {
+            continue;
+        }
+        let Some(rp) = props(&rids[i]) else { continue };
+        let best = bids
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !pairs.contains(&Some(*j)))
+            .filter_map(|(j, b)| {
+                let bp = props(b)?;
+                let common = rp.intersection(&bp).count();
+                let union = rp.union(&bp).count().max(1);
+                (common * 2 >= union).then_some((common * 1000 / union, j))
+            })
+            .max();
+        pairs[i] = best.map(|(_, j)| j);
+    }
+    pairs
 }
 
 /// Deep equality that gives up (false) at the first `$ref`: a referenced component
@@ -626,6 +668,19 @@ mod tests {
             &SchemaNode::borrowed(r.pointer("/s").unwrap(), "/s".into()),
         );
         (*found).clone()
+    }
+
+    #[test]
+    fn inline_members_pair_by_their_properties() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let base = ids(&["object{card,cvc}", "object{iban}"]);
+        let rev = ids(&["object{iban}", "object{brand,card,cvc}"]);
+        assert_eq!(pair_members(&base, &rev, false), [Some(1), Some(0)]);
+        // Too little in common: another member.
+        assert_eq!(
+            pair_members(&ids(&["object{a,b,c}"]), &ids(&["object{c,x,y,z}"]), false),
+            [None]
+        );
     }
 
     #[test]
