@@ -791,8 +791,32 @@ impl<'a> Engine<'a> {
     }
 
     fn responses(&mut self, op: &std::rc::Rc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
+        // `200` and `2XX` describe the same responses when the other side has only one
+        // of them: compare them with each other rather than report a removal.
+        let range = |s: &str| format!("{}XX", &s[..1.min(s.len())]);
+        let counterpart = |status: &str,
+                           mine: &BTreeMap<String, crate::spec::model::Response<'a>>,
+                           other: &BTreeMap<String, crate::spec::model::Response<'a>>|
+         -> Option<String> {
+            if other.contains_key(status) {
+                return Some(status.to_owned());
+            }
+            if status.ends_with("XX") {
+                other
+                    .keys()
+                    .find(|o| {
+                        o.starts_with(&status[..1]) && !o.ends_with("XX") && !mine.contains_key(*o)
+                    })
+                    .cloned()
+            } else {
+                let r = range(status);
+                (other.contains_key(&r) && !mine.contains_key(&r)).then_some(r)
+            }
+        };
         for (status, rr) in &r.responses {
-            let Some(br) = b.responses.get(status) else {
+            let Some(br) =
+                counterpart(status, &r.responses, &b.responses).and_then(|s| b.responses.get(&s))
+            else {
                 self.push(
                     op,
                     Scope::Response {
@@ -821,7 +845,7 @@ impl<'a> Engine<'a> {
             self.headers(op, status, &br.headers, &rr.headers);
         }
         for (status, br) in &b.responses {
-            if !r.responses.contains_key(status) {
+            if counterpart(status, &b.responses, &r.responses).is_none() {
                 self.push(
                     op,
                     Scope::Response {

@@ -353,6 +353,10 @@ impl<'a> Resolver<'a> {
                     format!("{pointer}/additionalProperties"),
                 )))
             }
+            // 3.1's `unevaluatedProperties: false` closes the object the same way.
+            _ if map.get("unevaluatedProperties") == Some(&Value::Bool(false)) => {
+                view.additional = Some(Additional::Allowed(false))
+            }
             _ => {}
         }
     }
@@ -409,6 +413,24 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
                 if view.format.is_none() {
                     view.format = v.as_str().map(str::to_owned);
                 }
+            }
+            // OpenAPI 3.1 spells 3.0's `format: binary` / `format: byte` this way.
+            "contentMediaType" if map.get("format").is_none() && view.format.is_none() => {
+                view.format = Some(
+                    if map.get("contentEncoding").and_then(Value::as_str) == Some("base64") {
+                        "byte"
+                    } else {
+                        "binary"
+                    }
+                    .to_owned(),
+                );
+            }
+            "contentEncoding"
+                if v.as_str() == Some("base64")
+                    && map.get("format").is_none()
+                    && view.format.is_none() =>
+            {
+                view.format = Some("byte".to_owned());
             }
             "enum" => {
                 if let Value::Array(values) = v {
