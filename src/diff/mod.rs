@@ -628,17 +628,7 @@ impl<'a> Engine<'a> {
             };
             let bp = Some(b.pointer.clone());
             if b.required != r.required && r.location != "path" {
-                let kind = if r.required {
-                    ChangeKind::BecameRequired {
-                        read_only: false,
-                        write_only: false,
-                    }
-                } else {
-                    ChangeKind::BecameOptional {
-                        read_only: false,
-                        write_only: false,
-                    }
-                };
+                let kind = became(r.required);
                 self.push(op, scope.clone(), kind, bp.clone(), rp.clone());
             }
             if b.deprecated != r.deprecated {
@@ -718,17 +708,7 @@ impl<'a> Engine<'a> {
             ),
             (Some(bb), Some(rb)) => {
                 if bb.required != rb.required {
-                    let kind = if rb.required {
-                        ChangeKind::BecameRequired {
-                            read_only: false,
-                            write_only: false,
-                        }
-                    } else {
-                        ChangeKind::BecameOptional {
-                            read_only: false,
-                            write_only: false,
-                        }
-                    };
+                    let kind = became(rb.required);
                     self.push(
                         op,
                         Scope::RequestBody { media: None },
@@ -886,17 +866,7 @@ impl<'a> Engine<'a> {
                 ),
                 Some(bh) => {
                     if bh.required != rh.required {
-                        let kind = if rh.required {
-                            ChangeKind::BecameRequired {
-                                read_only: false,
-                                write_only: false,
-                            }
-                        } else {
-                            ChangeKind::BecameOptional {
-                                read_only: false,
-                                write_only: false,
-                            }
-                        };
+                        let kind = became(rh.required);
                         self.push(
                             op,
                             scope.clone(),
@@ -939,6 +909,22 @@ impl<'a> Engine<'a> {
                     None,
                 );
             }
+        }
+    }
+}
+
+/// `BecameRequired` or `BecameOptional`, for a parameter, body or header (which have
+/// no read-only/write-only of their own).
+fn became(required: bool) -> ChangeKind {
+    if required {
+        ChangeKind::BecameRequired {
+            read_only: false,
+            write_only: false,
+        }
+    } else {
+        ChangeKind::BecameOptional {
+            read_only: false,
+            write_only: false,
         }
     }
 }

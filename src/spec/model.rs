@@ -538,17 +538,7 @@ impl<'a> Builder<'a> {
         body: &[(&'a Value, String)],
         form: &[(&'a Value, String)],
     ) -> Option<RequestBody<'a>> {
-        let consumes = op
-            .get("consumes")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| self.consumes.clone());
+        let consumes = media_types(op.get("consumes"), &self.consumes);
         if let Some((param, pptr)) = body.first() {
             let medias = if consumes.is_empty() {
                 vec!["application/json".to_owned()]
@@ -623,17 +613,7 @@ impl<'a> Builder<'a> {
     ) -> Response<'a> {
         let content = match self.doc.dialect {
             Dialect::Swagger2 => {
-                let produces = op
-                    .get("produces")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect::<Vec<_>>()
-                    })
-                    .filter(|v| !v.is_empty())
-                    .unwrap_or_else(|| self.produces.clone());
+                let produces = media_types(op.get("produces"), &self.produces);
                 match resp.get("schema") {
                     Some(s) => {
                         let medias = if produces.is_empty() {
@@ -806,6 +786,24 @@ fn scheme_descriptor(v: &Value) -> String {
         }
         "openIdConnect" => format!("openIdConnect {}", s("openIdConnectUrl")),
         other => other.to_owned(),
+    }
+}
+
+/// A Swagger 2.0 operation's `consumes`/`produces`, else the document's.
+fn media_types(list: Option<&Value>, document: &[String]) -> Vec<String> {
+    let own: Vec<String> = list
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if own.is_empty() {
+        document.to_vec()
+    } else {
+        own
     }
 }
 
