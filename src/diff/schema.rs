@@ -164,7 +164,11 @@ impl<'a> SchemaDiffer<'a> {
         // Memoise on the resolved node pair: a component (or a property of one) reached
         // again is compared once, and recursion through `allOf` wrappers terminates
         // (a wrapper's folded properties resolve to the component's own pointers).
-        let key = Some((bv.pointer.clone(), rv.pointer.clone()));
+        // Inline nodes under `/paths` are unique and cannot recur without a `$ref`, so
+        // they are not worth the bookkeeping.
+        let shared =
+            |v: &SchemaView<'_>| v.ref_target.is_some() || !v.pointer.starts_with("/paths/");
+        let key = (shared(&bv) || shared(&rv)).then(|| (bv.pointer.clone(), rv.pointer.clone()));
         if let Some(k) = &key {
             if let Some(done) = self.memo.get(k) {
                 return done.clone();
