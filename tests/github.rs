@@ -18,7 +18,7 @@ use apiwatch::issues::sync::{IssueState, Scope, sync};
 use apiwatch::rules::Severity;
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 
 #[derive(Debug, Clone)]
 struct FakeIssue {
+    author: String,
     number: u64,
     title: String,
     body: String,
@@ -84,7 +85,11 @@ fn rate_limited() -> Response {
         .into_response()
 }
 
-async fn list(State(f): State<Arc<Fake>>, Path((_o, _r)): Path<(String, String)>) -> Response {
+async fn list(
+    State(f): State<Arc<Fake>>,
+    Path((_o, _r)): Path<(String, String)>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
     if f.take(&[Fault::SecondaryRateLimit]).is_some() {
         return rate_limited();
     }
@@ -93,6 +98,7 @@ async fn list(State(f): State<Arc<Fake>>, Path((_o, _r)): Path<(String, String)>
         issues
             .iter()
             .filter(|i| i.labels.iter().any(|l| l == "apiwatch"))
+            .filter(|i| q.get("creator").is_none_or(|c| *c == i.author))
             .map(Fake::json)
             .collect::<Vec<_>>(),
     )
@@ -116,6 +122,7 @@ async fn create(
     let issue = {
         let mut issues = f.issues.lock().unwrap();
         let issue = FakeIssue {
+            author: "apiwatch-bot".into(),
             number: issues.len() as u64 + 1,
             title: v["title"].as_str().unwrap().to_owned(),
             body: v["body"].as_str().unwrap().to_owned(),
@@ -223,6 +230,10 @@ async fn labels(
 async fn start() -> (String, Arc<Fake>) {
     let fake = Arc::new(Fake::default());
     let app = Router::new()
+        .route(
+            "/user",
+            get(|| async { Json(json!({"login": "apiwatch-bot"})) }),
+        )
         .route(
             "/repos/{o}/{r}/issues",
             get(list).post(create_maybe_hanging),
@@ -607,4 +618,35 @@ async fn a_failed_body_update_posts_no_comment_and_nothing_twice() {
         issue.comments
     );
     assert_eq!(issue.body, worse.body);
+}
+
+#[tokio::test]
+async fn an_issue_a_person_wrote_with_a_copied_marker_is_not_adopted() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let a = problem("a", &["f1"], Severity::Error, false, 1);
+    fake.issues.lock().unwrap().push(FakeIssue {
+        author: "maya".into(),
+        number: 1,
+        title: "my notes about a".into(),
+        body: a.body.clone(),
+        open: true,
+        state_reason: None,
+        labels: vec!["apiwatch".into()],
+        comments: vec![],
+    });
+    let mut night = Night {
+        gh: &gh,
+        state: IssueState::default(),
+        scope: all(),
+    };
+    night.run(std::slice::from_ref(&a)).await;
+    night.run(&[]).await;
+    night.run(&[]).await;
+    let issues = fake.issues.lock().unwrap();
+    assert_eq!(issues.len(), 2, "apiwatch filed its own issue");
+    assert!(
+        issues[0].open && issues[0].body == a.body,
+        "the person's issue is untouched"
+    );
 }

@@ -87,6 +87,8 @@ pub enum GitHubError {
 pub struct GitHub {
     octo: Octocrab,
     config: GitHubConfig,
+    /// The token's login, once asked; None when the token cannot say (an App token).
+    login: tokio::sync::OnceCell<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -117,7 +119,11 @@ impl GitHub {
             .set_read_timeout(Some(config.timeout))
             .build()
             .map_err(|e| GitHubError::Setup(e.to_string()))?;
-        Ok(GitHub { octo, config })
+        Ok(GitHub {
+            octo,
+            config,
+            login: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// One REST call with retries on 5xx and rate limits. Returns the body text.
@@ -237,11 +243,34 @@ impl GitHub {
     }
 
     /// Every issue in `repo` that apiwatch filed (label `apiwatch`, key marker).
+    /// The login issues are filed as: only its issues are apiwatch's, even if a person
+    /// copied a marker into one of theirs. App installation tokens cannot ask (`/user`
+    /// is refused), and then the label and marker alone decide.
+    async fn login(&self) -> Option<String> {
+        self.login
+            .get_or_init(|| async {
+                let text = self.call(Method::GET, "/user", None, false).await.ok()?;
+                serde_json::from_str::<Value>(&text)
+                    .ok()?
+                    .get("login")?
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .await
+            .clone()
+    }
+
     pub async fn list(&self, repo: &str) -> Result<Vec<ExistingIssue>, GitHubError> {
         let mut out = Vec::new();
+        let creator = self
+            .login()
+            .await
+            .map(|l| format!("&creator={l}"))
+            .unwrap_or_default();
         for page in 1..=50 {
-            let path =
-                format!("/repos/{repo}/issues?labels=apiwatch&state=all&per_page=100&page={page}");
+            let path = format!(
+                "/repos/{repo}/issues?labels=apiwatch&state=all&per_page=100&page={page}{creator}"
+            );
             let text = self.call(Method::GET, &path, None, true).await?;
             let issues: Vec<GhIssue> =
                 serde_json::from_str(&text).map_err(|e| GitHubError::Request {
