@@ -351,8 +351,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Loads a document named on the command line: a file (relative refs allowed) or a URL.
 fn load_arg(rt: &tokio::runtime::Runtime, arg: &str) -> Result<Document> {
-    if arg.starts_with("http://") || arg.starts_with("https://") {
-        let loc = Location::Url(arg.to_owned());
+    let loc = Location::from_arg(arg);
+    if matches!(loc, Location::Url(_)) {
         let fetcher = crate::fetch::Fetcher::new(crate::fetch::FetchConfig::default(), None)?;
         rt.block_on(run::load_upstream(&loc, Path::new("."), &fetcher, None))
             .map_err(|p| anyhow::anyhow!(p.message))
@@ -624,11 +624,7 @@ fn cmd_changelog(root: &Path, args: ChangelogArgs) -> Result<Outcome> {
             .input
             .as_deref()
             .context("usage: apiwatch changelog parse <file|url>")?;
-        let location = if input.starts_with("http://") || input.starts_with("https://") {
-            Location::Url(input.to_owned())
-        } else {
-            Location::File(PathBuf::from(input))
-        };
+        let location = Location::from_arg(input);
         let fetched = rt.block_on(fetcher.fetch(&location, Path::new("."), None))?;
         let kind = match args.kind {
             Some(ChangelogKindArg::Html) => map::ChangelogKind::Html,
@@ -680,11 +676,7 @@ fn cmd_changelog(root: &Path, args: ChangelogArgs) -> Result<Outcome> {
         if i == 0
             && let Some(from) = &args.from
         {
-            source.location = if from.starts_with("http://") || from.starts_with("https://") {
-                Location::Url(from.clone())
-            } else {
-                Location::File(PathBuf::from(from))
-            };
+            source.location = Location::from_arg(from);
         }
         let entries = rt
             .block_on(run::read_changelog(&source, root, &fetcher, &models))

@@ -459,11 +459,7 @@ pub async fn load_upstream(
     match location {
         // Local files may use relative `$ref`s to sibling files.
         Location::File(p) => {
-            let path = if p.is_absolute() {
-                p.clone()
-            } else {
-                root.join(p)
-            };
+            let path = location.file_path(root).unwrap_or_else(|| p.clone());
             load::load_file(&path).map_err(|e| {
                 let rule = if matches!(e, crate::spec::SpecError::Io { .. }) {
                     "source-unreachable"

@@ -240,11 +240,7 @@ impl Fetcher {
     ) -> Result<FetchedDoc, FetchError> {
         match location {
             Location::File(p) => {
-                let path = if p.is_absolute() {
-                    p.clone()
-                } else {
-                    root.join(p)
-                };
+                let path = location.file_path(root).unwrap_or_else(|| p.clone());
                 let source = p.display().to_string();
                 let bytes = tokio::fs::read(&path).await.map_err(|e| FetchError::Io {
                     source_name: source.clone(),

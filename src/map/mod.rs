@@ -74,6 +74,26 @@ pub enum Location {
     File(PathBuf),
 }
 
+impl Location {
+    /// A command-line argument: an http(s) URL, else a file path.
+    pub fn from_arg(arg: &str) -> Location {
+        if arg.starts_with("http://") || arg.starts_with("https://") {
+            Location::Url(arg.to_owned())
+        } else {
+            Location::File(PathBuf::from(arg))
+        }
+    }
+
+    /// The file it names, relative paths taken from `root`; None for a URL.
+    pub fn file_path(&self, root: &Path) -> Option<PathBuf> {
+        match self {
+            Location::File(p) if p.is_absolute() => Some(p.clone()),
+            Location::File(p) => Some(root.join(p)),
+            Location::Url(_) => None,
+        }
+    }
+}
+
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
