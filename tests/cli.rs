@@ -821,3 +821,22 @@ fn a_changelog_page_whose_selectors_stop_matching_is_a_finding_not_silence() {
     let issues: Vec<_> = std::fs::read_dir(out.join("issues")).unwrap().collect();
     assert_eq!(issues.len(), 1, "the owners hear about it");
 }
+
+#[test]
+fn changelog_selectors_and_empty_values_are_checked_at_load() {
+    let contract = format!(
+        "{GOOD_CONTRACT}\n[[changelog]]\nurl = \"https://x.example/news\"\nkind = \"html\"\nselectors = {{ entry = \"article..bad[\" }}\n"
+    );
+    let err = map_error(
+        &contract.replace("version = \"1\"", "version = \"\""),
+        false,
+    );
+    assert!(
+        err.contains("contract.toml:8:1") && err.contains("pin.version"),
+        "{err}"
+    );
+    assert!(
+        err.contains("contract.toml:17:1") && err.contains("invalid CSS selector `article..bad[`"),
+        "{err}"
+    );
+}

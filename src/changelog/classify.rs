@@ -197,16 +197,70 @@ pub fn first_date(text: &str) -> Option<String> {
 
 fn normalise_date(raw: Option<String>) -> Option<String> {
     let raw = raw?;
+    // A full timestamp is read as an instant and dated in UTC, as feeds are, so one
+    // moment gets one date whichever format carried it.
+    if let Ok(ts) = raw.trim().parse::<jiff::Timestamp>() {
+        return Some(ts.to_string().chars().take(10).collect());
+    }
     first_date(&raw).or_else(|| {
         let n = crate::spec::model::normalize_date(&raw);
         (n.len() == 10 && n.as_bytes()[4] == b'-').then_some(n)
     })
 }
 
+/// Endings that make a path a file, not an endpoint (`.json` is left out: Twilio's
+/// and Mandrill's endpoints end in it).
+const FILE_EXTENSIONS: &[&str] = &[
+    "yaml", "yml", "md", "html", "htm", "txt", "conf", "cfg", "toml", "xml", "pdf", "png", "csv",
+    "log", "sh",
+];
+
+/// Phrases that say the opposite of the keyword inside them.
+const NEGATIONS: &[&str] = &[
+    "non-breaking",
+    "nonbreaking",
+    "not breaking",
+    "no breaking",
+    "not a breaking",
+    "not deprecated",
+    "no longer deprecated",
+    "un-deprecated",
+    "undeprecated",
+    "no action is required",
+    "no action required",
+    "not required",
+    "not be removed",
+    "not removed",
+];
+/// Sentences about the docs themselves, not the API.
+const HOUSEKEEPING: &[&str] = &[
+    "typo",
+    "documentation fix",
+    "docs only",
+    "documentation only",
+    "formatting",
+    "reference page",
+];
+
+/// The lower-cased text keywords are looked for in: housekeeping sentences dropped,
+/// negated phrases blanked.
+fn signal_text(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let kept: Vec<&str> = lower
+        .split_inclusive(['.', '\n', ';'])
+        .filter(|sentence| !HOUSEKEEPING.iter().any(|h| sentence.contains(h)))
+        .collect();
+    let mut out = kept.concat();
+    for n in NEGATIONS {
+        out = out.replace(n, " ");
+    }
+    out
+}
+
 /// Classifies a parsed entry.
 pub fn classify(raw: RawEntry, operation_ids: &[String], extra: &Keywords) -> Entry {
     let date = normalise_date(raw.date.clone()).or_else(|| first_date(&raw.title));
-    let haystack = format!("{}\n{}", raw.title, raw.text).to_lowercase();
+    let haystack = signal_text(&format!("{}\n{}", raw.title, raw.text));
     let extra_for = |k: Kind| -> &[String] {
         match k {
             Kind::Breaking => &extra.breaking,
@@ -261,7 +315,7 @@ pub fn classify(raw: RawEntry, operation_ids: &[String], extra: &Keywords) -> En
     let mentions = mentions(&all, operation_ids);
     let id = raw
         .id
-        .unwrap_or_else(|| derived_id(&raw.title, date.as_deref()));
+        .unwrap_or_else(|| derived_id(&raw.title, date.as_deref(), &raw.text));
     Entry {
         id,
         title: raw.title,
@@ -295,8 +349,14 @@ pub fn mentions(text: &str, operation_ids: &[String]) -> Vec<Mention> {
             continue;
         }
         let path = m.as_str().trim_end_matches(['.', ',', ':']).to_owned();
-        // A lone word like `/v1` or a file name is not an endpoint.
-        if path.matches('/').count() < 2 && !path.contains('{') {
+        // A lone word like `/v1` is not an endpoint, nor is a file (`/etc/x.yaml`) or
+        // the target of a Markdown link (`[guide](/docs/api)`).
+        let file = path.rsplit('/').next().is_some_and(|last| {
+            last.rsplit_once('.')
+                .is_some_and(|(_, ext)| FILE_EXTENSIONS.contains(&ext))
+        });
+        let link_target = text[..m.start()].ends_with("](");
+        if (path.matches('/').count() < 2 && !path.contains('{')) || file || link_target {
             continue;
         }
         out.push(Mention {
@@ -383,6 +443,51 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn negations_and_doc_fixes_are_not_announcements() {
+        let raw = |text: &str| RawEntry {
+            id: None,
+            title: "2.4.2 - 2026-11-20".into(),
+            date: None,
+            link: None,
+            text: text.into(),
+        };
+        let e = classify(
+            raw(
+                "Removed a typo in the `DELETE /x` reference page. This is a non-breaking documentation fix; no action is required.",
+            ),
+            &[],
+            &Keywords::default(),
+        );
+        assert_eq!(e.kinds, [Kind::Other], "{:?}", e.kinds);
+        let e = classify(
+            raw("`POST /orders` is not deprecated after all."),
+            &[],
+            &Keywords::default(),
+        );
+        assert!(!e.kinds.contains(&Kind::Deprecation));
+        let e = classify(
+            raw("`GET /legacy` is removed. Typo fixes in the docs."),
+            &[],
+            &Keywords::default(),
+        );
+        assert_eq!(
+            e.kinds,
+            [Kind::Removal],
+            "the removal sentence still counts"
+        );
+    }
+
+    #[test]
+    fn files_and_doc_links_are_not_endpoints() {
+        let m = mentions(
+            "see /etc/apiwatch/config.yaml and the [guide](/docs/api/contacts); `GET /v2/contacts/{id}` and /Calls/{Sid}/Feedback.json",
+            &[],
+        );
+        let paths: Vec<&str> = m.iter().filter_map(|m| m.path.as_deref()).collect();
+        assert_eq!(paths, ["/Calls/{Sid}/Feedback.json", "/v2/contacts/{id}"]);
     }
 
     #[test]

@@ -54,7 +54,15 @@ pub fn parse(
         .as_deref()
         .map(|s| selector(s, source_name))
         .transpose()?;
-    let link_sel = selector(selectors.link.as_deref().unwrap_or("a[href]"), source_name)?;
+    // Without a link selector, only a link in the title (or a marked permalink) is the
+    // entry's own: links in the body point elsewhere (a migration guide shared by
+    // several entries is no id).
+    let link_sel = selector(
+        selectors.link.as_deref().unwrap_or(
+            "h1 a[href], h2 a[href], h3 a[href], h4 a[href], a.permalink[href], a[rel=bookmark]",
+        ),
+        source_name,
+    )?;
     let mut out = Vec::new();
     for el in doc.select(&entry_sel) {
         let title = el

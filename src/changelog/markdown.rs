@@ -17,6 +17,7 @@ struct Heading {
 fn headings(lines: &[&str]) -> Vec<Heading> {
     let mut out = Vec::new();
     let mut in_fence = false;
+    let mut in_comment = false;
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim_end();
         if t.trim_start().starts_with("```") || t.trim_start().starts_with("~~~") {
@@ -24,6 +25,15 @@ fn headings(lines: &[&str]) -> Vec<Heading> {
             continue;
         }
         if in_fence {
+            continue;
+        }
+        // Commented-out sections (Keep-a-Changelog templates) are not releases.
+        if in_comment {
+            in_comment = !t.contains("-->");
+            continue;
+        }
+        if let Some(start) = t.find("<!--") {
+            in_comment = !t[start..].contains("-->");
             continue;
         }
         if t.starts_with('#') {
@@ -62,8 +72,21 @@ pub fn parse(text: &str) -> Vec<RawEntry> {
     let lines: Vec<&str> = text.lines().collect();
     let hs = headings(&lines);
     let dated = |h: &Heading| first_date(&h.text).is_some();
+    // An undated first heading above the rest is the document's title, not a release.
+    let hs: Vec<Heading> = match hs.first() {
+        Some(first)
+            if hs.len() > 1 && !dated(first) && hs[1..].iter().all(|h| h.level >= first.level) =>
+        {
+            hs.into_iter().skip(1).collect()
+        }
+        _ => hs,
+    };
     let level = (1..=6)
-        .filter(|l| hs.iter().filter(|h| h.level == *l).count() >= 2)
+        .filter(|l| {
+            let at: Vec<&Heading> = hs.iter().filter(|h| h.level == *l).collect();
+            // Several headings, or a single dated release.
+            at.len() >= 2 || at.first().is_some_and(|h| dated(h))
+        })
         .max_by_key(|l| {
             let at: Vec<&Heading> = hs.iter().filter(|h| h.level == *l).collect();
             // Prefer levels whose headings are dated (the shallowest of them); in an
@@ -138,6 +161,15 @@ mod tests {
         assert_eq!(e[0].date.as_deref(), Some("2026-03-19"));
         assert!(e[0].text.contains("old thing") && e[0].text.contains("note"));
         assert_eq!(e[1].title, "[1.9.0] - 2025-09-23");
+    }
+
+    #[test]
+    fn a_single_release_with_sections_and_commented_templates() {
+        let md = "# Changelog\n\n<!--\n## 0.0.4 - 2020-01-04\n-->\n\n## [1.0.0] - 2026-01-01\n### Removed\n- `GET /legacy`\n### Added\n- more\n";
+        let e = parse(md);
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(e[0].date.as_deref(), Some("2026-01-01"));
+        assert!(e[0].text.contains("GET /legacy") && e[0].text.contains("more"));
     }
 
     #[test]

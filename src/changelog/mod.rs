@@ -197,9 +197,22 @@ pub fn parse(
 }
 
 /// A stable id for an entry without a permalink or guid.
-pub fn derived_id(title: &str, date: Option<&str>) -> String {
+/// Stable id for an entry without a permalink: title and date, and the start of the
+/// text when there is no title (untitled entries differ by what they say).
+pub fn derived_id(title: &str, date: Option<&str>, text: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{}\0{}", title.trim(), date.unwrap_or("")).as_bytes());
+    let key = if title.trim().is_empty() {
+        format!(
+            "{}\0{}\0{}",
+            title.trim(),
+            date.unwrap_or(""),
+            text.chars().take(200).collect::<String>()
+        )
+    } else {
+        // Unchanged for titled entries: snapshots key on it.
+        format!("{}\0{}", title.trim(), date.unwrap_or(""))
+    };
+    let digest = Sha256::digest(key.as_bytes());
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!("entry-{hex}")
 }

@@ -158,8 +158,9 @@ pub struct UsedOperation {
     pub operation: String,
     pub compliance: Option<String>,
     pub note: Option<String>,
-    /// 1-based line of the reference in `contract.toml`.
+    /// 1-based line and column of the reference in `contract.toml`.
     pub line: usize,
+    pub column: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,7 +315,7 @@ struct RawFile {
     #[serde(default)]
     uses: Vec<Spanned<RawUse>>,
     sandbox: Option<Spanned<RawSandbox>>,
-    policy: Option<RawPolicy>,
+    policy: Option<Spanned<RawPolicy>>,
 }
 
 #[derive(Deserialize)]
@@ -487,7 +488,10 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
                 ));
             }
             if let Some(repo) = &o.repo
-                && (repo.split('/').count() != 2 || repo.starts_with('/') || repo.ends_with('/'))
+                && (repo.split('/').count() != 2
+                    || repo.starts_with('/')
+                    || repo.ends_with('/')
+                    || repo.contains(char::is_whitespace))
             {
                 errors.push(err_at(
                     Some(span),
@@ -506,6 +510,12 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
     };
     let pin = match raw.pin {
         Some(p) => {
+            if p.get_ref().version.trim().is_empty() {
+                errors.push(err_at(
+                    Some(p.span()),
+                    "`pin.version` is empty: which vendor version is pinned?".into(),
+                ));
+            }
             let p = p.into_inner();
             Some(Pin {
                 version: p.version,
@@ -582,6 +592,29 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
                 "an html changelog needs `selectors` (at least `entry`)".into(),
             ));
         }
+        if let Some(sel) = &c.selectors {
+            if c.kind != ChangelogKind::Html {
+                errors.push(err_at(
+                    Some(span.clone()),
+                    "`selectors` only apply to `kind = \"html\"`".into(),
+                ));
+            }
+            let all = [
+                Some(&sel.entry),
+                sel.title.as_ref(),
+                sel.date.as_ref(),
+                sel.body.as_ref(),
+                sel.link.as_ref(),
+            ];
+            for s in all.into_iter().flatten() {
+                if scraper::Selector::parse(s).is_err() {
+                    errors.push(err_at(
+                        Some(span.clone()),
+                        format!("invalid CSS selector `{s}` in `selectors`"),
+                    ));
+                }
+            }
+        }
         let credential = credential(c.token_env, c.token_header, &mut |span, msg| {
             errors.push(err_at(Some(span), msg))
         });
@@ -623,6 +656,7 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
             compliance,
             note: u.note,
             line: line_col(text, op_span.start).0,
+            column: line_col(text, op_span.start).1,
         });
     }
     let sandbox = raw.sandbox.map(|s| {
@@ -655,6 +689,14 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
     });
     let mut policy = Policy::default();
     if let Some(p) = raw.policy {
+        let p_span = p.span();
+        let p = p.into_inner();
+        if p.debounce_runs == Some(0) || p.escalate_after_failures == Some(0) {
+            errors.push(err_at(
+                Some(p_span),
+                "`debounce_runs` and `escalate_after_failures` count runs: at least 1".into(),
+            ));
+        }
         policy.fail_on = p.fail_on.unwrap_or(policy.fail_on);
         policy.debounce_runs = p.debounce_runs.unwrap_or(policy.debounce_runs);
         policy.escalate_after_failures = p
@@ -685,7 +727,14 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
             policy.severity.insert(id.into_inner(), level);
         }
     }
+    let contract_span = raw.contract.span();
     let contract = raw.contract.into_inner();
+    if contract.vendor.trim().is_empty() || contract.api.trim().is_empty() {
+        errors.push(err_at(
+            Some(contract_span),
+            "`contract.vendor` and `contract.api` must name the vendor and its API".into(),
+        ));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -780,7 +829,7 @@ pub fn check_uses(
         .map(|u| ContractError {
             file: contract.file.display().to_string(),
             line: u.line,
-            column: 1,
+            column: u.column,
             message: format!(
                 "`{}` is not an operation of the pinned spec ({}); use an operationId or `METHOD /path` as the spec writes it",
                 u.operation,

@@ -5,6 +5,11 @@ use std::fmt::Write;
 use super::Report;
 use crate::rules::Finding;
 
+/// Text on one line, for list items (pipes need no escaping outside tables).
+pub fn inline(s: &str) -> String {
+    s.replace('\n', " ")
+}
+
 /// Escapes text for a Markdown table cell.
 pub fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -80,7 +85,7 @@ pub fn finding(out: &mut String, f: &Finding) {
         "- **{}** `{}` — {}",
         f.severity,
         f.rule,
-        cell(&f.message)
+        inline(&f.message)
     );
     let _ = writeln!(out, "  - location: `{}`", f.location);
     if f.before.is_some() || f.after.is_some() {

@@ -106,11 +106,12 @@ impl Report {
 
 /// Whether findings reach a `--fail-on` level: only in-use ones count unless `all`.
 /// Compliance-critical findings at warning or above always fail.
+/// `None` (`fail_on = "never"`) never fails, compliance included: it was asked for.
 pub fn fails(findings: &[Finding], fail_on: Option<Severity>, all: bool) -> bool {
+    let Some(fail_on) = fail_on else { return false };
     findings.iter().any(|f| {
         let counted = all || f.in_use;
-        (counted && fail_on.is_some_and(|level| f.severity >= level))
-            || (f.compliance && f.severity >= Severity::Warning)
+        (counted && f.severity >= fail_on) || (f.compliance && f.severity >= Severity::Warning)
     })
 }
 

@@ -29,7 +29,13 @@ pub fn render(report: &Report, artifact: &str) -> String {
         .findings
         .iter()
         .map(|f| {
-            let uri = f.contract.as_deref().map(|c| format!("snapshots/{c}")).unwrap_or_else(|| artifact.to_owned());
+            // A removal's pointer is into the base document: point at that file.
+            let in_base = f.base_pointer.as_deref() == Some(f.location.as_str()) && f.revision_pointer.as_deref() != Some(f.location.as_str());
+            let uri = match (&f.contract, &report.base) {
+                (Some(c), _) => format!("snapshots/{c}"),
+                (None, Some(base)) if in_base => base.clone(),
+                _ => artifact.to_owned(),
+            };
             json!({
                 "ruleId": f.rule,
                 "level": level(f.severity),

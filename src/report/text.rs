@@ -74,6 +74,13 @@ pub fn render(report: &Report, color: bool) -> String {
 }
 
 fn op_title(f: &Finding) -> String {
+    // Source-level and changelog findings have no operation: name their group instead.
+    if f.method.is_none() {
+        return match f.op_key.strip_prefix("~changelog ") {
+            Some(source) => format!("changelog {source}"),
+            None => f.op_key.clone(),
+        };
+    }
     let op = format!(
         "{} {}",
         f.method.as_deref().unwrap_or(""),
