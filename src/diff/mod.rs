@@ -561,12 +561,14 @@ impl<'a> Engine<'a> {
                 );
             }
         }
-        // Becoming public (an empty alternative, or no requirement at all) is a change too.
-        if public(rs)
+        // Authentication becoming optional (an empty alternative added beside the old
+        // ones) is a change too; dropping every requirement is reported above.
+        if rs.iter().any(BTreeMap::is_empty)
             && !public(bs)
             && rs
                 .iter()
-                .all(|q| !q.is_empty() && base_full.contains(&full(q)))
+                .filter(|q| !q.is_empty())
+                .all(|q| base_full.contains(&full(q)))
         {
             self.push(
                 op,

@@ -204,6 +204,10 @@ pub fn message(change: &Change, subject: &str) -> String {
         K::SecurityRemoved {
             requirement,
             last: true,
+        } if requirement == "(no authentication)" => "authentication became optional".to_owned(),
+        K::SecurityRemoved {
+            requirement,
+            last: true,
         } => format!("authentication by {requirement} is no longer required"),
         K::SecurityRemoved {
             requirement,
