@@ -204,11 +204,15 @@ impl<'a> SchemaDiffer<'a> {
             write_only: b.write_only && r.write_only,
             key: 0,
         };
+        // An object that stops being one (becomes an array, a string) is one break:
+        // its properties are not also reported one by one.
+        let mut object_replaced = false;
         if b.types != r.types {
             // A node without `type` whose members all say what they are (`anyOf`
             // of two objects) has the members' types: that is no change to "any".
             let bt = effective_types(&self.base, b);
             let rt = effective_types(&self.rev, r);
+            object_replaced = bt.contains("object") && !rt.is_empty() && !rt.contains("object");
             if bt != rt {
                 out.push(here(SchemaChange::TypeChanged {
                     from: bt.into_iter().collect(),
@@ -313,7 +317,9 @@ impl<'a> SchemaDiffer<'a> {
                 to: ra.to_owned(),
             }));
         }
-        self.properties(b, r, depth, out);
+        if !object_replaced {
+            self.properties(b, r, depth, out);
+        }
         if let (Some(bi), Some(ri)) = (&b.items, &r.items) {
             let nested = self.node(bi, ri, depth + 1);
             prefix(out, "[]", &nested);
