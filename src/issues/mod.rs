@@ -210,8 +210,7 @@ fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: 
     for f in fs {
         finding(&mut details, f);
     }
-    let details = sanitize::quote(&details);
-    let mut details = details;
+    let mut details = sanitize::quote(&details);
     let _ = writeln!(out, "### Next steps\n");
     let _ = writeln!(
         out,
