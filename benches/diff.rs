@@ -1,7 +1,9 @@
-//! Diff-engine benchmark on the largest real specs: wall time of each stage next to
-//! a bare JSON/YAML parse of the same files, measured in the same process, plus
-//! peak memory. Run: `cargo bench --bench diff` (needs ../shared/corpus; skips
-//! without it). Results and the command are recorded in BENCHMARKS.md.
+//! Diff-engine benchmark on the largest real specs: the wall time of what
+//! `apiwatch diff` does (load both files, model, diff, judge) next to a bare
+//! JSON/YAML parse of the same files, measured in the same process, plus CPU time
+//! and peak memory. Run: `cargo bench --bench diff [stripe]` (needs ../shared/corpus;
+//! skips without it). `BENCH_STAGES=1` adds a single-threaded breakdown by stage.
+//! Results and the command are recorded in BENCHMARKS.md.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,25 +14,47 @@ use std::time::{Duration, Instant};
 use apiwatch::diff::diff;
 use apiwatch::rules::{JudgeContext, Relevance, Uses, judge};
 use apiwatch::spec::{load::load_file, model::ApiModel};
+use apiwatch::{CompareOptions, compare, join};
 
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
 }
 
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    status_kb("VmHWM:").map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn status_kb(field: &str) -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
+}
+
+/// User + system CPU time of the whole process (all threads), from /proc.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses.
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 fn bare_parse(path: &Path) -> usize {
@@ -46,10 +70,8 @@ fn bare_parse(path: &Path) -> usize {
 }
 
 fn bench_pair(name: &str, base: &Path, rev: &Path) {
-    let mut parse = Vec::new();
-    let mut load = Vec::new();
-    let mut total = Vec::new();
-    let mut engine = Vec::new();
+    let (mut parse, mut parse2, mut load, mut total) = (vec![], vec![], vec![], vec![]);
+    let mut cpu = Duration::ZERO;
     let mut count = 0;
     for _ in 0..ROUNDS {
         let t = Instant::now();
@@ -57,46 +79,71 @@ fn bench_pair(name: &str, base: &Path, rev: &Path) {
         parse.push(t.elapsed());
 
         let t = Instant::now();
-        let b = load_file(base).unwrap();
-        let r = load_file(rev).unwrap();
-        let loaded = t.elapsed();
-        let t2 = Instant::now();
-        let (bm, rm) = (ApiModel::build(&b), ApiModel::build(&r));
-        let tm = t2.elapsed();
-        let changes = diff(&bm, &rm, &b.root, &r.root);
-        let td = t2.elapsed();
-        if std::env::var_os("BENCH_STAGES").is_some() {
-            eprintln!(
-                "  model {:?} diff {:?} ({} changes)",
-                tm,
-                td - tm,
-                changes.changes.len()
-            );
-        }
-        let relevance = Relevance::new(&Uses::default(), &[&bm, &rm]);
-        let overrides = BTreeMap::new();
-        let findings = judge(
-            &changes,
-            &JudgeContext {
-                relevance: &relevance,
-                overrides: &overrides,
-                today: "2026-11-26".into(),
-            },
-        );
-        count = findings.len();
-        engine.push(t2.elapsed());
-        load.push(loaded);
+        std::hint::black_box(join(|| bare_parse(base), || bare_parse(rev)));
+        parse2.push(t.elapsed());
+
+        // What `apiwatch diff BASE REV` does between reading its arguments and
+        // rendering the report.
+        let c = cpu_time();
+        let t = Instant::now();
+        let (b, r) = join(|| load_file(base).unwrap(), || load_file(rev).unwrap());
+        load.push(t.elapsed());
+        let findings = compare(&b, &r, &CompareOptions::default());
         total.push(t.elapsed());
+        cpu += cpu_time() - c;
+        count = findings.len();
         drop(findings);
+
+        if std::env::var_os("BENCH_STAGES").is_some() {
+            stages(base, rev);
+        }
     }
-    let (p, l, e, t) = (median(parse), median(load), median(engine), median(total));
+    let (p, p2, l, t) = (median(parse), median(parse2), median(load), median(total));
     println!(
-        "{name:<22} bare parse {:>7.1} ms | load {:>7.1} ms + model/diff/judge {:>7.1} ms = {:>7.1} ms ({:.2}x bare parse) | {count} findings",
-        p.as_secs_f64() * 1e3,
-        l.as_secs_f64() * 1e3,
-        e.as_secs_f64() * 1e3,
-        t.as_secs_f64() * 1e3,
-        t.as_secs_f64() / p.as_secs_f64()
+        "{name:<24} bare parse {:>6.1} ms (two threads {:>6.1}) | apiwatch {:>6.1} ms (load {:>5.1} + compare {:>5.1}), cpu {:>6.1} ms | {:.2}x bare parse ({:.2}x two-thread parse) | {count} findings",
+        ms(p),
+        ms(p2),
+        ms(t),
+        ms(l),
+        ms(t - l),
+        ms(cpu) / ROUNDS as f64,
+        t.as_secs_f64() / p.as_secs_f64(),
+        t.as_secs_f64() / p2.as_secs_f64(),
+    );
+}
+
+/// Every stage on one thread, one after the other.
+fn stages(base: &Path, rev: &Path) {
+    let t = Instant::now();
+    let b = load_file(base).unwrap();
+    let r = load_file(rev).unwrap();
+    let t_load = t.elapsed();
+    let t = Instant::now();
+    let (bm, rm) = (ApiModel::build(&b), ApiModel::build(&r));
+    let t_model = t.elapsed();
+    let t = Instant::now();
+    let changes = diff(&bm, &rm, &b.root, &r.root);
+    let t_diff = t.elapsed();
+    let t = Instant::now();
+    let relevance = Relevance::new(&Uses::default(), &[&bm, &rm]);
+    let overrides = BTreeMap::new();
+    let findings = judge(
+        &changes,
+        &JudgeContext {
+            relevance: &relevance,
+            overrides: &overrides,
+            today: "2026-11-26".into(),
+        },
+    );
+    let t_judge = t.elapsed();
+    eprintln!(
+        "  one thread: load {:.1} ms, model {:.1} ms, diff {:.1} ms ({} changes), judge {:.1} ms ({} findings)",
+        ms(t_load),
+        ms(t_model),
+        ms(t_diff),
+        changes.changes.len(),
+        ms(t_judge),
+        findings.len()
     );
 }
 

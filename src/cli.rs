@@ -363,8 +363,11 @@ fn load_arg(rt: &tokio::runtime::Runtime, arg: &str) -> Result<Document> {
 
 fn cmd_diff(root: &Path, args: DiffArgs, color: bool) -> Result<Outcome> {
     let rt = runtime()?;
-    let base = load_arg(&rt, &args.base)?;
-    let rev = load_arg(&rt, &args.revision)?;
+    let (base, rev) = crate::join(
+        || load_arg(&rt, &args.base),
+        || load_arg(&rt, &args.revision),
+    );
+    let (base, rev) = (base?, rev?);
     let mut options = match (&args.uses, &args.contract) {
         (None, Some(name)) => map::load(root)?.get(name)?.compare_options(&today()),
         (uses_file, _) => crate::CompareOptions {

@@ -63,17 +63,56 @@ pub struct CompareOptions {
 }
 
 /// Model, diff and judge two parsed documents: the pure middle of the pipeline.
+///
+/// Uses two threads: the two models are built side by side, and the changes of
+/// each operation are judged on one thread while the diff goes on with the next
+/// operation on the other. The result does not depend on the interleaving: the
+/// findings are sorted at the end.
 pub fn compare(base: &Document, revision: &Document, options: &CompareOptions) -> Vec<Finding> {
-    let bm = ApiModel::build_with(base, &options.deprecation_extensions);
-    let rm = ApiModel::build_with(revision, &options.deprecation_extensions);
-    let changes = diff::diff(&bm, &rm, &base.root, &revision.root);
+    let extensions = &options.deprecation_extensions;
+    let (bm, rm) = join(
+        || ApiModel::build_with(base, extensions),
+        || ApiModel::build_with(revision, extensions),
+    );
     let relevance = Relevance::new(&options.uses, &[&bm, &rm]);
-    rules::judge(
-        &changes,
-        &JudgeContext {
-            relevance: &relevance,
-            overrides: &options.overrides,
-            today: options.today.clone(),
+    let ctx = JudgeContext {
+        relevance: &relevance,
+        overrides: &options.overrides,
+        today: options.today.clone(),
+    };
+    let (batches, received) = std::sync::mpsc::channel::<Vec<diff::Change>>();
+    let (mut findings, ()) = join(
+        || {
+            let mut findings = Vec::new();
+            for batch in received {
+                findings.extend(rules::judge_unsorted(&batch, &ctx));
+            }
+            findings
         },
-    )
+        move || {
+            diff::diff_each(&bm, &rm, &base.root, &revision.root, &mut |batch| {
+                // The receiver lives until every batch is sent: it only stops on a
+                // panic, which `join` passes on.
+                let _ = batches.send(batch);
+            });
+        },
+    );
+    rules::sort_findings(&mut findings);
+    findings
+}
+
+/// Runs `a` on a second thread and `b` on this one, and returns both results
+/// (a panic in either is passed on). The machines this runs on have two cores.
+pub fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(a);
+        let b = b();
+        let a = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
 }

@@ -15,6 +15,7 @@
 mod schema;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -71,18 +72,69 @@ pub enum Scope {
 /// One neutral change.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
-    pub op: std::rc::Rc<OpRef>,
+    pub op: std::sync::Arc<OpRef>,
     pub scope: Scope,
     /// Property path inside the scope's schema (`address`, `city`; `[]` for items).
-    pub schema_path: Vec<String>,
+    pub schema_path: PropertyPath,
     pub kind: ChangeKind,
-    pub base_pointer: Option<String>,
-    pub revision_pointer: Option<String>,
+    pub base_pointer: Option<Arc<str>>,
+    pub revision_pointer: Option<Arc<str>>,
     /// The changed node is (inside) a property that is read-only on both sides:
     /// clients never send it.
     pub read_only: bool,
     /// ... write-only on both sides: servers never return it.
     pub write_only: bool,
+}
+
+/// A property path (`data`, `[]`, `email`), outermost segment first. Paths made
+/// from one another share their tails: a change in a shared component is handed up
+/// to every schema that reaches it, one segment at a time.
+#[derive(Debug, Clone, Default)]
+pub struct PropertyPath(Option<Arc<Segment>>);
+
+#[derive(Debug)]
+struct Segment {
+    name: Arc<str>,
+    len: usize,
+    rest: PropertyPath,
+}
+
+impl PropertyPath {
+    pub fn one(name: &str) -> Self {
+        PropertyPath::default().under(&Arc::from(name))
+    }
+
+    /// This path, inside `name`.
+    pub fn under(&self, name: &Arc<str>) -> Self {
+        PropertyPath(Some(Arc::new(Segment {
+            name: name.clone(),
+            len: self.len() + 1,
+            rest: self.clone(),
+        })))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |s| s.len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The segments, outermost first.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        std::iter::successors(self.0.as_deref(), |seg| seg.rest.0.as_deref()).map(|seg| &*seg.name)
+    }
+
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
+    }
+}
+
+impl Serialize for PropertyPath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// What changed. Values are canonical JSON text where they are schema values.
@@ -191,6 +243,22 @@ pub fn diff(
     base_root: &serde_json::Value,
     rev_root: &serde_json::Value,
 ) -> SpecDiff {
+    let mut changes = Vec::new();
+    diff_each(base, rev, base_root, rev_root, &mut |batch| {
+        changes.extend(batch);
+    });
+    SpecDiff { changes }
+}
+
+/// [`diff`], handing over the changes one operation at a time (so that judging can
+/// run beside the diff).
+pub fn diff_each(
+    base: &ApiModel<'_>,
+    rev: &ApiModel<'_>,
+    base_root: &serde_json::Value,
+    rev_root: &serde_json::Value,
+    sink: &mut dyn FnMut(Vec<Change>),
+) {
     let mut engine = Engine {
         schemas: schema::SchemaDiffer::new(
             Resolver::new(base_root),
@@ -208,6 +276,9 @@ pub fn diff(
     };
     let pairs = pair_operations(base, rev);
     for pair in pairs {
+        if !engine.out.is_empty() {
+            sink(std::mem::take(&mut engine.out));
+        }
         match pair {
             Pairing::Both(b, r) => engine.operation(b, r),
             Pairing::Removed(b) => {
@@ -235,8 +306,8 @@ pub fn diff(
             }
         }
     }
-    SpecDiff {
-        changes: engine.out,
+    if !engine.out.is_empty() {
+        sink(engine.out);
     }
 }
 
@@ -304,8 +375,8 @@ fn pair_operations<'m, 'a>(base: &'m ApiModel<'a>, rev: &'m ApiModel<'a>) -> Vec
     out
 }
 
-fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> std::rc::Rc<OpRef> {
-    std::rc::Rc::new(OpRef {
+fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> std::sync::Arc<OpRef> {
+    std::sync::Arc::new(OpRef {
         method: op.method.clone(),
         path: op.path.clone(),
         operation_id: op.operation_id.clone(),
@@ -334,7 +405,7 @@ struct Engine<'a> {
 impl<'a> Engine<'a> {
     fn push(
         &mut self,
-        op: &std::rc::Rc<OpRef>,
+        op: &std::sync::Arc<OpRef>,
         scope: Scope,
         kind: ChangeKind,
         base_pointer: Option<String>,
@@ -343,10 +414,10 @@ impl<'a> Engine<'a> {
         self.out.push(Change {
             op: op.clone(),
             scope,
-            schema_path: Vec::new(),
+            schema_path: PropertyPath::default(),
             kind,
-            base_pointer,
-            revision_pointer,
+            base_pointer: base_pointer.map(Arc::from),
+            revision_pointer: revision_pointer.map(Arc::from),
             read_only: false,
             write_only: false,
         });
@@ -354,7 +425,7 @@ impl<'a> Engine<'a> {
 
     fn schema(
         &mut self,
-        op: &std::rc::Rc<OpRef>,
+        op: &std::sync::Arc<OpRef>,
         scope: &Scope,
         base: Option<&SchemaNode<'a>>,
         rev: Option<&SchemaNode<'a>>,
@@ -376,7 +447,7 @@ impl<'a> Engine<'a> {
                 schema_path: sc.path.clone(),
                 base_pointer: sc.base_pointer.clone(),
                 revision_pointer: sc.revision_pointer.clone(),
-                kind: sc.kind.clone(),
+                kind: (*sc.kind).clone(),
                 read_only: sc.read_only,
                 write_only: sc.write_only,
             });
@@ -438,7 +509,7 @@ impl<'a> Engine<'a> {
         self.responses(&op, b, r);
     }
 
-    fn security(&mut self, op: &std::rc::Rc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
+    fn security(&mut self, op: &std::sync::Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         let empty = Vec::new();
         let bs = b.security.as_ref().unwrap_or(&empty);
         let rs = r.security.as_ref().unwrap_or(&empty);
@@ -603,7 +674,7 @@ impl<'a> Engine<'a> {
 
     fn parameters(
         &mut self,
-        op: &std::rc::Rc<OpRef>,
+        op: &std::sync::Arc<OpRef>,
         base: &[Parameter<'a>],
         rev: &[Parameter<'a>],
     ) {
@@ -689,7 +760,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn request_body(&mut self, op: &std::rc::Rc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
+    fn request_body(&mut self, op: &std::sync::Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         match (&b.request_body, &r.request_body) {
             (None, None) => {}
             (None, Some(rb)) => self.push(
@@ -732,7 +803,7 @@ impl<'a> Engine<'a> {
 
     fn content(
         &mut self,
-        op: &std::rc::Rc<OpRef>,
+        op: &std::sync::Arc<OpRef>,
         base: &BTreeMap<String, MediaType<'a>>,
         rev: &BTreeMap<String, MediaType<'a>>,
         scope: impl Fn(Option<String>) -> Scope,
@@ -772,7 +843,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn responses(&mut self, op: &std::rc::Rc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
+    fn responses(&mut self, op: &std::sync::Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         // `200` and `2XX` describe the same responses when the other side has only one
         // of them: compare them with each other rather than report a removal.
         let range = |s: &str| format!("{}XX", &s[..1.min(s.len())]);
@@ -846,7 +917,7 @@ impl<'a> Engine<'a> {
 
     fn headers(
         &mut self,
-        op: &std::rc::Rc<OpRef>,
+        op: &std::sync::Arc<OpRef>,
         status: &str,
         base: &BTreeMap<String, Header<'a>>,
         rev: &BTreeMap<String, Header<'a>>,

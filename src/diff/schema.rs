@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::ChangeKind;
+use super::{ChangeKind, PropertyPath};
 use crate::spec::schema::{Additional, Bound, Resolver, SchemaNode, SchemaView};
 
 /// Property nesting deeper than this is not compared (hostile or broken specs).
@@ -99,17 +100,32 @@ fn ser_bound<S: serde::Serializer>(b: &Bound, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(b.keyword())
 }
 
-/// One change found inside a schema.
+/// One change found inside a schema. Cheap to clone: a change in a shared component
+/// is handed up to every schema that reaches it, one path segment at a time.
 #[derive(Debug, Clone)]
 pub struct Found {
-    pub path: Vec<String>,
-    pub kind: ChangeKind,
-    pub base_pointer: Option<String>,
-    pub revision_pointer: Option<String>,
+    pub path: PropertyPath,
+    pub kind: Rc<ChangeKind>,
+    pub base_pointer: Option<Arc<str>>,
+    pub revision_pointer: Option<Arc<str>>,
     pub read_only: bool,
     pub write_only: bool,
     /// Identity for de-duplication (pointers + kind), computed once; 0 = not yet.
     pub key: u64,
+}
+
+impl Found {
+    fn new(path: PropertyPath, kind: ChangeKind, base: &str, revision: &str) -> Self {
+        Found {
+            path,
+            kind: Rc::new(kind),
+            base_pointer: Some(Arc::from(base)),
+            revision_pointer: Some(Arc::from(revision)),
+            read_only: false,
+            write_only: false,
+            key: 0,
+        }
+    }
 }
 
 pub(super) struct SchemaDiffer<'a> {
@@ -117,8 +133,8 @@ pub(super) struct SchemaDiffer<'a> {
     max_depth: usize,
     base: Resolver<'a>,
     rev: Resolver<'a>,
-    memo: HashMap<(String, String), Rc<Vec<Found>>>,
-    in_progress: HashSet<(String, String)>,
+    memo: HashMap<(usize, usize), Rc<Vec<Found>>>,
+    in_progress: HashSet<(usize, usize)>,
 }
 
 impl<'a> SchemaDiffer<'a> {
@@ -168,12 +184,15 @@ impl<'a> SchemaDiffer<'a> {
         // they are not worth the bookkeeping.
         let shared =
             |v: &SchemaView<'_>| v.ref_target.is_some() || !v.pointer.starts_with("/paths/");
-        let key = (shared(&bv) || shared(&rv)).then(|| (bv.pointer.clone(), rv.pointer.clone()));
-        if let Some(k) = &key {
-            if let Some(done) = self.memo.get(k) {
+        let key = match (bv.node_id, rv.node_id) {
+            (Some(b), Some(r)) if shared(&bv) || shared(&rv) => Some((b, r)),
+            _ => None,
+        };
+        if let Some(k) = key {
+            if let Some(done) = self.memo.get(&k) {
                 return done.clone();
             }
-            if !self.in_progress.insert(k.clone()) {
+            if !self.in_progress.insert(k) {
                 // A recursive schema: the outer comparison covers this pair.
                 return Rc::new(Vec::new());
             }
@@ -195,15 +214,12 @@ impl<'a> SchemaDiffer<'a> {
         depth: usize,
         out: &mut Vec<Found>,
     ) {
-        let here = |kind: SchemaChange| Found {
-            path: Vec::new(),
-            kind: ChangeKind::Schema(kind),
-            base_pointer: Some(b.pointer.clone()),
-            revision_pointer: Some(r.pointer.clone()),
+        let here = |kind: ChangeKind| Found {
             read_only: b.read_only && r.read_only,
             write_only: b.write_only && r.write_only,
-            key: 0,
+            ..Found::new(PropertyPath::default(), kind, &b.pointer, &r.pointer)
         };
+        let schema = |kind: SchemaChange| here(ChangeKind::Schema(kind));
         // An object that stops being one (becomes an array, a string) is one break:
         // its properties are not also reported one by one.
         let mut object_replaced = false;
@@ -214,41 +230,41 @@ impl<'a> SchemaDiffer<'a> {
             let rt = effective_types(&self.rev, r);
             object_replaced = bt.contains("object") && !rt.is_empty() && !rt.contains("object");
             if bt != rt {
-                out.push(here(SchemaChange::TypeChanged {
+                out.push(schema(SchemaChange::TypeChanged {
                     from: bt.into_iter().collect(),
                     to: rt.into_iter().collect(),
                 }));
             }
         }
         if b.format != r.format {
-            out.push(here(SchemaChange::FormatChanged {
+            out.push(schema(SchemaChange::FormatChanged {
                 from: b.format.clone(),
                 to: r.format.clone(),
             }));
         }
         if b.nullable != r.nullable {
-            out.push(here(if r.nullable {
+            out.push(schema(if r.nullable {
                 SchemaChange::BecameNullable
             } else {
                 SchemaChange::BecameNotNullable
             }));
         }
         match (&b.enum_values, &r.enum_values) {
-            (None, Some(_)) => out.push(here(SchemaChange::BecameEnum)),
-            (Some(_), None) => out.push(here(SchemaChange::EnumDropped)),
+            (None, Some(_)) => out.push(schema(SchemaChange::BecameEnum)),
+            (Some(_), None) => out.push(schema(SchemaChange::EnumDropped)),
             (Some(be), Some(re)) => {
                 for v in re.difference(be) {
-                    out.push(here(SchemaChange::EnumValueAdded { value: v.clone() }));
+                    out.push(schema(SchemaChange::EnumValueAdded { value: v.clone() }));
                 }
                 for v in be.difference(re) {
-                    out.push(here(SchemaChange::EnumValueRemoved { value: v.clone() }));
+                    out.push(schema(SchemaChange::EnumValueRemoved { value: v.clone() }));
                 }
             }
             (None, None) => {}
         }
         if let (Some(be), Some(re)) = (&b.extensible_enum, &r.extensible_enum) {
             for v in be.difference(re) {
-                out.push(here(SchemaChange::ExtensibleEnumValueRemoved {
+                out.push(schema(SchemaChange::ExtensibleEnumValueRemoved {
                     value: v.clone(),
                 }));
             }
@@ -256,7 +272,7 @@ impl<'a> SchemaDiffer<'a> {
         for bound in Bound::ALL {
             let (from, to) = (b.bounds.get(&bound).copied(), r.bounds.get(&bound).copied());
             if from != to {
-                out.push(here(SchemaChange::BoundChanged {
+                out.push(schema(SchemaChange::BoundChanged {
                     bound: BoundName(bound),
                     from,
                     to,
@@ -264,55 +280,47 @@ impl<'a> SchemaDiffer<'a> {
             }
         }
         if b.pattern != r.pattern {
-            out.push(here(SchemaChange::PatternChanged {
+            out.push(schema(SchemaChange::PatternChanged {
                 from: b.pattern.clone(),
                 to: r.pattern.clone(),
             }));
         }
         if b.unique_items != r.unique_items {
-            out.push(here(SchemaChange::UniqueItemsChanged {
+            out.push(schema(SchemaChange::UniqueItemsChanged {
                 to: r.unique_items,
             }));
         }
         if b.read_only != r.read_only {
-            out.push(here(SchemaChange::ReadOnlyChanged { to: r.read_only }));
+            out.push(schema(SchemaChange::ReadOnlyChanged { to: r.read_only }));
         }
         if b.write_only != r.write_only {
-            out.push(here(SchemaChange::WriteOnlyChanged { to: r.write_only }));
+            out.push(schema(SchemaChange::WriteOnlyChanged { to: r.write_only }));
         }
         if b.default != r.default {
-            out.push(here(SchemaChange::DefaultChanged {
+            out.push(schema(SchemaChange::DefaultChanged {
                 from: b.default.clone(),
                 to: r.default.clone(),
             }));
         }
         if b.discriminator != r.discriminator {
-            out.push(here(SchemaChange::DiscriminatorChanged {
+            out.push(schema(SchemaChange::DiscriminatorChanged {
                 from: b.discriminator.clone(),
                 to: r.discriminator.clone(),
             }));
         }
         if b.deprecated != r.deprecated {
-            out.push(Found {
-                path: Vec::new(),
-                kind: if r.deprecated {
-                    ChangeKind::Deprecated { sunset: None }
-                } else {
-                    ChangeKind::Reactivated
-                },
-                base_pointer: Some(b.pointer.clone()),
-                revision_pointer: Some(r.pointer.clone()),
-                read_only: b.read_only && r.read_only,
-                write_only: b.write_only && r.write_only,
-                key: 0,
-            });
+            out.push(here(if r.deprecated {
+                ChangeKind::Deprecated { sunset: None }
+            } else {
+                ChangeKind::Reactivated
+            }));
         }
         let (ba, ra) = (
             additional_label(&self.base, &b.additional),
             additional_label(&self.rev, &r.additional),
         );
         if ba != ra {
-            out.push(here(SchemaChange::AdditionalPropertiesChanged {
+            out.push(schema(SchemaChange::AdditionalPropertiesChanged {
                 from: ba.to_owned(),
                 to: ra.to_owned(),
             }));
@@ -344,27 +352,24 @@ impl<'a> SchemaDiffer<'a> {
         for (name, rp) in &r.properties {
             let rpv = self.rev.view(rp);
             match b.properties.get(name) {
-                None => out.push(Found {
-                    path: vec![name.clone()],
-                    kind: ChangeKind::Schema(SchemaChange::PropertyAdded {
+                None => out.push(Found::new(
+                    PropertyPath::one(name),
+                    ChangeKind::Schema(SchemaChange::PropertyAdded {
                         name: name.clone(),
                         required: r.required.contains(name),
                         read_only: rpv.read_only,
                         write_only: rpv.write_only,
                     }),
-                    base_pointer: Some(b.pointer.clone()),
-                    revision_pointer: Some(rp.pointer.clone()),
-                    read_only: false,
-                    write_only: false,
-                    key: 0,
-                }),
+                    &b.pointer,
+                    &rp.pointer,
+                )),
                 Some(bp) => {
                     let (was, is) = (b.required.contains(name), r.required.contains(name));
                     if was != is {
                         let (read_only, write_only) = (rpv.read_only, rpv.write_only);
-                        out.push(Found {
-                            path: vec![name.clone()],
-                            kind: if is {
+                        out.push(Found::new(
+                            PropertyPath::one(name),
+                            if is {
                                 ChangeKind::BecameRequired {
                                     read_only,
                                     write_only,
@@ -375,12 +380,9 @@ impl<'a> SchemaDiffer<'a> {
                                     write_only,
                                 }
                             },
-                            base_pointer: Some(bp.pointer.clone()),
-                            revision_pointer: Some(rp.pointer.clone()),
-                            read_only: false,
-                            write_only: false,
-                            key: 0,
-                        });
+                            &bp.pointer,
+                            &rp.pointer,
+                        ));
                     }
                     let bpv = self.base.view(bp);
                     let hidden_ro = bpv.read_only && rpv.read_only;
@@ -400,21 +402,18 @@ impl<'a> SchemaDiffer<'a> {
         for (name, bp) in &b.properties {
             if !r.properties.contains_key(name) {
                 let bpv = self.base.view(bp);
-                out.push(Found {
-                    path: vec![name.clone()],
-                    kind: ChangeKind::Schema(SchemaChange::PropertyRemoved {
+                out.push(Found::new(
+                    PropertyPath::one(name),
+                    ChangeKind::Schema(SchemaChange::PropertyRemoved {
                         name: name.clone(),
                         required: b.required.contains(name),
                         read_only: bpv.read_only,
                         write_only: bpv.write_only,
                         deprecated: bpv.deprecated,
                     }),
-                    base_pointer: Some(bp.pointer.clone()),
-                    revision_pointer: Some(r.pointer.clone()),
-                    read_only: false,
-                    write_only: false,
-                    key: 0,
-                });
+                    &bp.pointer,
+                    &r.pointer,
+                ));
             }
         }
     }
@@ -449,35 +448,29 @@ impl<'a> SchemaDiffer<'a> {
                         &nested,
                     );
                 }
-                None => out.push(Found {
-                    path: Vec::new(),
-                    kind: ChangeKind::Schema(SchemaChange::VariantAdded {
+                None => out.push(Found::new(
+                    PropertyPath::default(),
+                    ChangeKind::Schema(SchemaChange::VariantAdded {
                         composition: composition.to_owned(),
                         member: rids[i].clone(),
                     }),
-                    base_pointer: Some(bv.pointer.clone()),
-                    revision_pointer: Some(r.pointer.clone()),
-                    read_only: false,
-                    write_only: false,
-                    key: 0,
-                }),
+                    &bv.pointer,
+                    &r.pointer,
+                )),
             }
         }
         if !positional {
             for (j, b) in base.iter().enumerate() {
                 if !pairs.contains(&Some(j)) {
-                    out.push(Found {
-                        path: Vec::new(),
-                        kind: ChangeKind::Schema(SchemaChange::VariantRemoved {
+                    out.push(Found::new(
+                        PropertyPath::default(),
+                        ChangeKind::Schema(SchemaChange::VariantRemoved {
                             composition: composition.to_owned(),
                             member: bids[j].clone(),
                         }),
-                        base_pointer: Some(b.pointer.clone()),
-                        revision_pointer: Some(rv.pointer.clone()),
-                        read_only: false,
-                        write_only: false,
-                        key: 0,
-                    });
+                        &b.pointer,
+                        &rv.pointer,
+                    ));
                 }
             }
         }
@@ -655,11 +648,13 @@ fn additional_label<'a>(resolver: &Resolver<'a>, a: &Option<Additional<'a>>) -> 
 }
 
 fn prefix(out: &mut Vec<Found>, segment: &str, nested: &[Found]) {
-    out.extend(nested.iter().map(|f| {
-        let mut path = Vec::with_capacity(f.path.len() + 1);
-        path.push(segment.to_owned());
-        path.extend(f.path.iter().cloned());
-        Found { path, ..f.clone() }
+    if nested.is_empty() {
+        return;
+    }
+    let segment: Arc<str> = Arc::from(segment);
+    out.extend(nested.iter().map(|f| Found {
+        path: f.path.under(&segment),
+        ..f.clone()
     }));
 }
 
@@ -706,7 +701,7 @@ mod tests {
         let r = json!({"s": {"$ref": "#/c/N"}, "c": {"N": {"type": "object", "properties": {"next": {"$ref": "#/c/N"}, "v": {"type": "integer"}}}}});
         let found = run(b, r);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].path, ["v"]);
+        assert_eq!(found[0].path.to_vec(), ["v"]);
     }
 
     #[test]
@@ -716,6 +711,6 @@ mod tests {
         let found = run(b, r);
         let kinds: BTreeSet<String> = found.iter().map(|f| format!("{:?}", f.kind)).collect();
         assert_eq!(found.len(), 2, "{kinds:?}");
-        assert!(found.iter().all(|f| f.path == ["st"]));
+        assert!(found.iter().all(|f| f.path.to_vec() == ["st"]));
     }
 }

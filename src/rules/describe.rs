@@ -4,53 +4,55 @@ use crate::diff::{Change, ChangeKind, SchemaChange, Scope};
 
 /// `response 200 (application/json) property \`data[].email\``.
 pub fn subject(change: &Change) -> String {
-    let prop = display_path(&change.schema_path);
-    let with_prop = |head: String| {
-        if prop.is_empty() {
-            head
-        } else {
-            format!("{head} property `{prop}`")
-        }
-    };
+    // Built in one buffer: this runs for every finding, and Stripe has 19,000.
+    let mut out = String::with_capacity(64);
+    let mut push = |parts: &[&str]| parts.iter().for_each(|p| out.push_str(p));
     match &change.scope {
-        Scope::Operation => "operation".to_owned(),
-        Scope::Security => "security".to_owned(),
-        Scope::Parameter { location, name } => with_prop(format!("{location} parameter `{name}`")),
+        Scope::Operation => push(&["operation"]),
+        Scope::Security => push(&["security"]),
+        Scope::Parameter { location, name } => push(&[location, " parameter `", name, "`"]),
         Scope::RequestBody { media } => {
-            let head = if change.op.reversed {
+            push(&[if change.op.reversed {
                 "payload"
             } else {
                 "request body"
-            };
-            with_prop(match media {
-                Some(m) => format!("{head} ({m})"),
-                None => head.to_owned(),
-            })
+            }]);
+            if let Some(m) = media {
+                push(&[" (", m, ")"]);
+            }
         }
-        Scope::Response { status, media } => with_prop(match media {
-            Some(m) => format!("response {status} ({m})"),
-            None => format!("response {status}"),
-        }),
+        Scope::Response { status, media } => {
+            push(&["response ", status]);
+            if let Some(m) = media {
+                push(&[" (", m, ")"]);
+            }
+        }
         Scope::ResponseHeader { status, name } => {
-            with_prop(format!("response {status} header `{name}`"))
+            push(&["response ", status, " header `", name, "`"])
         }
     }
+    if !change.schema_path.is_empty() && !matches!(change.scope, Scope::Operation | Scope::Security)
+    {
+        out.push_str(" property `");
+        write_path(&mut out, &change.schema_path);
+        out.push('`');
+    }
+    out
 }
 
-/// `data`, `[]`, `email` → `data[].email`.
-pub fn display_path(path: &[String]) -> String {
-    let mut out = String::new();
-    for seg in path {
+/// `data`, `[]`, `email` → `data[].email`, appended to `out`.
+fn write_path(out: &mut String, path: &crate::diff::PropertyPath) {
+    let start = out.len();
+    for seg in path.iter() {
         if seg == "[]" || seg == "{*}" {
             out.push_str(seg);
         } else {
-            if !out.is_empty() {
+            if out.len() > start {
                 out.push('.');
             }
             out.push_str(seg);
         }
     }
-    out
 }
 
 /// Before and after values, where the change has them.

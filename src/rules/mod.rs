@@ -301,18 +301,22 @@ pub struct JudgeContext<'r> {
 
 /// Judges every change; the result is sorted deterministically.
 pub fn judge(diff: &SpecDiff, ctx: &JudgeContext<'_>) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = diff
-        .changes
-        .iter()
-        .filter_map(|c| judge_one(c, ctx))
-        .collect();
+    let mut findings = judge_unsorted(&diff.changes, ctx);
     sort_findings(&mut findings);
     findings
 }
 
+/// Judges changes in the order given; [`sort_findings`] puts them in report order.
+pub fn judge_unsorted(changes: &[Change], ctx: &JudgeContext<'_>) -> Vec<Finding> {
+    changes.iter().filter_map(|c| judge_one(c, ctx)).collect()
+}
+
 /// Sorts by operation, then rule, location and message.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    // Findings are large: sort their positions, then move each finding once.
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&findings[i], &findings[j]);
         (&a.op_key, &a.method, &a.rule, &a.location, &a.message).cmp(&(
             &b.op_key,
             &b.method,
@@ -321,6 +325,8 @@ pub fn sort_findings(findings: &mut [Finding]) {
             &b.message,
         ))
     });
+    let mut slots: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    findings.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }
 
 fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
@@ -345,22 +351,29 @@ fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
         ChangeKind::OperationRemoved { sunset, .. } => sunset.clone(),
         _ => None,
     };
-    let location = change
-        .revision_pointer
-        .clone()
-        .or_else(|| change.base_pointer.clone())
-        .unwrap_or_default();
-    let location = match &change.kind {
+    let (base_pointer, revision_pointer) = (
+        change.base_pointer.as_deref().map(str::to_owned),
+        change.revision_pointer.as_deref().map(str::to_owned),
+    );
+    // Removals point into the base, where the removed thing still is.
+    let removal = matches!(
+        &change.kind,
         ChangeKind::OperationRemoved { .. }
-        | ChangeKind::ParameterRemoved { .. }
-        | ChangeKind::HeaderRemoved { .. }
-        | ChangeKind::MediaTypeRemoved { .. }
-        | ChangeKind::ResponseRemoved { .. } => change.base_pointer.clone().unwrap_or(location),
-        ChangeKind::Schema(
-            SchemaChange::PropertyRemoved { .. } | SchemaChange::VariantRemoved { .. },
-        ) => change.base_pointer.clone().unwrap_or(location),
-        _ => location,
-    };
+            | ChangeKind::ParameterRemoved { .. }
+            | ChangeKind::HeaderRemoved { .. }
+            | ChangeKind::MediaTypeRemoved { .. }
+            | ChangeKind::ResponseRemoved { .. }
+            | ChangeKind::Schema(
+                SchemaChange::PropertyRemoved { .. } | SchemaChange::VariantRemoved { .. },
+            )
+    );
+    let location = if removal {
+        base_pointer.as_ref().or(revision_pointer.as_ref())
+    } else {
+        revision_pointer.as_ref().or(base_pointer.as_ref())
+    }
+    .cloned()
+    .unwrap_or_default();
     let fingerprint = fingerprint(&rule_id, change);
     Some(Finding {
         rule: rule_id,
@@ -373,8 +386,8 @@ fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
         message,
         before,
         after,
-        base_pointer: change.base_pointer.clone(),
-        revision_pointer: change.revision_pointer.clone(),
+        base_pointer,
+        revision_pointer,
         in_use: relevance.is_some(),
         compliance: matches!(relevance, Some(Some(_))),
         compliance_kind: relevance.flatten(),
@@ -387,21 +400,91 @@ fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
 }
 
 /// A short, stable hash of what makes a finding the same problem night after night.
+/// The bytes hashed are rule, method, key, the scope's `Debug` text, the property
+/// path and the change's detail, each followed by a zero byte.
 fn fingerprint(rule: &str, change: &Change) -> String {
     let mut h = Sha256::new();
-    for part in [
-        rule,
-        &change.op.method,
-        &change.op.key,
-        &format!("{:?}", change.scope),
-        &change.schema_path.join("."),
-        &describe::detail(&change.kind),
-    ] {
-        h.update(part.as_bytes());
+    let mut part = |text: &str| {
+        h.update(text.as_bytes());
         h.update([0u8]);
+    };
+    part(rule);
+    part(&change.op.method);
+    part(&change.op.key);
+    part(&scope_text(&change.scope));
+    let mut path = String::new();
+    for (i, seg) in change.schema_path.iter().enumerate() {
+        if i > 0 {
+            path.push('.');
+        }
+        path.push_str(seg);
     }
+    part(&path);
+    part(&describe::detail(&change.kind));
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = h.finalize();
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(16);
+    for b in digest.iter().take(8) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// Exactly `format!("{scope:?}")` (fingerprints hash it), without the formatter.
+fn scope_text(scope: &Scope) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(64);
+    let quoted = |out: &mut String, s: &str| {
+        if s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' || b == b' ')
+        {
+            out.push('"');
+            out.push_str(s);
+            out.push('"');
+        } else {
+            let _ = write!(out, "{s:?}");
+        }
+    };
+    let option = |out: &mut String, o: &Option<String>| match o {
+        Some(s) => {
+            out.push_str("Some(");
+            quoted(out, s);
+            out.push(')');
+        }
+        None => out.push_str("None"),
+    };
+    match scope {
+        Scope::Operation => out.push_str("Operation"),
+        Scope::Security => out.push_str("Security"),
+        Scope::Parameter { location, name } => {
+            out.push_str("Parameter { location: ");
+            quoted(&mut out, location);
+            out.push_str(", name: ");
+            quoted(&mut out, name);
+            out.push_str(" }");
+        }
+        Scope::RequestBody { media } => {
+            out.push_str("RequestBody { media: ");
+            option(&mut out, media);
+            out.push_str(" }");
+        }
+        Scope::Response { status, media } => {
+            out.push_str("Response { status: ");
+            quoted(&mut out, status);
+            out.push_str(", media: ");
+            option(&mut out, media);
+            out.push_str(" }");
+        }
+        Scope::ResponseHeader { status, name } => {
+            out.push_str("ResponseHeader { status: ");
+            quoted(&mut out, status);
+            out.push_str(", name: ");
+            quoted(&mut out, name);
+            out.push_str(" }");
+        }
+    }
+    out
 }
 
 /// The subject prefix a change's rule id starts with, and whether it is a request.
@@ -744,4 +827,45 @@ fn is_iso_date(s: &str) -> bool {
 
 fn is_success(status: &str) -> bool {
     status.starts_with('2')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_text_is_the_debug_text_fingerprints_were_made_of() {
+        let s = |v: &str| v.to_owned();
+        let scopes = [
+            Scope::Operation,
+            Scope::Security,
+            Scope::Parameter {
+                location: s("query"),
+                name: s("expand[]"),
+            },
+            Scope::Parameter {
+                location: s("header"),
+                name: s("X-\"Quoted\"\\é\t"),
+            },
+            Scope::RequestBody { media: None },
+            Scope::RequestBody {
+                media: Some(s("application/x-www-form-urlencoded")),
+            },
+            Scope::Response {
+                status: s("2XX"),
+                media: Some(s("application/json; charset=utf-8")),
+            },
+            Scope::Response {
+                status: s("default"),
+                media: None,
+            },
+            Scope::ResponseHeader {
+                status: s("429"),
+                name: s("Retry-After"),
+            },
+        ];
+        for scope in scopes {
+            assert_eq!(scope_text(&scope), format!("{scope:?}"));
+        }
+    }
 }

@@ -124,6 +124,9 @@ pub enum Additional<'a> {
 pub struct SchemaView<'a> {
     /// Pointer of the node after following refs.
     pub pointer: String,
+    /// The same node's identity in its document (its address), for memoising; `None`
+    /// for synthesised nodes, which have no place in the document.
+    pub node_id: Option<usize>,
     /// Name of the component it came from, if it was a `$ref`.
     pub ref_target: Option<String>,
     /// Declared types without `"null"`; empty means "any".
@@ -228,6 +231,7 @@ impl<'a> Resolver<'a> {
                 let v: &Value = v;
                 let tmp = v.clone();
                 self.fold_owned(&mut view, &tmp, &node.pointer);
+                view.node_id = None;
             }
         }
         view
@@ -281,16 +285,18 @@ impl<'a> Resolver<'a> {
             read_scalars(view, value);
             read_required(view, value);
         }
-        let original = pointer.to_owned();
+        let original = (value, pointer);
         let (value, pointer, target) = self.deref(value, pointer);
         if top {
             // A `$ref` with constraints beside it is its own node, not the component
-            // (the diff memoises by pointer).
-            view.pointer = if with_siblings {
-                original
+            // (the diff memoises by node).
+            let (node, at) = if with_siblings {
+                (original.0, original.1.to_owned())
             } else {
-                pointer.clone()
+                (value, pointer.clone())
             };
+            view.pointer = at;
+            view.node_id = Some(std::ptr::from_ref::<Value>(node) as usize);
             if target.is_some() {
                 view.ref_target = target;
             }
