@@ -80,25 +80,27 @@ pub fn compare(base: &Document, revision: &Document, options: &CompareOptions) -
         overrides: &options.overrides,
         today: options.today.clone(),
     };
-    let (batches, received) = std::sync::mpsc::channel::<Vec<diff::Change>>();
-    let (mut findings, ()) = join(
+    let (sender, received) = std::sync::mpsc::channel::<Vec<diff::Change>>();
+    let (judged, ()) = join(
         || {
-            let mut findings = Vec::new();
-            for batch in received {
-                findings.extend(rules::judge_unsorted(&batch, &ctx));
-            }
-            findings
+            received
+                .into_iter()
+                .map(|batch| {
+                    let mut findings = rules::judge_unsorted(&batch, &ctx);
+                    rules::sort_findings(&mut findings);
+                    findings
+                })
+                .collect::<Vec<_>>()
         },
         move || {
             diff::diff_each(&bm, &rm, &base.root, &revision.root, &mut |batch| {
                 // The receiver lives until every batch is sent: it only stops on a
                 // panic, which `join` passes on.
-                let _ = batches.send(batch);
+                let _ = sender.send(batch);
             });
         },
     );
-    rules::sort_findings(&mut findings);
-    findings
+    rules::merge_sorted(judged)
 }
 
 /// Runs `a` on a second thread and `b` on this one, and returns both results

@@ -350,21 +350,32 @@ impl<'a> SchemaDiffer<'a> {
         out: &mut Vec<Found>,
     ) {
         for (name, rp) in &r.properties {
-            let rpv = self.rev.view(rp);
             match b.properties.get(name) {
-                None => out.push(Found::new(
-                    PropertyPath::one(name),
-                    ChangeKind::Schema(SchemaChange::PropertyAdded {
-                        name: name.clone(),
-                        required: r.required.contains(name),
-                        read_only: rpv.read_only,
-                        write_only: rpv.write_only,
-                    }),
-                    &b.pointer,
-                    &rp.pointer,
-                )),
+                None => {
+                    let rpv = self.rev.view(rp);
+                    out.push(Found::new(
+                        PropertyPath::one(name),
+                        ChangeKind::Schema(SchemaChange::PropertyAdded {
+                            name: name.clone(),
+                            required: r.required.contains(name),
+                            read_only: rpv.read_only,
+                            write_only: rpv.write_only,
+                        }),
+                        &b.pointer,
+                        &rp.pointer,
+                    ))
+                }
                 Some(bp) => {
                     let (was, is) = (b.required.contains(name), r.required.contains(name));
+                    // Most properties do not change: no views for those.
+                    let same = matches!(
+                        (&bp.value, &rp.value),
+                        (Cow::Borrowed(x), Cow::Borrowed(y)) if same_inline(x, y)
+                    );
+                    if same && was == is {
+                        continue;
+                    }
+                    let rpv = self.rev.view(rp);
                     if was != is {
                         let (read_only, write_only) = (rpv.read_only, rpv.write_only);
                         out.push(Found::new(
@@ -383,6 +394,9 @@ impl<'a> SchemaDiffer<'a> {
                             &bp.pointer,
                             &rp.pointer,
                         ));
+                    }
+                    if same {
+                        continue;
                     }
                     let bpv = self.base.view(bp);
                     let hidden_ro = bpv.read_only && rpv.read_only;
@@ -483,13 +497,20 @@ impl<'a> SchemaDiffer<'a> {
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                let v = resolver.view(m);
-                if let Some(t) = v.ref_target {
-                    return t;
+                // Most members are `$ref`s: their component name is enough, without
+                // reading the component.
+                if let Cow::Borrowed(value) = &m.value
+                    && let (_, _, Some(target)) = resolver.deref(value, &m.pointer)
+                {
+                    return target;
                 }
                 let raw = resolver.deref_node(m);
                 if let Some(t) = raw.value.get("title").and_then(serde_json::Value::as_str) {
                     return t.to_owned();
+                }
+                let v = resolver.view(m);
+                if let Some(t) = v.ref_target {
+                    return t;
                 }
                 if !v.properties.is_empty() {
                     // An inline object is identified by its property names.
