@@ -66,8 +66,9 @@ pub struct CompareOptions {
 ///
 /// Uses two threads: the two models are built side by side, and the changes of
 /// each operation are judged on one thread while the diff goes on with the next
-/// operation on the other. The result does not depend on the interleaving: the
-/// findings are sorted at the end.
+/// operation on the other (which joins the judging when the diff is done). The
+/// result does not depend on the interleaving: the findings are put in report
+/// order at the end.
 pub fn compare(base: &Document, revision: &Document, options: &CompareOptions) -> Vec<Finding> {
     let extensions = &options.deprecation_extensions;
     let (bm, rm) = join(
@@ -81,25 +82,31 @@ pub fn compare(base: &Document, revision: &Document, options: &CompareOptions) -
         today: options.today.clone(),
     };
     let (sender, received) = std::sync::mpsc::channel::<Vec<diff::Change>>();
-    let (judged, ()) = join(
-        || {
-            received
-                .into_iter()
-                .map(|batch| {
-                    let mut findings = rules::judge_unsorted(&batch, &ctx);
-                    rules::sort_findings(&mut findings);
-                    findings
-                })
-                .collect::<Vec<_>>()
-        },
-        move || {
-            diff::diff_each(&bm, &rm, &base.root, &revision.root, &mut |batch| {
-                // The receiver lives until every batch is sent: it only stops on a
-                // panic, which `join` passes on.
-                let _ = sender.send(batch);
-            });
-        },
-    );
+    let received = std::sync::Mutex::new(received);
+    // Takes batches until the diff is done and every batch is taken.
+    let judge_batches = || {
+        let mut judged = Vec::new();
+        loop {
+            let next = received
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .recv();
+            let Ok(batch) = next else { break };
+            let mut findings = rules::judge_unsorted(&batch, &ctx);
+            rules::sort_findings(&mut findings);
+            judged.push(findings);
+        }
+        judged
+    };
+    let (mut judged, mut more) = join(judge_batches, || {
+        diff::diff_each(&bm, &rm, &base.root, &revision.root, &mut |batch| {
+            // Receiving stops only on a panic, which `join` passes on.
+            let _ = sender.send(batch);
+        });
+        drop(sender);
+        judge_batches()
+    });
+    judged.append(&mut more);
     rules::merge_sorted(judged)
 }
 

@@ -58,3 +58,50 @@ fn every_rule_over_every_fixture() {
         insta::assert_snapshot!(lines.join("\n"));
     });
 }
+
+/// `apiwatch::compare` judges on a second thread while the diff goes on, and merges
+/// sorted batches; the result must be exactly what the stages give one after the
+/// other on one thread.
+#[test]
+fn the_two_thread_pipeline_equals_the_stages_run_in_turn() {
+    use apiwatch::diff::diff;
+    use apiwatch::rules::{JudgeContext, Relevance, Uses, judge};
+    use apiwatch::spec::model::ApiModel;
+
+    let mut checked = 0;
+    for entry in std::fs::read_dir("tests/fixtures/rules").unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("base.yaml").is_file() {
+            continue;
+        }
+        let base = load_file(&dir.join("base.yaml")).unwrap();
+        let rev = load_file(&dir.join("revision.yaml")).unwrap();
+        // Both documents as base and as revision: removals and additions alike.
+        for (b, r) in [(&base, &rev), (&rev, &base)] {
+            let (bm, rm) = (ApiModel::build(b), ApiModel::build(r));
+            let changes = diff(&bm, &rm, &b.root, &r.root);
+            let relevance = Relevance::new(&Uses::default(), &[&bm, &rm]);
+            let overrides = Default::default();
+            let serial = judge(
+                &changes,
+                &JudgeContext {
+                    relevance: &relevance,
+                    overrides: &overrides,
+                    today: "2026-11-26".into(),
+                },
+            );
+            let piped = apiwatch::compare(
+                b,
+                r,
+                &apiwatch::CompareOptions {
+                    today: "2026-11-26".into(),
+                    ..Default::default()
+                },
+            );
+            let json = |f: &[apiwatch::rules::Finding]| serde_json::to_string(f).unwrap();
+            assert_eq!(json(&piped), json(&serial), "{}", dir.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} comparisons");
+}

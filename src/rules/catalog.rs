@@ -756,12 +756,18 @@ pub static CATALOG: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
     rules
 });
 
+/// Positions in [`CATALOG`] by id: judging looks a rule up for every finding.
+static BY_ID: LazyLock<std::collections::HashMap<&'static str, usize>> = LazyLock::new(|| {
+    CATALOG
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect()
+});
+
 /// Looks a rule up by id.
 pub fn rule(id: &str) -> Option<&'static RuleMeta> {
-    CATALOG
-        .binary_search_by(|r| r.id.as_str().cmp(id))
-        .ok()
-        .map(|i| &CATALOG[i])
+    BY_ID.get(id).map(|&i| &CATALOG[i])
 }
 
 #[cfg(test)]

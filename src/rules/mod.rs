@@ -316,25 +316,27 @@ pub fn judge_unsorted(changes: &[Change], ctx: &JudgeContext<'_>) -> Vec<Finding
 /// Sorts by operation, then rule, location and message.
 pub fn sort_findings(findings: &mut [Finding]) {
     // Stripe has 19,000 findings of a few hundred bytes each, most of them sharing
-    // their operation with hundreds of others. Operations and rules are ranked once,
-    // positions are sorted on the ranks, and each finding is then moved into place.
-    let mut operations: Vec<(&str, Option<&str>)> = findings
-        .iter()
-        .map(|f| (f.op_key.as_str(), f.method.as_deref()))
-        .collect();
-    operations.sort_unstable();
-    operations.dedup();
-    let operation_rank: HashMap<(&str, Option<&str>), usize> = operations
-        .into_iter()
-        .enumerate()
-        .map(|(i, op)| (op, i))
-        .collect();
+    // their operation with hundreds of others. Operations are ranked once, positions
+    // are sorted on the ranks, and each finding is then moved into place.
+    fn op(f: &Finding) -> (&str, Option<&str>) {
+        (f.op_key.as_str(), f.method.as_deref())
+    }
+    let mut operation_rank: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    if findings.iter().any(|f| op(f) != op(&findings[0])) {
+        let mut operations: Vec<(&str, Option<&str>)> = findings.iter().map(op).collect();
+        operations.sort_unstable();
+        operations.dedup();
+        operation_rank = operations
+            .into_iter()
+            .enumerate()
+            .map(|(i, op)| (op, i))
+            .collect();
+    }
     let mut keys: Vec<(usize, &str, &str, &str, usize)> = findings
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let op = (f.op_key.as_str(), f.method.as_deref());
-            let rank = operation_rank.get(&op).copied().unwrap_or(usize::MAX);
+            let rank = operation_rank.get(&op(f)).copied().unwrap_or(0);
             (
                 rank,
                 f.rule.as_str(),
@@ -883,6 +885,63 @@ fn is_success(status: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn finding(op: &str, rule: &str, location: &str) -> Finding {
+        Finding {
+            rule: rule.to_owned(),
+            severity: Severity::Info,
+            method: Some("GET".to_owned()),
+            path: Some(op.to_owned()),
+            operation_id: None,
+            location: location.to_owned(),
+            subject: String::new(),
+            message: String::new(),
+            before: None,
+            after: None,
+            base_pointer: None,
+            revision_pointer: None,
+            in_use: true,
+            compliance: false,
+            compliance_kind: None,
+            sunset: None,
+            fingerprint: String::new(),
+            contract: None,
+            excerpt: None,
+            op_key: format!("{op} GET"),
+        }
+    }
+
+    fn order(findings: &[Finding]) -> Vec<String> {
+        findings
+            .iter()
+            .map(|f| format!("{} {} {}", f.op_key, f.rule, f.location))
+            .collect()
+    }
+
+    #[test]
+    fn merging_sorted_batches_gives_report_order() {
+        let batch = |op: &str, rules: &[(&str, &str)]| {
+            let mut b: Vec<Finding> = rules.iter().map(|(r, l)| finding(op, r, l)).collect();
+            sort_findings(&mut b);
+            b
+        };
+        let batches = vec![
+            batch("/b", &[("z", "/2"), ("a", "/1")]),
+            vec![],
+            batch("/a", &[("m", "/1")]),
+            // A second batch about `/b` breaks the one-operation-per-batch promise:
+            // its findings interleave with the first one's.
+            batch("/b", &[("c", "/1")]),
+        ];
+        let mut expected: Vec<Finding> = batches.iter().flatten().cloned().collect();
+        sort_findings(&mut expected);
+        let merged = merge_sorted(batches);
+        assert_eq!(order(&merged), order(&expected));
+        assert_eq!(
+            order(&merged),
+            ["/a GET m /1", "/b GET a /1", "/b GET c /1", "/b GET z /2"]
+        );
+    }
 
     #[test]
     fn permute_puts_each_item_where_the_order_says() {
