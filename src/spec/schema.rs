@@ -8,7 +8,8 @@
 //! `exclusiveMaximum` reads as the 3.1 number form.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
@@ -158,18 +159,33 @@ pub struct SchemaView<'a> {
 /// Reads schema nodes of one document.
 pub struct Resolver<'a> {
     root: &'a Value,
+    /// `$ref` fragments already looked up, by where their text is in the document
+    /// (address and length): big specs name the same components thousands of times.
+    targets: RefCell<HashMap<(usize, usize), Option<&'a Value>>>,
 }
 
 impl<'a> Resolver<'a> {
     pub fn new(root: &'a Value) -> Self {
-        Resolver { root }
+        Resolver {
+            root,
+            targets: RefCell::new(HashMap::new()),
+        }
     }
 
     /// Follows a `$ref` chain from `value` to the node it names.
     pub fn deref(&self, value: &'a Value, pointer: &str) -> (&'a Value, String, Option<String>) {
+        let (value, last) = self.follow(value);
+        match last {
+            Some(frag) => (value, frag.to_owned(), Some(component_name(frag))),
+            None => (value, pointer.to_owned(), None),
+        }
+    }
+
+    /// Follows a `$ref` chain: the node it ends at, and the fragment of its last hop
+    /// (`None` when `value` is not a reference that resolves).
+    fn follow(&self, value: &'a Value) -> (&'a Value, Option<&'a str>) {
         let mut current = value;
-        let mut ptr = pointer.to_owned();
-        let mut target = None;
+        let mut last = None;
         for _ in 0..MAX_HOPS {
             let Some(Value::String(r)) = current.get("$ref") else {
                 break;
@@ -177,20 +193,23 @@ impl<'a> Resolver<'a> {
             let Some(frag) = r.strip_prefix('#') else {
                 break;
             };
-            let Some(next) = self.root.pointer(frag) else {
+            let Some(next) = self.lookup(frag) else {
                 break;
             };
-            target = Some(
-                frag.rsplit('/')
-                    .next()
-                    .unwrap_or(frag)
-                    .replace("~1", "/")
-                    .replace("~0", "~"),
-            );
-            ptr = frag.to_owned();
+            last = Some(frag);
             current = next;
         }
-        (current, ptr, target)
+        (current, last)
+    }
+
+    fn lookup(&self, frag: &'a str) -> Option<&'a Value> {
+        let key = (frag.as_ptr() as usize, frag.len());
+        if let Some(found) = self.targets.borrow().get(&key) {
+            return *found;
+        }
+        let found = self.root.pointer(frag);
+        self.targets.borrow_mut().insert(key, found);
+        found
     }
 
     /// Follows refs for an owned-or-borrowed node.
@@ -286,19 +305,20 @@ impl<'a> Resolver<'a> {
             read_required(view, value);
         }
         let original = (value, pointer);
-        let (value, pointer, target) = self.deref(value, pointer);
+        let (value, last) = self.follow(value);
+        let pointer = last.unwrap_or(pointer);
         if top {
             // A `$ref` with constraints beside it is its own node, not the component
             // (the diff memoises by node).
             let (node, at) = if with_siblings {
-                (original.0, original.1.to_owned())
+                original
             } else {
-                (value, pointer.clone())
+                (value, pointer)
             };
-            view.pointer = at;
+            view.pointer = at.to_owned();
             view.node_id = Some(std::ptr::from_ref::<Value>(node) as usize);
-            if target.is_some() {
-                view.ref_target = target;
+            if let Some(frag) = last {
+                view.ref_target = Some(component_name(frag));
             }
         }
         let Value::Object(map) = value else {
@@ -527,6 +547,17 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
         };
         view.bounds.entry(bound).or_insert(n);
         view.constrained = true;
+    }
+}
+
+/// The last token of a `$ref` fragment, unescaped: `#/components/schemas/Contact` names
+/// `Contact`.
+fn component_name(frag: &str) -> String {
+    let token = frag.rsplit('/').next().unwrap_or(frag);
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~")
+    } else {
+        token.to_owned()
     }
 }
 
