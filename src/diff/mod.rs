@@ -430,8 +430,29 @@ impl<'a> Engine<'a> {
         base: Option<&SchemaNode<'a>>,
         rev: Option<&SchemaNode<'a>>,
     ) {
-        let (Some(b), Some(r)) = (base, rev) else {
-            return;
+        let (b, r) = match (base, rev) {
+            (Some(b), Some(r)) => (b, r),
+            // A schema dropped (or first given) says nothing more (or something
+            // now) about the value: its type widens to anything (or narrows from it).
+            (Some(b), None) => {
+                let from = self.schemas.base_types(b);
+                if !from.is_empty() {
+                    let kind = SchemaChange::TypeChanged { from, to: Vec::new() };
+                    let at = Some(b.pointer.clone());
+                    self.push(op, scope.clone(), ChangeKind::Schema(kind), at, None);
+                }
+                return;
+            }
+            (None, Some(r)) => {
+                let to = self.schemas.revision_types(r);
+                if !to.is_empty() {
+                    let kind = SchemaChange::TypeChanged { from: Vec::new(), to };
+                    let at = Some(r.pointer.clone());
+                    self.push(op, scope.clone(), ChangeKind::Schema(kind), None, at);
+                }
+                return;
+            }
+            (None, None) => return,
         };
         let error_body =
             matches!(scope, Scope::Response { status, .. } if !status.starts_with('2'));
