@@ -379,11 +379,18 @@ impl<'a> Resolver<'a> {
                     format!("{pointer}/additionalProperties"),
                 )))
             }
-            // 3.1's `unevaluatedProperties: false` closes the object the same way.
-            _ if map.get("unevaluatedProperties") == Some(&Value::Bool(false)) => {
-                view.additional = Some(Additional::Allowed(false))
-            }
-            _ => {}
+            // 3.1's `unevaluatedProperties` closes (or constrains) the object's other
+            // properties the same way, allOf members included.
+            _ => match map.get("unevaluatedProperties") {
+                Some(Value::Bool(b)) => view.additional = Some(Additional::Allowed(*b)),
+                Some(v @ Value::Object(_)) => {
+                    view.additional = Some(Additional::Schema(SchemaNode::borrowed(
+                        v,
+                        format!("{pointer}/unevaluatedProperties"),
+                    )))
+                }
+                _ => {}
+            },
         }
     }
 
