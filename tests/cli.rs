@@ -120,6 +120,25 @@ fn missing_owner_is_an_error() {
 }
 
 #[test]
+fn blank_team_and_bad_repo_errors_point_at_their_values() {
+    let err = map_error(
+        &GOOD_CONTRACT.replace(
+            "team = \"platform\"",
+            "team = \"  \"\nrepo = \"acme-platform\"",
+        ),
+        false,
+    );
+    assert!(
+        err.contains("contract.toml:6:8") && err.contains("owners.team"),
+        "{err}"
+    );
+    assert!(
+        err.contains("contract.toml:7:8") && err.contains("owners.repo"),
+        "{err}"
+    );
+}
+
+#[test]
 fn unknown_operation_reference_names_its_line() {
     let err = map_error(&GOOD_CONTRACT.replace("GET /things", "GET /thingz"), true);
     assert!(err.contains("contracts/acme/contract.toml:15:"), "{err}");

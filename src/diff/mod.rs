@@ -437,7 +437,10 @@ impl<'a> Engine<'a> {
             (Some(b), None) => {
                 let from = self.schemas.base_types(b);
                 if !from.is_empty() {
-                    let kind = SchemaChange::TypeChanged { from, to: Vec::new() };
+                    let kind = SchemaChange::TypeChanged {
+                        from,
+                        to: Vec::new(),
+                    };
                     let at = Some(b.pointer.clone());
                     self.push(op, scope.clone(), ChangeKind::Schema(kind), at, None);
                 }
@@ -446,7 +449,10 @@ impl<'a> Engine<'a> {
             (None, Some(r)) => {
                 let to = self.schemas.revision_types(r);
                 if !to.is_empty() {
-                    let kind = SchemaChange::TypeChanged { from: Vec::new(), to };
+                    let kind = SchemaChange::TypeChanged {
+                        from: Vec::new(),
+                        to,
+                    };
                     let at = Some(r.pointer.clone());
                     self.push(op, scope.clone(), ChangeKind::Schema(kind), None, at);
                 }

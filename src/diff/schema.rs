@@ -150,12 +150,16 @@ impl<'a> SchemaDiffer<'a> {
 
     /// The types a base schema allows (empty: anything).
     pub fn base_types(&self, node: &SchemaNode<'a>) -> Vec<String> {
-        effective_types(&self.base, &self.base.view(node)).into_iter().collect()
+        effective_types(&self.base, &self.base.view(node))
+            .into_iter()
+            .collect()
     }
 
     /// The types a revision schema allows (empty: anything).
     pub fn revision_types(&self, node: &SchemaNode<'a>) -> Vec<String> {
-        effective_types(&self.rev, &self.rev.view(node)).into_iter().collect()
+        effective_types(&self.rev, &self.rev.view(node))
+            .into_iter()
+            .collect()
     }
 
     pub fn compare(&mut self, b: &SchemaNode<'a>, r: &SchemaNode<'a>) -> Rc<Vec<Found>> {

@@ -306,7 +306,7 @@ pub enum MapError {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     contract: Spanned<RawContract>,
-    owners: Option<Spanned<Owners>>,
+    owners: Option<Spanned<RawOwners>>,
     pin: Option<Spanned<RawPin>>,
     #[serde(default)]
     spec: Vec<Spanned<RawSource>>,
@@ -325,6 +325,20 @@ struct RawContract {
     api: String,
     description: Option<String>,
     docs: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOwners {
+    team: Spanned<String>,
+    #[serde(default)]
+    repo: Option<Spanned<String>>,
+    #[serde(default)]
+    assignees: Vec<String>,
+    #[serde(default)]
+    mentions: Vec<String>,
+    #[serde(default)]
+    labels: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -479,26 +493,32 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
     let whole = Some(0..0);
     let owners = match raw.owners {
         Some(o) => {
-            let span = o.span();
             let o = o.into_inner();
-            if o.team.trim().is_empty() {
+            if o.team.get_ref().trim().is_empty() {
                 errors.push(err_at(
-                    Some(span.clone()),
+                    Some(o.team.span()),
                     "`owners.team` must name the owning team".into(),
                 ));
             }
             if let Some(repo) = &o.repo
-                && (repo.split('/').count() != 2
-                    || repo.starts_with('/')
-                    || repo.ends_with('/')
-                    || repo.contains(char::is_whitespace))
+                && let text = repo.get_ref()
+                && (text.split('/').count() != 2
+                    || text.starts_with('/')
+                    || text.ends_with('/')
+                    || text.contains(char::is_whitespace))
             {
                 errors.push(err_at(
-                    Some(span),
-                    format!("`owners.repo` must be `owner/name`, not `{repo}`"),
+                    Some(repo.span()),
+                    format!("`owners.repo` must be `owner/name`, not `{text}`"),
                 ));
             }
-            Some(o)
+            Some(Owners {
+                team: o.team.into_inner(),
+                repo: o.repo.map(Spanned::into_inner),
+                assignees: o.assignees,
+                mentions: o.mentions,
+                labels: o.labels,
+            })
         }
         None => {
             errors.push(err_at(
