@@ -559,19 +559,37 @@ fn effective_types<'a>(
     resolver: &Resolver<'a>,
     v: &SchemaView<'a>,
 ) -> std::collections::BTreeSet<String> {
-    if !v.types.is_empty() || (v.one_of.is_empty() && v.any_of.is_empty()) {
-        return v.types.clone();
+    let own = implied_types(v);
+    if !own.is_empty() || (v.one_of.is_empty() && v.any_of.is_empty()) {
+        return own;
     }
     let mut out = std::collections::BTreeSet::new();
     for m in v.one_of.iter().chain(&v.any_of) {
-        let mv = resolver.view(m);
-        if mv.types.is_empty() {
+        let member = implied_types(&resolver.view(m));
+        if member.is_empty() {
             // A member that could be anything makes the whole node "any".
             return std::collections::BTreeSet::new();
         }
-        out.extend(mv.types);
+        out.extend(member);
     }
     out
+}
+
+/// Declared types, or what the keywords imply when none is declared: a schema with
+/// `properties` describes an object (vendors often leave `type: object` out, then
+/// add it), one with `items` an array.
+fn implied_types(v: &SchemaView<'_>) -> std::collections::BTreeSet<String> {
+    if !v.types.is_empty() {
+        return v.types.clone();
+    }
+    let implied = if !v.properties.is_empty() || !v.required.is_empty() {
+        "object"
+    } else if v.items.is_some() {
+        "array"
+    } else {
+        return std::collections::BTreeSet::new();
+    };
+    std::collections::BTreeSet::from([implied.to_owned()])
 }
 
 /// Pairs revision members with base members: by identity, then inline objects by

@@ -356,6 +356,14 @@ impl<'a> Builder<'a> {
                 if !seen.insert((location.clone(), name.clone())) {
                     continue;
                 }
+                // OpenAPI 3: these header parameters "SHALL be ignored"; media types
+                // and security schemes say what they carry.
+                if location == "header"
+                    && self.doc.dialect != Dialect::Swagger2
+                    && matches!(name.as_str(), "accept" | "content-type" | "authorization")
+                {
+                    continue;
+                }
                 match location.as_str() {
                     "body" => body_params.push((param, pptr)),
                     "formData" => form_params.push((param, pptr)),
@@ -779,7 +787,13 @@ fn scheme_descriptor(v: &Value) -> String {
                     urls.push(format!("{flow} {token}"));
                 }
             } else {
-                urls.push(format!("{} {}", s("flow"), s("tokenUrl")));
+                // Swagger 2.0 names two of the four flows differently.
+                let flow = match s("flow") {
+                    "application" => "clientCredentials",
+                    "accessCode" => "authorizationCode",
+                    other => other,
+                };
+                urls.push(format!("{flow} {}", s("tokenUrl")));
             }
             urls.sort();
             format!("oauth2 {}", urls.join(", ").trim())

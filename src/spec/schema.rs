@@ -419,6 +419,15 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
             "type" => {
                 match v {
                     Value::String(t) if t == "null" => view.nullable = true,
+                    // Swagger 2.0's `file` is OpenAPI 3's binary string.
+                    Value::String(t) if t == "file" => {
+                        if view.types.is_empty() {
+                            view.types.insert("string".to_owned());
+                        }
+                        if view.format.is_none() {
+                            view.format = Some("binary".to_owned());
+                        }
+                    }
                     Value::String(t) => {
                         if view.types.is_empty() {
                             view.types.insert(t.clone());
@@ -441,7 +450,8 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
                 }
                 view.constrained = true;
             }
-            "nullable" => view.nullable |= v.as_bool() == Some(true),
+            // `x-nullable` is Swagger 2.0's spelling (2.0 has no `nullable`).
+            "nullable" | "x-nullable" => view.nullable |= v.as_bool() == Some(true),
             "format" => {
                 if view.format.is_none() {
                     view.format = v.as_str().map(str::to_owned);
@@ -539,6 +549,12 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
             other => {
                 if let Some(bound) = Bound::ALL.iter().find(|b| b.keyword() == other)
                     && let Some(n) = v.as_f64()
+                    // A minimum length, item or property count of 0 is no bound at all.
+                    && !(n == 0.0
+                        && matches!(
+                            bound,
+                            Bound::MinLength | Bound::MinItems | Bound::MinProperties
+                        ))
                 {
                     bounds.push((*bound, n));
                 }
