@@ -162,10 +162,12 @@ pub enum ChangeKind {
         from: Option<String>,
         to: Option<String>,
     },
-    /// `first`: the base required no authentication at all.
+    /// `first`: the base required no authentication at all. `replaced`: none of
+    /// the base's ways to authenticate is accepted any more.
     SecurityAdded {
         requirement: String,
         first: bool,
+        replaced: bool,
     },
     /// `last`: the revision requires no authentication at all.
     SecurityRemoved {
@@ -631,6 +633,12 @@ impl<'a> Engine<'a> {
         }
         let base_full: Vec<String> = bs.iter().map(full).collect();
         let rev_full: Vec<String> = rs.iter().map(full).collect();
+        // Every way clients authenticated before is gone (apiKey → oauth2, or oauth2
+        // → oauth2 and apiKey together): the new requirement breaks every call.
+        let replaced = !public(bs)
+            && !public(rs)
+            && !handled_b.contains(&true)
+            && !base_full.iter().any(|f| rev_full.contains(f));
         for (ri, rq) in rs.iter().enumerate() {
             if !handled_r[ri] && !base_full.contains(&rev_full[ri]) && !rq.is_empty() {
                 self.push(
@@ -639,6 +647,7 @@ impl<'a> Engine<'a> {
                     ChangeKind::SecurityAdded {
                         requirement: rev_full[ri].clone(),
                         first: public(bs) && !public(rs),
+                        replaced,
                     },
                     bp.clone(),
                     rp.clone(),
@@ -692,6 +701,7 @@ impl<'a> Engine<'a> {
                 ChangeKind::SecurityAdded {
                     requirement: rev_full.join(" or "),
                     first: true,
+                    replaced: false,
                 },
                 bp.clone(),
                 rp.clone(),

@@ -62,6 +62,8 @@ pub enum SchemaChange {
         read_only: bool,
         write_only: bool,
         deprecated: bool,
+        /// The revision's object allows no other properties: sending it is refused.
+        closed: bool,
     },
     ReadOnlyChanged {
         to: bool,
@@ -284,7 +286,15 @@ impl<'a> SchemaDiffer<'a> {
             }
         }
         for bound in Bound::ALL {
-            let (from, to) = (b.bounds.get(&bound).copied(), r.bounds.get(&bound).copied());
+            let (mut from, mut to) = (b.bounds.get(&bound).copied(), r.bounds.get(&bound).copied());
+            // No minimum length, item or property count is a minimum of 0.
+            if matches!(
+                bound,
+                Bound::MinLength | Bound::MinItems | Bound::MinProperties
+            ) {
+                from = from.or(Some(0.0));
+                to = to.or(Some(0.0));
+            }
             if from != to {
                 out.push(schema(SchemaChange::BoundChanged {
                     bound: BoundName(bound),
@@ -354,6 +364,14 @@ impl<'a> SchemaDiffer<'a> {
         }
         self.variants("oneOf", &b.one_of, &r.one_of, b, r, depth, out);
         self.variants("anyOf", &b.any_of, &r.any_of, b, r, depth, out);
+        // Subtypes named by a discriminator's mapping, paired by the value clients
+        // switch on (a renamed or dropped value is a discriminator change above).
+        for (key, rm) in &r.mapping {
+            if let Some((_, bm)) = b.mapping.iter().find(|(k, _)| k == key) {
+                let nested = self.node(bm, rm, depth + 1);
+                prefix(out, &format!("mapping({key})"), &nested);
+            }
+        }
     }
 
     fn properties(
@@ -438,6 +456,7 @@ impl<'a> SchemaDiffer<'a> {
                         read_only: bpv.read_only,
                         write_only: bpv.write_only,
                         deprecated: bpv.deprecated,
+                        closed: matches!(r.additional, Some(Additional::Allowed(false))),
                     }),
                     &bp.pointer,
                     &r.pointer,

@@ -117,6 +117,12 @@ const OPERATION_RULES: &[(&str, Severity, &str, &str)] = &[
         "Calls with credentials keep working.",
     ),
     (
+        "endpoint-security-replaced",
+        Error,
+        "Authentication replaced",
+        "None of the credentials clients used before is accepted.",
+    ),
+    (
         "endpoint-security-alternative-added",
         Info,
         "Another way to authenticate accepted",
@@ -286,7 +292,7 @@ const OPERATION_RULES: &[(&str, Severity, &str, &str)] = &[
     ),
     (
         "response-header-became-optional",
-        Warning,
+        Error,
         "Response header became optional",
         "Clients that rely on it must now handle its absence.",
     ),
@@ -454,14 +460,14 @@ const SCHEMA_CHANGES: &[(&str, Severity, Severity, &str, &str)] = &[
         "property-added-required",
         Error,
         Info,
-        "required property added",
+        "property added, required",
         "Existing requests do not send it and are rejected.",
     ),
     (
         "property-added",
         Info,
         Info,
-        "optional property added",
+        "property added, optional",
         "Existing clients keep working.",
     ),
     (
@@ -472,10 +478,17 @@ const SCHEMA_CHANGES: &[(&str, Severity, Severity, &str, &str)] = &[
         "Clients that read it (response) lose it; requests that send it may be rejected.",
     ),
     (
+        "property-removed-from-closed-object",
+        Error,
+        Error,
+        "property removed from an object that allows no others",
+        "Requests that still send it are rejected; clients that read it lose it.",
+    ),
+    (
         "property-removed-after-deprecation",
         Info,
         Warning,
-        "deprecated property removed",
+        "property removed after deprecation",
         "It was announced, but clients that still read it lose it.",
     ),
     (
@@ -732,6 +745,11 @@ pub static CATALOG: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
                 )
             } else {
                 why.clone()
+            };
+            // "Request property" + "property removed" reads "Request property removed".
+            let title = match suffix.strip_prefix("property-") {
+                Some(_) => title.strip_prefix("property ").unwrap_or(title),
+                None => title,
             };
             rules.push(RuleMeta {
                 id: schema_rule_id(subject, suffix),

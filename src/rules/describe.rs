@@ -198,11 +198,18 @@ pub fn message(change: &Change, subject: &str) -> String {
         K::SecurityAdded {
             requirement,
             first: true,
+            ..
         } => format!("authentication is now required: {requirement}"),
         K::SecurityAdded {
             requirement,
-            first: false,
-        } => format!("also accepts authentication by {requirement}"),
+            replaced: true,
+            ..
+        } => format!(
+            "authentication must now be {requirement}; none of the earlier ways is accepted"
+        ),
+        K::SecurityAdded { requirement, .. } => {
+            format!("also accepts authentication by {requirement}")
+        }
         K::SecurityRemoved {
             requirement,
             last: true,

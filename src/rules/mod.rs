@@ -643,8 +643,12 @@ fn rule_id(change: &Change, today: &str) -> Option<String> {
                 "endpoint-stability-increased"
             })
         }
-        K::SecurityAdded { first, .. } => op_rule(if *first {
+        K::SecurityAdded {
+            first, replaced, ..
+        } => op_rule(if *first {
             "endpoint-security-added"
+        } else if *replaced {
+            "endpoint-security-replaced"
         } else {
             "endpoint-security-alternative-added"
         }),
@@ -830,8 +834,12 @@ fn schema_suffix(sc: &SchemaChange) -> String {
         } else {
             "property-added"
         }),
-        S::PropertyRemoved { deprecated, .. } => s(if *deprecated {
+        S::PropertyRemoved {
+            deprecated, closed, ..
+        } => s(if *deprecated {
             "property-removed-after-deprecation"
+        } else if *closed {
+            "property-removed-from-closed-object"
         } else {
             "property-removed"
         }),

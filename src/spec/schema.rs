@@ -152,6 +152,9 @@ pub struct SchemaView<'a> {
     pub deprecated: bool,
     pub default: Option<String>,
     pub discriminator: Option<String>,
+    /// The schemas a discriminator's `mapping` names, by value: subtypes that are
+    /// often reachable no other way (`Dog: allOf [Pet, ...]`, listed only in `Pet`).
+    pub mapping: Vec<(String, SchemaNode<'a>)>,
     /// Whether anything constrains the value at all (`{}` or only annotations → false).
     pub constrained: bool,
 }
@@ -358,6 +361,25 @@ impl<'a> Resolver<'a> {
             }
         }
         read_scalars(view, value);
+        if view.mapping.is_empty()
+            && let Some(Value::Object(mapping)) =
+                map.get("discriminator").and_then(|d| d.get("mapping"))
+        {
+            for (key, target) in mapping {
+                let Some(target) = target.as_str() else {
+                    continue;
+                };
+                // A value is a reference, or a bare component name.
+                let frag = match target.strip_prefix('#') {
+                    Some(frag) => frag.to_owned(),
+                    None => format!("/components/schemas/{}", escape_pointer(target)),
+                };
+                if let Some(node) = self.root.pointer(&frag) {
+                    view.mapping
+                        .push((key.clone(), SchemaNode::borrowed(node, frag)));
+                }
+            }
+        }
         if let Some(items) = map.get("items")
             && view.items.is_none()
         {
@@ -549,12 +571,6 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
             other => {
                 if let Some(bound) = Bound::ALL.iter().find(|b| b.keyword() == other)
                     && let Some(n) = v.as_f64()
-                    // A minimum length, item or property count of 0 is no bound at all.
-                    && !(n == 0.0
-                        && matches!(
-                            bound,
-                            Bound::MinLength | Bound::MinItems | Bound::MinProperties
-                        ))
                 {
                     bounds.push((*bound, n));
                 }
