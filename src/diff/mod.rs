@@ -390,6 +390,15 @@ fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> std::sync::Arc<Op
     })
 }
 
+/// Whether a media range (`*/*`, `application/*`) takes a media type.
+fn covers(range: &str, media: &str) -> bool {
+    match range.split_once('/') {
+        Some(("*", "*")) => true,
+        Some((kind, "*")) => media.split_once('/').is_some_and(|(k, _)| k == kind),
+        _ => false,
+    }
+}
+
 /// Error bodies (4xx, 5xx, `default`) are compared to this depth only: vendors share
 /// whole object graphs in them (Stripe's error embeds the payment graph), and what an
 /// integration reads from an error is its top level.
@@ -866,8 +875,24 @@ impl<'a> Engine<'a> {
             }
         }
         for (media, bm) in base {
-            if !rev.contains_key(media) {
-                self.push(
+            if rev.contains_key(media) {
+                continue;
+            }
+            // A request media type folded into a wildcard (`application/json` →
+            // `*/*`) is still accepted: compare it with the wildcard's schema.
+            let request = matches!(scope(None), Scope::RequestBody { .. }) && !op.reversed;
+            let covering = rev
+                .iter()
+                .filter(|(wild, _)| !base.contains_key(*wild))
+                .find(|(wild, _)| covers(wild, media));
+            match covering {
+                Some((wild, rm)) if request => self.schema(
+                    op,
+                    &scope(Some(wild.clone())),
+                    bm.schema.as_ref(),
+                    rm.schema.as_ref(),
+                ),
+                _ => self.push(
                     op,
                     scope(None),
                     ChangeKind::MediaTypeRemoved {
@@ -875,7 +900,7 @@ impl<'a> Engine<'a> {
                     },
                     Some(bm.pointer.clone()),
                     Some(rptr.to_owned()),
-                );
+                ),
             }
         }
     }

@@ -362,8 +362,25 @@ impl<'a> SchemaDiffer<'a> {
             let nested = self.node(bs, rs, depth + 1);
             prefix(out, "{*}", &nested);
         }
-        self.variants("oneOf", &b.one_of, &r.one_of, b, r, depth, out);
-        self.variants("anyOf", &b.any_of, &r.any_of, b, r, depth, out);
+        // A composition that changes keyword (`oneOf` → `anyOf`) keeps its members:
+        // compare them with each other, judged as the revision's keyword.
+        let only = |one: &[SchemaNode<'a>], any: &[SchemaNode<'a>]| match (one, any) {
+            ([_, ..], []) => Some("oneOf"),
+            ([], [_, ..]) => Some("anyOf"),
+            _ => None,
+        };
+        match (only(&b.one_of, &b.any_of), only(&r.one_of, &r.any_of)) {
+            (Some("oneOf"), Some("anyOf")) => {
+                self.variants("anyOf", &b.one_of, &r.any_of, b, r, depth, out)
+            }
+            (Some("anyOf"), Some("oneOf")) => {
+                self.variants("oneOf", &b.any_of, &r.one_of, b, r, depth, out)
+            }
+            _ => {
+                self.variants("oneOf", &b.one_of, &r.one_of, b, r, depth, out);
+                self.variants("anyOf", &b.any_of, &r.any_of, b, r, depth, out);
+            }
+        }
         // Subtypes named by a discriminator's mapping, paired by the value clients
         // switch on (a renamed or dropped value is a discriminator change above).
         for (key, rm) in &r.mapping {

@@ -261,6 +261,30 @@ const OPERATION_RULES: &[(&str, Severity, &str, &str)] = &[
         "A failure mode is no longer documented.",
     ),
     (
+        "webhook-payload-media-type-added",
+        Warning,
+        "Webhook payload media type added",
+        "Receivers may now get a content type they do not parse.",
+    ),
+    (
+        "webhook-payload-media-type-removed",
+        Info,
+        "Webhook payload media type removed",
+        "Receivers get fewer content types than before.",
+    ),
+    (
+        "webhook-response-media-type-added",
+        Info,
+        "Webhook response media type added",
+        "The vendor accepts another answer format; existing answers keep working.",
+    ),
+    (
+        "webhook-response-media-type-removed",
+        Error,
+        "Webhook response media type removed",
+        "Answers in that content type are no longer understood by the vendor.",
+    ),
+    (
         "response-media-type-added",
         Info,
         "Response media type added",
@@ -353,10 +377,24 @@ const SCHEMA_CHANGES: &[(&str, Severity, Severity, &str, &str)] = &[
     ),
     (
         "format-changed",
-        Warning,
-        Warning,
+        Error,
+        Error,
         "format changed",
         "The wire format of the value differs (e.g. date vs date-time).",
+    ),
+    (
+        "format-widened",
+        Info,
+        Warning,
+        "format widened",
+        "A wider number (int32 to int64, float to double): requests keep working; clients storing it in the narrower type may overflow.",
+    ),
+    (
+        "format-narrowed",
+        Error,
+        Info,
+        "format narrowed",
+        "A narrower number (int64 to int32, double to float): values valid before may be rejected.",
     ),
     (
         "format-added",

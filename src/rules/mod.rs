@@ -679,10 +679,13 @@ fn rule_id(change: &Change, today: &str) -> Option<String> {
         K::RequestBodyRemoved => op_rule("request-body-removed"),
         K::MediaTypeAdded { .. } | K::MediaTypeRemoved { .. } => {
             let added = matches!(change.kind, K::MediaTypeAdded { .. });
-            let side = if matches!(change.scope, Scope::RequestBody { .. }) {
-                "request-body"
-            } else {
-                "response"
+            let request = matches!(change.scope, Scope::RequestBody { .. });
+            // Webhooks: the vendor sends the payload and reads the answer.
+            let side = match (request, change.op.reversed) {
+                (true, false) => "request-body",
+                (false, false) => "response",
+                (true, true) => "webhook-payload",
+                (false, true) => "webhook-response",
             };
             Some(format!(
                 "{side}-media-type-{}",
@@ -801,7 +804,14 @@ fn schema_suffix(sc: &SchemaChange) -> String {
         }
         S::FormatChanged { from: None, .. } => s("format-added"),
         S::FormatChanged { to: None, .. } => s("format-removed"),
-        S::FormatChanged { .. } => s("format-changed"),
+        S::FormatChanged {
+            from: Some(from),
+            to: Some(to),
+        } => s(match (from.as_str(), to.as_str()) {
+            ("int32", "int64") | ("float", "double") => "format-widened",
+            ("int64", "int32") | ("double", "float") => "format-narrowed",
+            _ => "format-changed",
+        }),
         S::BecameNullable => s("became-nullable"),
         S::BecameNotNullable => s("became-not-nullable"),
         S::EnumValueAdded { .. } => s("enum-value-added"),
