@@ -327,6 +327,7 @@ impl<'a> Builder<'a> {
             }
         };
         let (deprecated, sunset) = lifecycle(op, self.extra_deprecation);
+        let sunset = sunset.or_else(|| self.sunset_header(op));
         let mut parameters = Vec::new();
         let mut body_params: Vec<(&'a Value, String)> = Vec::new();
         let mut form_params: Vec<(&'a Value, String)> = Vec::new();
@@ -705,6 +706,45 @@ impl<'a> Builder<'a> {
     }
 
     /// Follows a `$ref` on a non-schema object (parameter, response, path item).
+    /// The date of a `Sunset` response header (RFC 8594) the operation documents, from
+    /// its example, default or single enum value.
+    fn sunset_header(&self, op: &'a Value) -> Option<String> {
+        let responses = op.get("responses")?.as_object()?;
+        let header = responses.values().find_map(|r| {
+            let (r, _) = self.deref_owned_ptr(r, "");
+            let (_, h) = r
+                .get("headers")?
+                .as_object()?
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("sunset"))?;
+            Some(self.deref_owned_ptr(h, "").0)
+        })?;
+        let schema = header.get("schema").map(|s| self.deref_owned_ptr(s, "").0);
+        let examples = header
+            .get("examples")
+            .and_then(Value::as_object)
+            .and_then(|e| e.values().next())
+            .and_then(|e| e.get("value"));
+        let enum_value = schema
+            .and_then(|s| s.get("enum"))
+            .and_then(Value::as_array)
+            .filter(|e| e.len() == 1)
+            .and_then(|e| e.first());
+        [
+            header.get("example"),
+            examples,
+            schema.and_then(|s| s.get("example")),
+            schema.and_then(|s| s.get("default")),
+            schema.and_then(|s| s.get("const")),
+            enum_value,
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(normalize_date)
+        .find(|d| d.parse::<jiff::civil::Date>().is_ok())
+    }
+
     fn deref_owned_ptr(&self, value: &'a Value, ptr: &str) -> (&'a Value, String) {
         let mut current = value;
         let mut pointer = ptr.to_owned();
