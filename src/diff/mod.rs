@@ -44,6 +44,9 @@ pub struct OpRef {
     pub base_operation_id: Option<String>,
     /// Sent by the vendor (webhook, callback): request and response trade places.
     pub reversed: bool,
+    /// For a callback, which one: `method` and `path` are the registering operation's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// Where in an operation a change sits.
@@ -387,6 +390,7 @@ fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> std::sync::Arc<Op
         base_label: base.map(Operation::label),
         base_operation_id: base.and_then(|b| b.operation_id.clone()),
         reversed: op.is_reversed(),
+        via: op.via.clone(),
     })
 }
 

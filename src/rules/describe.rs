@@ -6,6 +6,10 @@ use crate::diff::{Change, ChangeKind, SchemaChange, Scope};
 pub fn subject(change: &Change) -> String {
     // Built in one buffer: this runs for every finding, and Stripe has 19,000.
     let mut out = String::with_capacity(64);
+    if let Some(via) = &change.op.via {
+        out.push_str(via);
+        out.push_str(": ");
+    }
     let mut push = |parts: &[&str]| parts.iter().for_each(|p| out.push_str(p));
     match &change.scope {
         Scope::Operation => push(&["operation"]),
@@ -165,10 +169,10 @@ pub fn detail(kind: &ChangeKind) -> String {
 pub fn message(change: &Change, subject: &str) -> String {
     use ChangeKind as K;
     use SchemaChange as S;
-    let what = if change.op.reversed {
-        "webhook"
-    } else {
-        "operation"
+    let what = match (&change.op.via, change.op.reversed) {
+        (Some(_), _) => "callback",
+        (None, true) => "webhook",
+        (None, false) => "operation",
     };
     match &change.kind {
         K::OperationAdded => format!("new {what}"),

@@ -61,6 +61,9 @@ pub struct Operation<'a> {
     /// Effective security: `None` when the API declares none anywhere.
     pub security: Option<Vec<SecurityRequirement>>,
     pub callbacks: Vec<Operation<'a>>,
+    /// For a callback: which one (`callback \`onEvent\` (POST {$request.body#/url})`);
+    /// its method and path are then those of the operation that registers it.
+    pub via: Option<String>,
 }
 
 #[derive(Debug)]
@@ -146,7 +149,9 @@ impl Operation<'_> {
     /// Webhooks and callbacks are sent *by* the vendor: their request body is data
     /// the integration receives, so request/response judgements flip.
     pub fn is_reversed(&self) -> bool {
-        self.method.starts_with("WEBHOOK:") || self.method.starts_with("CALLBACK:")
+        self.via.is_some()
+            || self.method.starts_with("WEBHOOK:")
+            || self.method.starts_with("CALLBACK:")
     }
 
     /// The key of the operation's path alone, ignoring the server base path.
@@ -241,9 +246,15 @@ impl<'a> Builder<'a> {
         let mut callbacks = Vec::new();
         for op in &mut operations {
             for mut cb in op.callbacks.drain(..) {
-                cb.key = format!("{} {}|{}", op.method, op.key, cb.key);
-                cb.loose_key = format!("{} {}|{}", op.method, op.loose_key, cb.loose_key);
-                cb.path = format!("{} ({} {})", cb.path, op.method, op.path);
+                // A callback's findings belong to the operation that registers it.
+                let method = cb.method.trim_start_matches("CALLBACK:").to_owned();
+                let name = cb.path.trim_start_matches("callback:");
+                let url = cb.key.trim_start_matches("callback-url:");
+                cb.via = Some(format!("callback `{name}` ({method} {url})"));
+                cb.key = format!("{} {}|{method} {}", op.method, op.key, cb.key);
+                cb.loose_key = format!("{} {}|{method} {}", op.method, op.loose_key, cb.loose_key);
+                cb.method = op.method.clone();
+                cb.path = op.path.clone();
                 callbacks.push(cb);
             }
         }
@@ -483,6 +494,7 @@ impl<'a> Builder<'a> {
             responses,
             security,
             callbacks,
+            via: None,
         }
     }
 
