@@ -551,10 +551,54 @@ impl<'a> Engine<'a> {
         self.responses(&op, b, r);
     }
 
+    /// Security schemes renamed without changing what clients send (`ApiKeyAuth` →
+    /// `apiKey`): revision name → base name. Only one-to-one matches count.
+    fn renamed_schemes(&self) -> BTreeMap<&'a String, &'a String> {
+        let (base, rev) = (self.base_schemes, self.rev_schemes);
+        rev.iter()
+            .filter(|(name, _)| !base.contains_key(*name))
+            .filter_map(|(name, descriptor)| {
+                let mut same = base
+                    .iter()
+                    .filter(|(b, d)| *d == descriptor && !rev.contains_key(*b));
+                match (same.next(), same.next()) {
+                    (Some((b, _)), None) => Some((name, b)),
+                    _ => None,
+                }
+            })
+            .filter(|(_, b)| {
+                // The base scheme must not be claimed by two revision schemes.
+                rev.iter()
+                    .filter(|(n, d)| !base.contains_key(*n) && Some(*d) == base.get(*b))
+                    .count()
+                    == 1
+            })
+            .collect()
+    }
+
     fn security(&mut self, op: &std::sync::Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         let empty = Vec::new();
         let bs = b.security.as_ref().unwrap_or(&empty);
-        let rs = r.security.as_ref().unwrap_or(&empty);
+        let renamed = self.renamed_schemes();
+        let rs_renamed: Vec<SecurityRequirement>;
+        let rs = match r.security.as_ref() {
+            Some(reqs) if !renamed.is_empty() => {
+                rs_renamed = reqs
+                    .iter()
+                    .map(|req| {
+                        req.iter()
+                            .map(|(name, scopes)| {
+                                let name = renamed.get(name).copied().unwrap_or(name);
+                                (name.clone(), scopes.clone())
+                            })
+                            .collect()
+                    })
+                    .collect();
+                &rs_renamed
+            }
+            Some(reqs) => reqs,
+            None => &empty,
+        };
         // A scheme used on both sides whose definition changed (an API key moving
         // from a header to the query, basic auth becoming bearer) breaks every call.
         let used: std::collections::BTreeSet<&String> = bs
