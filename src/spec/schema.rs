@@ -383,12 +383,12 @@ impl<'a> Resolver<'a> {
         if let Some(items) = map.get("items")
             && view.items.is_none()
         {
-            view.items = Some(SchemaNode::borrowed(items, format!("{pointer}/items")));
+            view.items = Some(SchemaNode::borrowed(items, join(pointer, &["/items"])));
         }
         if let Some(Value::Object(props)) = map.get("properties") {
             for (k, p) in props {
                 view.properties.entry(k.clone()).or_insert_with(|| {
-                    SchemaNode::borrowed(p, format!("{pointer}/properties/{}", escape_pointer(k)))
+                    SchemaNode::borrowed(p, join(pointer, &["/properties/", &escape_pointer(k)]))
                 });
             }
         }
@@ -587,6 +587,16 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
         view.bounds.entry(bound).or_insert(n);
         view.constrained = true;
     }
+}
+
+/// `pointer` followed by `parts`: built once, without the formatting machinery (this
+/// runs for every property of every schema read).
+fn join(pointer: &str, parts: &[&str]) -> String {
+    let mut out =
+        String::with_capacity(pointer.len() + parts.iter().map(|p| p.len()).sum::<usize>());
+    out.push_str(pointer);
+    parts.iter().for_each(|p| out.push_str(p));
+    out
 }
 
 /// The last token of a `$ref` fragment, unescaped: `#/components/schemas/Contact` names
