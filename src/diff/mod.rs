@@ -463,7 +463,10 @@ impl<'a> Engine<'a> {
             }
             (None, Some(r)) => {
                 let to = self.schemas.revision_types(r);
-                if !to.is_empty() {
+                // A parameter travels as text: `type: string` given where there was
+                // no schema accepts what it did.
+                let text = matches!(scope, Scope::Parameter { .. }) && to == ["string"];
+                if !to.is_empty() && !text {
                     let kind = SchemaChange::TypeChanged {
                         from: Vec::new(),
                         to,
@@ -482,7 +485,15 @@ impl<'a> Engine<'a> {
         } else {
             self.schemas.compare(b, r)
         };
-        for sc in found.iter() {
+        // A parameter travels as text: one with no type that gains `type: string`
+        // accepts what it did.
+        let untyped_to_string = |sc: &schema::Found| {
+            matches!(scope, Scope::Parameter { .. })
+                && sc.path.is_empty()
+                && matches!(&*sc.kind, ChangeKind::Schema(SchemaChange::TypeChanged { from, to })
+                    if from.is_empty() && to.len() == 1 && to[0] == "string")
+        };
+        for sc in found.iter().filter(|sc| !untyped_to_string(sc)) {
             self.out.push(Change {
                 op: op.clone(),
                 scope: scope.clone(),
@@ -781,6 +792,12 @@ impl<'a> Engine<'a> {
             };
             let rp = Some(r.pointer.clone());
             let Some(b) = bm.get(key) else {
+                // Path parameters are part of the template the operation is matched
+                // by: one declared (or no longer declared) under the same template is
+                // a documentation fix, not a new value to send.
+                if r.location == "path" {
+                    continue;
+                }
                 self.push(
                     op,
                     scope,
@@ -819,7 +836,20 @@ impl<'a> Engine<'a> {
                 let explode = p.explode.unwrap_or(style == "form");
                 format!("{style}{}", if explode { ",explode" } else { "" })
             };
-            if style(b) != style(r) {
+            // A string or number serialises the same in every style; arrays and
+            // objects do not (`a,b` vs `a&a`, `[x]=1` vs `x=1`). No schema or no type
+            // could be either.
+            let structured = |types: Vec<String>| {
+                types.is_empty() || types.iter().any(|t| t == "array" || t == "object")
+            };
+            let structured = b
+                .schema
+                .as_ref()
+                .is_none_or(|s| structured(self.schemas.base_types(s)))
+                || r.schema
+                    .as_ref()
+                    .is_none_or(|s| structured(self.schemas.revision_types(s)));
+            if style(b) != style(r) && structured {
                 self.push(
                     op,
                     scope.clone(),
@@ -834,7 +864,7 @@ impl<'a> Engine<'a> {
             self.schema(op, &scope, b.schema.as_ref(), r.schema.as_ref());
         }
         for (key, b) in &bm {
-            if !rm.contains_key(key) {
+            if !rm.contains_key(key) && b.location != "path" {
                 let scope = Scope::Parameter {
                     location: b.location.clone(),
                     name: b.name.clone(),

@@ -190,7 +190,7 @@ const OPERATION_RULES: &[(&str, Severity, &str, &str)] = &[
     ),
     (
         "request-parameter-style-changed",
-        Warning,
+        Error,
         "Parameter serialisation changed",
         "Arrays and objects must be encoded differently on the wire.",
     ),

@@ -127,8 +127,11 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> 
                 message: format!("not UTF-8: {e}"),
             })?;
             // Big vendor YAML (several MB) exceeds the default node budget; alias and
-            // depth limits stay at their defaults against alias bombs.
+            // depth limits stay at their defaults against alias bombs. OpenAPI is YAML
+            // 1.2: `y`, `no`, `on` are strings (an enum of `[yes, no]`, a property `y`),
+            // not the booleans YAML 1.1 made of them.
             let options = serde_saphyr::options! {
+                strict_booleans: true,
                 budget: serde_saphyr::budget! {
                     max_nodes: 20_000_000,
                     max_events: 60_000_000,
@@ -369,6 +372,33 @@ impl Bundler {
 }
 
 /// Escapes one JSON pointer token (RFC 6901).
+/// The node a `$ref` fragment (`/components/schemas/Pet`) names. A fragment is a URI
+/// fragment, so it may be percent-encoded (`/paths/~1users~1%7Bid%7D`).
+pub fn resolve_fragment<'v>(root: &'v Value, frag: &str) -> Option<&'v Value> {
+    root.pointer(frag).or_else(|| {
+        if !frag.contains('%') {
+            return None;
+        }
+        let bytes = frag.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = |b: u8| char::from(b).to_digit(16);
+            match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+                (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                    out.push(u8::try_from(hex(h)? * 16 + hex(l)?).ok()?);
+                    i += 3;
+                }
+                (b, _, _) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        root.pointer(std::str::from_utf8(&out).ok()?)
+    })
+}
+
 pub fn escape_pointer(token: &str) -> std::borrow::Cow<'_, str> {
     if token.contains(['~', '/']) {
         std::borrow::Cow::Owned(token.replace('~', "~0").replace('/', "~1"))

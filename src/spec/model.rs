@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use super::load::{Dialect, Document, escape_pointer};
+use super::load::{Dialect, Document, escape_pointer, resolve_fragment};
 use super::path;
 use super::schema::SchemaNode;
 
@@ -199,7 +199,7 @@ impl<'a> Builder<'a> {
                 .map(path::server_base_path)
                 .unwrap_or_default(),
             _ => production_server(root.get("servers"))
-                .map(path::server_base_path)
+                .map(|url| path::server_base_path(&url))
                 .unwrap_or_default(),
         };
         let strings = |v: Option<&Value>| -> Vec<String> {
@@ -766,7 +766,7 @@ impl<'a> Builder<'a> {
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix('#'))
             {
-                Some(frag) => match self.root.pointer(frag) {
+                Some(frag) => match resolve_fragment(self.root, frag) {
                     Some(next) => {
                         current = next;
                         pointer = frag.to_owned();
@@ -782,12 +782,8 @@ impl<'a> Builder<'a> {
 
 /// The server whose base path operations live under: the first one that does not
 /// look like a sandbox, staging or local server (vendors list those first, too).
-fn production_server(servers: Option<&Value>) -> Option<&str> {
-    let urls: Vec<&str> = servers?
-        .as_array()?
-        .iter()
-        .filter_map(|s| s.get("url").and_then(Value::as_str))
-        .collect();
+fn production_server(servers: Option<&Value>) -> Option<String> {
+    let urls: Vec<String> = servers?.as_array()?.iter().filter_map(server_url).collect();
     let non_production = [
         "sandbox",
         "staging",
@@ -816,7 +812,21 @@ fn production_server(servers: Option<&Value>) -> Option<&str> {
             })
         })
         .or(urls.first())
-        .copied()
+        .cloned()
+}
+
+/// A server's URL with its variables (`https://{region}.example.com/{basePath}`)
+/// replaced by their defaults.
+fn server_url(server: &Value) -> Option<String> {
+    let mut url = server.get("url")?.as_str()?.to_owned();
+    if let Some(Value::Object(vars)) = server.get("variables") {
+        for (name, var) in vars {
+            if let Some(default) = var.get("default").and_then(Value::as_str) {
+                url = url.replace(&format!("{{{name}}}"), default);
+            }
+        }
+    }
+    Some(url)
 }
 
 /// What a client must send to satisfy a security scheme; a change to it breaks calls.
@@ -1065,13 +1075,22 @@ mod tests {
     fn the_production_server_gives_the_base_path() {
         let servers = serde_json::json!([{"url": "https://sandbox.x.example/test/crm/v3"}, {"url": "https://api.x.example/crm/v3"}]);
         assert_eq!(
-            production_server(Some(&servers)),
+            production_server(Some(&servers)).as_deref(),
             Some("https://api.x.example/crm/v3")
         );
         let only = serde_json::json!([{"url": "http://localhost:8080/v1"}]);
         assert_eq!(
-            production_server(Some(&only)),
+            production_server(Some(&only)).as_deref(),
             Some("http://localhost:8080/v1")
+        );
+        // Variables take their defaults, in the host and in the path.
+        let templated = serde_json::json!([{
+            "url": "https://{region}.api.example.com/{basePath}",
+            "variables": {"region": {"default": "eu"}, "basePath": {"default": "marketing"}}
+        }]);
+        assert_eq!(
+            production_server(Some(&templated)).as_deref(),
+            Some("https://eu.api.example.com/marketing")
         );
     }
 

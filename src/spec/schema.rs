@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::load::escape_pointer;
+use super::load::{escape_pointer, resolve_fragment};
 
 /// How many `$ref` hops or `allOf` levels are followed before giving up.
 const MAX_HOPS: usize = 32;
@@ -210,7 +210,7 @@ impl<'a> Resolver<'a> {
         if let Some(found) = self.targets.borrow().get(&key) {
             return *found;
         }
-        let found = self.root.pointer(frag);
+        let found = resolve_fragment(self.root, frag);
         self.targets.borrow_mut().insert(key, found);
         found
     }
@@ -227,7 +227,7 @@ impl<'a> Resolver<'a> {
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix('#'))
             {
-                Some(frag) => match self.root.pointer(frag) {
+                Some(frag) => match resolve_fragment(self.root, frag) {
                     Some(target) => {
                         let (v, p, _) = self.deref(target, frag);
                         SchemaNode::borrowed(v, p)
@@ -264,7 +264,7 @@ impl<'a> Resolver<'a> {
             .get("$ref")
             .and_then(Value::as_str)
             .and_then(|r| r.strip_prefix('#'))
-            && let Some(target) = self.root.pointer(frag)
+            && let Some(target) = resolve_fragment(self.root, frag)
         {
             self.fold(view, target, frag, 1, true);
         }
@@ -374,7 +374,7 @@ impl<'a> Resolver<'a> {
                     Some(frag) => frag.to_owned(),
                     None => format!("/components/schemas/{}", escape_pointer(target)),
                 };
-                if let Some(node) = self.root.pointer(&frag) {
+                if let Some(node) = resolve_fragment(self.root, &frag) {
                     view.mapping
                         .push((key.clone(), SchemaNode::borrowed(node, frag)));
                 }
