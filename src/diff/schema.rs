@@ -230,6 +230,9 @@ impl<'a> SchemaDiffer<'a> {
         depth: usize,
         out: &mut Vec<Found>,
     ) {
+        if self.composition_appears(b, r, depth, out) {
+            return;
+        }
         let here = |kind: ChangeKind| Found {
             read_only: b.read_only && r.read_only,
             write_only: b.write_only && r.write_only,
@@ -500,7 +503,8 @@ impl<'a> SchemaDiffer<'a> {
         let rids = self.member_ids(&self.rev, rev);
         let positional =
             bids.iter().chain(&rids).all(|id| id.starts_with('#')) && base.len() == rev.len();
-        let pairs = pair_members(&bids, &rids, positional);
+        let mut pairs = pair_members(&bids, &rids, positional);
+        self.pair_by_shape(base, rev, &mut pairs);
         for (i, r) in rev.iter().enumerate() {
             let found = pairs[i];
             match found {
@@ -536,6 +540,155 @@ impl<'a> SchemaDiffer<'a> {
                         &rv.pointer,
                     ));
                 }
+            }
+        }
+    }
+
+    /// A schema that becomes one member of a new `oneOf`/`anyOf` (`Card` → `oneOf:
+    /// [Card, Bank]`), or the reverse, is compared with that member; the others are
+    /// members added (or removed). Its properties were not removed: they moved.
+    fn composition_appears(
+        &mut self,
+        b: &SchemaView<'a>,
+        r: &SchemaView<'a>,
+        depth: usize,
+        out: &mut Vec<Found>,
+    ) -> bool {
+        let members = |v: &SchemaView<'a>| -> Option<(&'static str, Vec<SchemaNode<'a>>)> {
+            match (v.one_of.is_empty(), v.any_of.is_empty()) {
+                (false, true) => Some(("oneOf", v.one_of.clone())),
+                (true, false) => Some(("anyOf", v.any_of.clone())),
+                _ => None,
+            }
+        };
+        let plain = |v: &SchemaView<'a>| {
+            v.one_of.is_empty()
+                && v.any_of.is_empty()
+                && (!v.properties.is_empty() || !v.types.is_empty())
+        };
+        let (grew, composition, list, single) = match (members(b), members(r)) {
+            (None, Some((c, list))) if plain(b) => match self.base.node_at(&b.pointer) {
+                Some(node) => (true, c, list, node),
+                None => return false,
+            },
+            (Some((c, list)), None) if plain(r) => match self.rev.node_at(&r.pointer) {
+                Some(node) => (false, c, list, node),
+                None => return false,
+            },
+            _ => return false,
+        };
+        // Pair the lone schema with a member, as members are paired with each other.
+        let (lone, many) = if grew {
+            (&self.base, &self.rev)
+        } else {
+            (&self.rev, &self.base)
+        };
+        let lone_id = self.member_ids(lone, std::slice::from_ref(&single));
+        let ids = self.member_ids(many, &list);
+        let partner = if grew {
+            let mut pairs = pair_members(&lone_id, &ids, false);
+            self.pair_by_shape(std::slice::from_ref(&single), &list, &mut pairs);
+            pairs.iter().position(Option::is_some)
+        } else {
+            let mut pairs = pair_members(&ids, &lone_id, false);
+            self.pair_by_shape(&list, std::slice::from_ref(&single), &mut pairs);
+            pairs.first().copied().flatten()
+        };
+        let Some(partner) = partner else {
+            return false;
+        };
+        for (i, member) in list.iter().enumerate() {
+            if i == partner {
+                let nested = if grew {
+                    self.node(&single, member, depth + 1)
+                } else {
+                    self.node(member, &single, depth + 1)
+                };
+                prefix(
+                    out,
+                    &format!("{composition}({})", ids[i].trim_start_matches('#')),
+                    &nested,
+                );
+            } else if grew {
+                out.push(Found::new(
+                    PropertyPath::default(),
+                    ChangeKind::Schema(SchemaChange::VariantAdded {
+                        composition: composition.to_owned(),
+                        member: ids[i].clone(),
+                    }),
+                    &b.pointer,
+                    &member.pointer,
+                ));
+            } else {
+                out.push(Found::new(
+                    PropertyPath::default(),
+                    ChangeKind::Schema(SchemaChange::VariantRemoved {
+                        composition: composition.to_owned(),
+                        member: ids[i].clone(),
+                    }),
+                    &member.pointer,
+                    &r.pointer,
+                ));
+            }
+        }
+        true
+    }
+
+    /// Members left unpaired by identity are paired by what they are: a component
+    /// renamed or inlined keeps its type and most of its property names.
+    fn pair_by_shape(
+        &self,
+        base: &[SchemaNode<'a>],
+        rev: &[SchemaNode<'a>],
+        pairs: &mut [Option<usize>],
+    ) {
+        let open_base: Vec<usize> = (0..base.len())
+            .filter(|j| !pairs.contains(&Some(*j)))
+            .collect();
+        if open_base.is_empty() || pairs.iter().all(Option::is_some) {
+            return;
+        }
+        // What a member is: its types and its property names two levels deep (API
+        // envelopes share their top level: `type`, `id`, `attributes`).
+        let shape = |resolver: &Resolver<'a>, node: &SchemaNode<'a>| {
+            let v = resolver.view(node);
+            let mut names = std::collections::BTreeSet::new();
+            for (name, p) in &v.properties {
+                names.insert(name.clone());
+                for inner in resolver.view(p).properties.keys() {
+                    names.insert(format!("{name}.{inner}"));
+                }
+            }
+            (implied_types(&v), names)
+        };
+        let base_shapes: Vec<_> = open_base
+            .iter()
+            .map(|&j| (j, shape(&self.base, &base[j])))
+            .collect();
+        for i in 0..rev.len() {
+            if pairs[i].is_some() {
+                continue;
+            }
+            let (types, names) = shape(&self.rev, &rev[i]);
+            let mut scored: Vec<(usize, usize)> = base_shapes
+                .iter()
+                .filter(|(j, (bt, _))| !pairs.contains(&Some(*j)) && *bt == types)
+                .map(|(j, (_, bn))| {
+                    let common = names.intersection(bn).count();
+                    let union = names.union(bn).count();
+                    // Scalars (no properties) are alike when their types are.
+                    let score = (common * 1000).checked_div(union).unwrap_or(1000);
+                    (score, *j)
+                })
+                .filter(|(score, _)| *score >= 600)
+                .collect();
+            scored.sort_unstable_by(|a, b| b.cmp(a));
+            // Only an unambiguous best match pairs.
+            match scored.as_slice() {
+                [(best, j), rest @ ..] if rest.first().is_none_or(|(next, _)| next < best) => {
+                    pairs[i] = Some(*j);
+                }
+                _ => {}
             }
         }
     }

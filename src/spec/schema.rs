@@ -175,6 +175,11 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The node at a pointer of this document (`None` for synthesised nodes' pointers).
+    pub fn node_at(&self, pointer: &str) -> Option<SchemaNode<'a>> {
+        resolve_fragment(self.root, pointer).map(|v| SchemaNode::borrowed(v, pointer.to_owned()))
+    }
+
     /// Follows a `$ref` chain from `value` to the node it names.
     pub fn deref(&self, value: &'a Value, pointer: &str) -> (&'a Value, String, Option<String>) {
         let (value, last) = self.follow(value);
