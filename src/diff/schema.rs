@@ -554,6 +554,10 @@ impl<'a> SchemaDiffer<'a> {
         depth: usize,
         out: &mut Vec<Found>,
     ) -> bool {
+        let composed = |v: &SchemaView<'a>| !v.one_of.is_empty() || !v.any_of.is_empty();
+        if composed(b) == composed(r) {
+            return false;
+        }
         let members = |v: &SchemaView<'a>| -> Option<(&'static str, Vec<SchemaNode<'a>>)> {
             match (v.one_of.is_empty(), v.any_of.is_empty()) {
                 (false, true) => Some(("oneOf", v.one_of.clone())),
