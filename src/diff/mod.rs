@@ -75,7 +75,7 @@ pub enum Scope {
 /// One neutral change.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
-    pub op: std::sync::Arc<OpRef>,
+    pub op: Arc<OpRef>,
     pub scope: Scope,
     /// Property path inside the scope's schema (`address`, `city`; `[]` for items).
     pub schema_path: PropertyPath,
@@ -275,6 +275,7 @@ pub fn diff_each(
             Resolver::new(rev_root),
             ERROR_BODY_DEPTH,
         ),
+        renamed_schemes: renamed_schemes(&base.security_schemes, &rev.security_schemes),
         base_schemes: &base.security_schemes,
         rev_schemes: &rev.security_schemes,
         out: Vec::new(),
@@ -380,8 +381,8 @@ fn pair_operations<'m, 'a>(base: &'m ApiModel<'a>, rev: &'m ApiModel<'a>) -> Vec
     out
 }
 
-fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> std::sync::Arc<OpRef> {
-    std::sync::Arc::new(OpRef {
+fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> Arc<OpRef> {
+    Arc::new(OpRef {
         method: op.method.clone(),
         path: op.path.clone(),
         operation_id: op.operation_id.clone(),
@@ -392,6 +393,39 @@ fn op_ref(op: &Operation<'_>, base: Option<&Operation<'_>>) -> std::sync::Arc<Op
         reversed: op.is_reversed(),
         via: op.via.clone(),
     })
+}
+
+/// A parameter travels as text: one with no type that gains `type: string` accepts
+/// what it did.
+fn typed_as_text(scope: &Scope, from: &[String], to: &[String]) -> bool {
+    matches!(scope, Scope::Parameter { .. }) && from.is_empty() && to == ["string"]
+}
+
+/// Security schemes renamed without changing what clients send (`ApiKeyAuth` →
+/// `apiKey`): revision name → base name. Only one-to-one matches count.
+fn renamed_schemes<'a>(
+    base: &'a BTreeMap<String, String>,
+    rev: &'a BTreeMap<String, String>,
+) -> BTreeMap<&'a String, &'a String> {
+    rev.iter()
+        .filter(|(name, _)| !base.contains_key(*name))
+        .filter_map(|(name, descriptor)| {
+            let mut same = base
+                .iter()
+                .filter(|(b, d)| *d == descriptor && !rev.contains_key(*b));
+            match (same.next(), same.next()) {
+                (Some((b, _)), None) => Some((name, b)),
+                _ => None,
+            }
+        })
+        .filter(|(_, b)| {
+            // The base scheme must not be claimed by two revision schemes.
+            rev.iter()
+                .filter(|(n, d)| !base.contains_key(*n) && Some(*d) == base.get(*b))
+                .count()
+                == 1
+        })
+        .collect()
 }
 
 /// Whether a media range (`*/*`, `application/*`) takes a media type.
@@ -414,13 +448,15 @@ struct Engine<'a> {
     /// Security scheme name → descriptor, per side.
     base_schemes: &'a BTreeMap<String, String>,
     rev_schemes: &'a BTreeMap<String, String>,
+    /// Revision scheme name → base name, for schemes renamed with the same definition.
+    renamed_schemes: BTreeMap<&'a String, &'a String>,
     out: Vec<Change>,
 }
 
 impl<'a> Engine<'a> {
     fn push(
         &mut self,
-        op: &std::sync::Arc<OpRef>,
+        op: &Arc<OpRef>,
         scope: Scope,
         kind: ChangeKind,
         base_pointer: Option<String>,
@@ -440,7 +476,7 @@ impl<'a> Engine<'a> {
 
     fn schema(
         &mut self,
-        op: &std::sync::Arc<OpRef>,
+        op: &Arc<OpRef>,
         scope: &Scope,
         base: Option<&SchemaNode<'a>>,
         rev: Option<&SchemaNode<'a>>,
@@ -463,10 +499,7 @@ impl<'a> Engine<'a> {
             }
             (None, Some(r)) => {
                 let to = self.schemas.revision_types(r);
-                // A parameter travels as text: `type: string` given where there was
-                // no schema accepts what it did.
-                let text = matches!(scope, Scope::Parameter { .. }) && to == ["string"];
-                if !to.is_empty() && !text {
+                if !to.is_empty() && !typed_as_text(scope, &[], &to) {
                     let kind = SchemaChange::TypeChanged {
                         from: Vec::new(),
                         to,
@@ -485,15 +518,12 @@ impl<'a> Engine<'a> {
         } else {
             self.schemas.compare(b, r)
         };
-        // A parameter travels as text: one with no type that gains `type: string`
-        // accepts what it did.
-        let untyped_to_string = |sc: &schema::Found| {
-            matches!(scope, Scope::Parameter { .. })
-                && sc.path.is_empty()
+        let untyped_to_text = |sc: &schema::Found| {
+            sc.path.is_empty()
                 && matches!(&*sc.kind, ChangeKind::Schema(SchemaChange::TypeChanged { from, to })
-                    if from.is_empty() && to.len() == 1 && to[0] == "string")
+                    if typed_as_text(scope, from, to))
         };
-        for sc in found.iter().filter(|sc| !untyped_to_string(sc)) {
+        for sc in found.iter().filter(|sc| !untyped_to_text(sc)) {
             self.out.push(Change {
                 op: op.clone(),
                 scope: scope.clone(),
@@ -562,35 +592,10 @@ impl<'a> Engine<'a> {
         self.responses(&op, b, r);
     }
 
-    /// Security schemes renamed without changing what clients send (`ApiKeyAuth` →
-    /// `apiKey`): revision name → base name. Only one-to-one matches count.
-    fn renamed_schemes(&self) -> BTreeMap<&'a String, &'a String> {
-        let (base, rev) = (self.base_schemes, self.rev_schemes);
-        rev.iter()
-            .filter(|(name, _)| !base.contains_key(*name))
-            .filter_map(|(name, descriptor)| {
-                let mut same = base
-                    .iter()
-                    .filter(|(b, d)| *d == descriptor && !rev.contains_key(*b));
-                match (same.next(), same.next()) {
-                    (Some((b, _)), None) => Some((name, b)),
-                    _ => None,
-                }
-            })
-            .filter(|(_, b)| {
-                // The base scheme must not be claimed by two revision schemes.
-                rev.iter()
-                    .filter(|(n, d)| !base.contains_key(*n) && Some(*d) == base.get(*b))
-                    .count()
-                    == 1
-            })
-            .collect()
-    }
-
-    fn security(&mut self, op: &std::sync::Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
+    fn security(&mut self, op: &Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         let empty = Vec::new();
         let bs = b.security.as_ref().unwrap_or(&empty);
-        let renamed = self.renamed_schemes();
+        let renamed = &self.renamed_schemes;
         let rs_renamed: Vec<SecurityRequirement>;
         let rs = match r.security.as_ref() {
             Some(reqs) if !renamed.is_empty() => {
@@ -777,12 +782,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn parameters(
-        &mut self,
-        op: &std::sync::Arc<OpRef>,
-        base: &[Parameter<'a>],
-        rev: &[Parameter<'a>],
-    ) {
+    fn parameters(&mut self, op: &Arc<OpRef>, base: &[Parameter<'a>], rev: &[Parameter<'a>]) {
         let bm: BTreeMap<&str, &Parameter<'a>> = base.iter().map(|p| (p.key.as_str(), p)).collect();
         let rm: BTreeMap<&str, &Parameter<'a>> = rev.iter().map(|p| (p.key.as_str(), p)).collect();
         for (key, r) in &rm {
@@ -884,7 +884,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn request_body(&mut self, op: &std::sync::Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
+    fn request_body(&mut self, op: &Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         match (&b.request_body, &r.request_body) {
             (None, None) => {}
             (None, Some(rb)) => self.push(
@@ -927,7 +927,7 @@ impl<'a> Engine<'a> {
 
     fn content(
         &mut self,
-        op: &std::sync::Arc<OpRef>,
+        op: &Arc<OpRef>,
         base: &BTreeMap<String, MediaType<'a>>,
         rev: &BTreeMap<String, MediaType<'a>>,
         scope: impl Fn(Option<String>) -> Scope,
@@ -983,7 +983,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn responses(&mut self, op: &std::sync::Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
+    fn responses(&mut self, op: &Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
         // `200` and `2XX` describe the same responses when the other side has only one
         // of them: compare them with each other rather than report a removal.
         let range = |s: &str| format!("{}XX", &s[..1.min(s.len())]);
@@ -1057,7 +1057,7 @@ impl<'a> Engine<'a> {
 
     fn headers(
         &mut self,
-        op: &std::sync::Arc<OpRef>,
+        op: &Arc<OpRef>,
         status: &str,
         base: &BTreeMap<String, Header<'a>>,
         rev: &BTreeMap<String, Header<'a>>,

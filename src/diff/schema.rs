@@ -516,12 +516,10 @@ impl<'a> SchemaDiffer<'a> {
                         &nested,
                     );
                 }
-                None => out.push(Found::new(
-                    PropertyPath::default(),
-                    ChangeKind::Schema(SchemaChange::VariantAdded {
-                        composition: composition.to_owned(),
-                        member: rids[i].clone(),
-                    }),
+                None => out.push(member_change(
+                    true,
+                    composition,
+                    &rids[i],
                     &bv.pointer,
                     &r.pointer,
                 )),
@@ -530,12 +528,10 @@ impl<'a> SchemaDiffer<'a> {
         if !positional {
             for (j, b) in base.iter().enumerate() {
                 if !pairs.contains(&Some(j)) {
-                    out.push(Found::new(
-                        PropertyPath::default(),
-                        ChangeKind::Schema(SchemaChange::VariantRemoved {
-                            composition: composition.to_owned(),
-                            member: bids[j].clone(),
-                        }),
+                    out.push(member_change(
+                        false,
+                        composition,
+                        &bids[j],
                         &b.pointer,
                         &rv.pointer,
                     ));
@@ -614,22 +610,18 @@ impl<'a> SchemaDiffer<'a> {
                     &nested,
                 );
             } else if grew {
-                out.push(Found::new(
-                    PropertyPath::default(),
-                    ChangeKind::Schema(SchemaChange::VariantAdded {
-                        composition: composition.to_owned(),
-                        member: ids[i].clone(),
-                    }),
+                out.push(member_change(
+                    true,
+                    composition,
+                    &ids[i],
                     &b.pointer,
                     &member.pointer,
                 ));
             } else {
-                out.push(Found::new(
-                    PropertyPath::default(),
-                    ChangeKind::Schema(SchemaChange::VariantRemoved {
-                        composition: composition.to_owned(),
-                        member: ids[i].clone(),
-                    }),
+                out.push(member_change(
+                    false,
+                    composition,
+                    &ids[i],
                     &member.pointer,
                     &r.pointer,
                 ));
@@ -746,6 +738,28 @@ impl<'a> SchemaDiffer<'a> {
                 ids
             })
     }
+}
+
+/// A `oneOf`/`anyOf` member added (or removed), at the schema that gained (lost) it.
+fn member_change(added: bool, composition: &str, member: &str, base: &str, rev: &str) -> Found {
+    let (composition, member) = (composition.to_owned(), member.to_owned());
+    let change = if added {
+        SchemaChange::VariantAdded {
+            composition,
+            member,
+        }
+    } else {
+        SchemaChange::VariantRemoved {
+            composition,
+            member,
+        }
+    };
+    Found::new(
+        PropertyPath::default(),
+        ChangeKind::Schema(change),
+        base,
+        rev,
+    )
 }
 
 fn effective_types<'a>(
