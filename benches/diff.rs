@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use apiwatch::config::Uses;
 use apiwatch::diff::diff;
-use apiwatch::rules::{JudgeContext, Relevance, Uses, judge};
+use apiwatch::rules::{JudgeContext, Relevance, judge};
 use apiwatch::spec::{load::load_file, model::ApiModel};
 use apiwatch::{CompareOptions, compare, join};
 

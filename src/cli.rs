@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::{UseEntry, Uses};
+use crate::finding::{Level, RuleId, Severity};
 use crate::map::{self, FailOn, Location};
 use crate::report::{self, Report, excerpt};
-use crate::rules::{self, Severity, UseEntry, Uses};
 use crate::spec::{Document, load, model::ApiModel};
 use crate::{issues, run, snapshot};
 
@@ -173,7 +174,7 @@ pub struct DiffArgs {
     pub format: Format,
     /// Exit 1 when a finding at or above this severity is found (in-use ones unless --all).
     #[arg(long, value_enum)]
-    pub fail_on: Option<Severity>,
+    pub fail_on: Option<SeverityArg>,
     /// A file listing the operations in use.
     #[arg(long, value_name = "FILE", conflicts_with = "contract")]
     pub uses: Option<PathBuf>,
@@ -181,8 +182,8 @@ pub struct DiffArgs {
     #[arg(long, value_name = "NAME")]
     pub contract: Option<String>,
     /// Hide findings below this severity.
-    #[arg(long, value_enum, default_value_t = Severity::Info)]
-    pub min_severity: Severity,
+    #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
+    pub min_severity: SeverityArg,
     /// Count findings on operations not in use for --fail-on too.
     #[arg(long)]
     pub all: bool,
@@ -194,21 +195,35 @@ pub struct DiffArgs {
     pub deprecation_extension: Vec<String>,
 }
 
-fn parse_severity(spec: &str) -> Result<(String, rules::Level)> {
+/// A severity on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(arg: SeverityArg) -> Severity {
+        match arg {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Error => Severity::Error,
+        }
+    }
+}
+
+fn parse_severity(spec: &str) -> Result<(RuleId, Level)> {
     let (id, level) = spec
         .split_once('=')
         .with_context(|| format!("--severity `{spec}`: expected RULE=LEVEL"))?;
-    if rules::rule(id).is_none() {
+    let Some(rule) = RuleId::parse(id) else {
         bail!("--severity `{spec}`: unknown rule `{id}` (see `apiwatch rules`)");
-    }
-    let level = match level {
-        "error" => rules::Level::Error,
-        "warning" => rules::Level::Warning,
-        "info" => rules::Level::Info,
-        "off" => rules::Level::Off,
-        other => bail!("--severity `{spec}`: level `{other}` is not error, warning, info or off"),
     };
-    Ok((id.to_owned(), level))
+    let Some(level) = Level::parse(level) else {
+        bail!("--severity `{spec}`: level `{level}` is not error, warning, info or off");
+    };
+    Ok((rule, level))
 }
 
 #[derive(Debug, clap::Args)]
@@ -388,11 +403,18 @@ fn cmd_diff(root: &Path, args: DiffArgs, color: bool) -> Result<Outcome> {
         .deprecation_extensions
         .extend(args.deprecation_extension.iter().cloned());
     let uses = options.uses.clone();
-    let mut findings = report::filter_min(crate::compare(&base, &rev, &options), args.min_severity);
+    let mut findings = report::filter_min(
+        crate::compare(&base, &rev, &options),
+        args.min_severity.into(),
+    );
     if args.format == Format::Markdown {
         excerpt::attach(&mut findings, &base.root, &rev.root);
     }
-    let failing = report::fails(&findings, args.fail_on, args.all || uses.entries.is_empty());
+    let failing = report::fails(
+        &findings,
+        args.fail_on.map(Severity::from),
+        args.all || uses.entries.is_empty(),
+    );
     let mut rep = Report::new(findings);
     rep.base = Some(args.base.clone());
     rep.revision = Some(args.revision.clone());
@@ -762,7 +784,7 @@ fn cmd_rules(args: RulesArgs) -> Result<Outcome> {
 /// The rule catalog as text, Markdown (docs/rules.md) or JSON.
 pub fn rules_listing(format: RulesFormat) -> String {
     use std::fmt::Write;
-    let catalog = &*rules::CATALOG;
+    let catalog = crate::finding::catalog::sorted();
     match format {
         RulesFormat::Json => {
             let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": catalog }))
@@ -773,7 +795,7 @@ pub fn rules_listing(format: RulesFormat) -> String {
         RulesFormat::Text => {
             let width = catalog.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut out = String::new();
-            for r in catalog {
+            for r in &catalog {
                 let _ = writeln!(
                     out,
                     "{:<width$}  {:<7}  {}",
@@ -796,7 +818,7 @@ pub fn rules_listing(format: RulesFormat) -> String {
                 catalog.len()
             );
             let _ = writeln!(out, "| id | severity | title | why |\n|---|---|---|---|");
-            for r in catalog {
+            for r in &catalog {
                 let _ = writeln!(
                     out,
                     "| <a id=\"{0}\"></a>`{0}` | {1} | {2} | {3} |",

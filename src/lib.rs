@@ -33,8 +33,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod changelog;
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod fetch;
+pub mod finding;
 pub mod issues;
 pub mod map;
 pub mod progress;
@@ -44,9 +46,9 @@ pub mod run;
 pub mod snapshot;
 pub mod spec;
 
-use std::collections::BTreeMap;
-
-use rules::{Finding, JudgeContext, Level, Relevance, Uses};
+use config::Uses;
+use finding::{Finding, Overrides};
+use rules::{JudgeContext, Relevance};
 use spec::{Document, model::ApiModel};
 
 /// What [`compare`] needs besides the two documents.
@@ -55,7 +57,7 @@ pub struct CompareOptions {
     /// The operations in use (empty: everything counts as in use).
     pub uses: Uses,
     /// Per-rule severity overrides.
-    pub overrides: BTreeMap<String, Level>,
+    pub overrides: Overrides,
     /// `YYYY-MM-DD`, for sunset dates.
     pub today: String,
     /// Vendor extensions that mark an operation or parameter deprecated.
@@ -93,7 +95,7 @@ pub fn compare(base: &Document, revision: &Document, options: &CompareOptions) -
                 .recv();
             let Ok(batch) = next else { break };
             let mut findings = rules::judge_unsorted(&batch, &ctx);
-            rules::sort_findings(&mut findings);
+            finding::sort_findings(&mut findings);
             judged.push(findings);
         }
         judged
@@ -107,7 +109,7 @@ pub fn compare(base: &Document, revision: &Document, options: &CompareOptions) -
         judge_batches()
     });
     judged.append(&mut more);
-    rules::merge_sorted(judged)
+    finding::merge_sorted(judged)
 }
 
 /// Runs `a` on a second thread and `b` on this one, and returns both results

@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::fetch::{FetchConfig, Fetcher};
+use crate::finding::catalog::{Changelog, Source};
+use crate::finding::{Draft, Finding, Identity, InUse, RuleId, Severity, sort_findings};
 use crate::map::{Contract, FailOn, IntegrationMap, Location};
 use crate::report::{ContractStatus, Report, Summary, excerpt};
-use crate::rules::{Finding, Severity, sort_findings};
 use crate::snapshot;
 use crate::spec::{Document, load};
 
@@ -151,14 +152,9 @@ pub async fn check_contract(
                 doc
             }
             Err(problem) => {
-                let finding = escalate(
-                    problem.into_finding(contract),
-                    contract,
-                    streaks,
-                    &source_key,
-                );
-                errors.push(finding.message.clone());
-                findings.push(finding);
+                let (message, finding) = problem.escalated(contract, streaks, &source_key);
+                errors.push(message);
+                findings.extend(finding);
                 sources.push((source_key, true));
                 continue;
             }
@@ -176,14 +172,8 @@ pub async fn check_contract(
                     contract.name
                 );
                 errors.push(message.clone());
-                findings.push(
-                    Problem {
-                        rule: "snapshot-missing",
-                        message,
-                        location: shown,
-                    }
-                    .into_finding(contract),
-                );
+                let problem = Problem::new(Source::SnapshotMissing.into(), message, &shown);
+                findings.extend(problem.into_finding(contract, true));
                 continue;
             }
         };
@@ -277,16 +267,9 @@ pub async fn check_changelogs(
             Ok(e) => e,
             Err(problem) => {
                 let streak_key = format!("{}/changelog:{key}", contract.name);
-                let mut f = escalate(
-                    problem.into_finding(contract),
-                    contract,
-                    streaks,
-                    &streak_key,
-                );
-                // A changelog that cannot be read costs the lead time, not the integration.
-                f.severity = Severity::Warning;
-                errors.push(f.message.clone());
-                findings.push(f);
+                let (message, finding) = problem.escalated(contract, streaks, &streak_key);
+                errors.push(message);
+                findings.extend(finding);
                 sources.push((streak_key, true));
                 continue;
             }
@@ -303,26 +286,19 @@ pub async fn check_changelogs(
                 }
             );
             errors.push(message.clone());
-            let mut f = Problem {
-                rule: "changelog-source-unparseable",
-                message,
-                location: key.clone(),
-            }
-            .into_finding(contract);
-            f.severity = Severity::Warning;
-            findings.push(f);
+            let problem = Problem::new(Changelog::SourceUnparseable.into(), message, &key);
+            findings.extend(problem.into_finding(contract, true));
             continue;
         }
         let Some(before) = before else {
-            let mut f = Problem {
-                rule: "changelog-snapshot-missing",
-                message: format!("{key}: {} entries read, none snapshotted yet; run `apiwatch changelog {} --update` to start watching", entries.len(), contract.name),
-                location: key.clone(),
-            }
-            .into_finding(contract);
-            f.severity = Severity::Info;
-            f.in_use = false;
-            findings.push(f);
+            let message = format!(
+                "{key}: {} entries read, none snapshotted yet; run `apiwatch changelog {} --update` to start watching",
+                entries.len(),
+                contract.name
+            );
+            let problem = Problem::new(Changelog::SnapshotMissing.into(), message, &key);
+            // Information for whoever sets the contract up, not an issue.
+            findings.extend(problem.into_finding(contract, false));
             continue;
         };
         let changes = compare(before, &entries);
@@ -332,6 +308,7 @@ pub async fn check_changelogs(
             &changes,
             &models,
             &relevance,
+            &contract.policy.severity,
         ));
     }
     (findings, errors, sources)
@@ -348,11 +325,9 @@ pub async fn read_changelog(
     let fetched = fetcher
         .fetch(&source.location, root, source.credential.as_ref())
         .await
-        .map_err(|e| Problem {
-            rule: "source-unreachable",
-            message: e.to_string(),
-            location: shown.clone(),
-        })?;
+        // A changelog that cannot be read costs the lead time, not the integration:
+        // its own rule, a warning by default.
+        .map_err(|e| Problem::new(Changelog::SourceUnreachable.into(), e.to_string(), &shown))?;
     let base_url = match &source.location {
         Location::Url(u) => Some(u.as_str()),
         Location::File(_) => None,
@@ -373,60 +348,63 @@ pub async fn read_changelog(
         &ids,
         &source.keywords,
     )
-    .map_err(|e| Problem {
-        rule: "changelog-source-unparseable",
-        message: e.to_string(),
-        location: shown.clone(),
-    })?;
+    .map_err(|e| Problem::new(Changelog::SourceUnparseable.into(), e.to_string(), &shown))?;
     if !entries.is_empty() {
         fetcher.remember(&fetched);
     }
     Ok(entries)
 }
 
-/// A source that fails is reported at once, but becomes an issue (in use) only after
-/// failing `escalate_after_failures` runs in a row: vendors have bad nights.
-fn escalate(
-    mut finding: Finding,
-    contract: &Contract,
-    streaks: &BTreeMap<String, u32>,
-    source_key: &str,
-) -> Finding {
-    let nights = streaks.get(source_key).copied().unwrap_or(0) + 1;
-    let threshold = contract.policy.escalate_after_failures.max(1);
-    finding.in_use = nights >= threshold;
-    finding.message = if finding.in_use {
-        format!("{} — failing {nights} runs in a row", finding.message)
-    } else {
-        format!(
-            "{} — failing {nights} run{} in a row; an issue is filed after {threshold}",
-            finding.message,
-            if nights == 1 { "" } else { "s" }
-        )
-    };
-    finding
-}
-
 /// A source-level failure, before it becomes a finding.
 pub struct Problem {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub message: String,
     pub location: String,
 }
 
 impl Problem {
-    fn into_finding(self, contract: &Contract) -> Finding {
-        let severity = crate::rules::rule(self.rule)
-            .map(|r| r.severity)
-            .unwrap_or(Severity::Error);
-        let fingerprint =
-            crate::issues::issue_key(&contract.name, &format!("{}:{}", self.rule, self.location));
-        Finding {
-            rule: self.rule.to_owned(),
-            severity,
-            method: None,
-            path: None,
-            operation_id: None,
+    fn new(rule: RuleId, message: String, location: &str) -> Problem {
+        Problem {
+            rule,
+            message,
+            location: location.to_owned(),
+        }
+    }
+
+    /// A source that fails is reported at once, but becomes an issue (in use) only
+    /// after failing `escalate_after_failures` runs in a row: vendors have bad nights.
+    fn escalated(
+        self,
+        contract: &Contract,
+        streaks: &BTreeMap<String, u32>,
+        source_key: &str,
+    ) -> (String, Option<Finding>) {
+        let nights = streaks.get(source_key).copied().unwrap_or(0) + 1;
+        let threshold = contract.policy.escalate_after_failures.max(1);
+        let in_use = nights >= threshold;
+        let message = if in_use {
+            format!("{} — failing {nights} runs in a row", self.message)
+        } else {
+            format!(
+                "{} — failing {nights} run{} in a row; an issue is filed after {threshold}",
+                self.message,
+                if nights == 1 { "" } else { "s" }
+            )
+        };
+        let finding = Problem {
+            message: message.clone(),
+            ..self
+        }
+        .into_finding(contract, in_use);
+        (message, finding)
+    }
+
+    /// `in_use`: whether it is an issue for the owners tonight (every operation in
+    /// use depends on the source being readable).
+    fn into_finding(self, contract: &Contract, in_use: bool) -> Option<Finding> {
+        let draft = Draft {
+            rule: self.rule,
+            operation: None,
             location: self.location.clone(),
             subject: self.location.clone(),
             message: self.message,
@@ -434,16 +412,20 @@ impl Problem {
             after: None,
             base_pointer: None,
             revision_pointer: None,
-            // Every operation in use depends on the source being readable.
-            in_use: true,
-            compliance: false,
-            compliance_kind: None,
+            in_use: InUse {
+                in_use,
+                compliance_kind: None,
+            },
             sunset: None,
-            fingerprint,
             contract: Some(contract.name.clone()),
             excerpt: None,
             op_key: format!("source {}", self.location),
-        }
+            identity: Identity::Source {
+                contract: &contract.name,
+                location: &self.location,
+            },
+        };
+        Finding::new(draft, &contract.policy.severity)
     }
 }
 
@@ -462,15 +444,12 @@ pub async fn load_upstream(
             let path = location.file_path(root).unwrap_or_else(|| p.clone());
             load::load_file(&path).map_err(|e| {
                 let rule = if matches!(e, crate::spec::SpecError::Io { .. }) {
-                    "source-unreachable"
+                    Source::Unreachable
                 } else {
-                    "source-invalid"
+                    Source::Invalid
                 };
-                Problem {
-                    rule,
-                    message: e.to_string().replace(&path.display().to_string(), &shown),
-                    location: shown.clone(),
-                }
+                let message = e.to_string().replace(&path.display().to_string(), &shown);
+                Problem::new(rule.into(), message, &shown)
             })
         }
         Location::Url(_) => {
@@ -480,21 +459,13 @@ pub async fn load_upstream(
                 .map_err(|e| {
                     let rule = match e {
                         crate::fetch::FetchError::ContentType { .. }
-                        | crate::fetch::FetchError::TooLarge { .. } => "source-invalid",
-                        _ => "source-unreachable",
+                        | crate::fetch::FetchError::TooLarge { .. } => Source::Invalid,
+                        _ => Source::Unreachable,
                     };
-                    Problem {
-                        rule,
-                        message: e.to_string(),
-                        location: shown.clone(),
-                    }
+                    Problem::new(rule.into(), e.to_string(), &shown)
                 })?;
-            let doc =
-                load::parse_document(&fetched.bytes, &fetched.source).map_err(|e| Problem {
-                    rule: "source-invalid",
-                    message: e.to_string(),
-                    location: shown.clone(),
-                })?;
+            let doc = load::parse_document(&fetched.bytes, &fetched.source)
+                .map_err(|e| Problem::new(Source::Invalid.into(), e.to_string(), &shown))?;
             fetcher.remember(&fetched);
             Ok(doc)
         }

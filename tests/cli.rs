@@ -812,17 +812,7 @@ fn a_changelog_page_whose_selectors_stop_matching_is_a_finding_not_silence() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    apiwatch()
-        .arg("--root")
-        .arg(dir.path())
-        .args(["run", "--out"])
-        .arg(&out)
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .assert()
-        .code(0);
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let report = run_report(dir.path(), &out, 0);
     let f = report["findings"]
         .as_array()
         .unwrap()
@@ -858,4 +848,71 @@ fn changelog_selectors_and_empty_values_are_checked_at_load() {
         err.contains("contract.toml:17:1") && err.contains("invalid CSS selector `article..bad[`"),
         "{err}"
     );
+}
+
+/// `[policy] severity` applies to every finding whatever stage made it: before
+/// the one finding constructor, changelog and source findings ignored it.
+#[test]
+fn severity_overrides_apply_to_changelog_and_source_findings() {
+    let contract = format!(
+        "{GOOD_CONTRACT}\n[[changelog]]\nfile = \"CHANGELOG.md\"\nkind = \"markdown\"\n\n[[changelog]]\nfile = \"gone.md\"\nkind = \"markdown\"\n\n[policy]\nseverity = {{ \"changelog-removal-announced\" = \"error\", \"changelog-breaking-announced\" = \"off\", \"changelog-source-unreachable\" = \"info\" }}\n"
+    );
+    let dir = map_with(&contract, true);
+    std::fs::write(
+        dir.path().join("CHANGELOG.md"),
+        "# Changelog\n\n## 2026-01-01\n\nNothing yet.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("gone.md"),
+        "# Changelog\n\n## 2026-01-01\n\nNothing.\n",
+    )
+    .unwrap();
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["changelog", "acme", "--update"])
+        .assert()
+        .success();
+    std::fs::remove_file(dir.path().join("gone.md")).unwrap();
+    std::fs::write(
+        dir.path().join("CHANGELOG.md"),
+        "# Changelog\n\n## 2026-03-01\n\n`GET /things` will be removed.\n\n## 2026-02-01\n\nBreaking change: `GET /things` now pages by cursor.\n\n## 2026-01-01\n\nNothing yet.\n",
+    )
+    .unwrap();
+    let report = run_report(dir.path(), &dir.path().join("out"), 1);
+    let rules: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert!(
+        rules.contains(&("changelog-removal-announced", "error")),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("changelog-source-unreachable", "info")),
+        "{rules:?}"
+    );
+    assert!(
+        !rules
+            .iter()
+            .any(|(r, _)| *r == "changelog-breaking-announced"),
+        "turned off: {rules:?}"
+    );
+}
+
+/// `apiwatch run` on a map folder (state kept beside it), expecting `code`; the report.
+fn run_report(root: &Path, out: &Path, code: i32) -> Value {
+    apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["run", "--out"])
+        .arg(out)
+        .arg("--state-dir")
+        .arg(root.join("state"))
+        .assert()
+        .code(code);
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
 }

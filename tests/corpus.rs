@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use apiwatch::diff::diff;
-use apiwatch::rules::Finding;
+use apiwatch::finding::Finding;
 use apiwatch::spec::{load::load_file, model::ApiModel};
 
 fn corpus() -> Option<PathBuf> {
@@ -36,7 +36,7 @@ fn compare(base: &str, rev: &str) -> Option<Vec<Finding>> {
 fn removed_ops(findings: &[Finding]) -> Vec<String> {
     findings
         .iter()
-        .filter(|f| f.rule.starts_with("endpoint-removed"))
+        .filter(|f| f.rule.as_str().starts_with("endpoint-removed"))
         .map(|f| {
             format!(
                 "{} {}",

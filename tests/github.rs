@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use apiwatch::finding::Severity;
 use apiwatch::issues::PlannedIssue;
 use apiwatch::issues::github::{GitHub, GitHubConfig};
 use apiwatch::issues::plan::{PlanSettings, marker, state_marker};
 use apiwatch::issues::sync::{IssueState, Scope, sync};
-use apiwatch::rules::Severity;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};

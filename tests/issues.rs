@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
+use apiwatch::finding::{Finding, RuleId, Severity};
 use apiwatch::issues::{MAX_BODY_CHARS, desired};
 use apiwatch::map::parse_contract;
-use apiwatch::rules::{Finding, Severity};
 
 const CONTRACT: &str = r#"
 [contract]
@@ -30,7 +30,7 @@ compliance = "opt-out"
 
 fn finding(i: usize, message: &str) -> Finding {
     Finding {
-        rule: "request-property-added-required".into(),
+        rule: RuleId::parse("request-property-added-required").unwrap(),
         severity: Severity::Error,
         method: Some("POST".into()),
         path: Some("/contacts/{id}/unsubscribe".into()),

@@ -5,27 +5,27 @@
 //! the same issue as the spec changes of that operation, with its due date. Every
 //! other new entry is listed as information; edited and vanished entries too.
 
-use sha2::{Digest, Sha256};
-
 use super::compare::EntryChanges;
 use super::{Entry, Kind};
-use crate::rules::{Finding, Relevance, Severity, rule};
+use crate::finding::catalog::Changelog;
+use crate::finding::{Draft, Finding, Identity, InUse, OperationRef, Overrides, RuleId};
+use crate::rules::Relevance;
 use crate::spec::model::{ApiModel, Operation};
 use crate::spec::path::match_key;
 
 /// The rule an entry's announcement falls under, if it announces anything.
-fn announcement(e: &Entry) -> Option<&'static str> {
+fn announcement(e: &Entry) -> Option<Changelog> {
     let has = |k: Kind| e.kinds.contains(&k);
     if has(Kind::Sunset)
         || (e.sunset_date.is_some() && (has(Kind::Deprecation) || has(Kind::Removal)))
     {
-        Some("changelog-sunset-announced")
+        Some(Changelog::SunsetAnnounced)
     } else if has(Kind::Removal) {
-        Some("changelog-removal-announced")
+        Some(Changelog::RemovalAnnounced)
     } else if has(Kind::Breaking) {
-        Some("changelog-breaking-announced")
+        Some(Changelog::BreakingAnnounced)
     } else if has(Kind::Deprecation) {
-        Some("changelog-deprecation-announced")
+        Some(Changelog::DeprecationAnnounced)
     } else {
         None
     }
@@ -56,51 +56,68 @@ pub fn resolve<'m, 'a>(e: &Entry, models: &'m [ApiModel<'a>]) -> Vec<&'m Operati
     out
 }
 
-fn fingerprint(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p.as_bytes());
-        h.update([0u8]);
-    }
-    h.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// Where a changelog finding is about and what it says; the rest is the entry's.
+struct About<'e> {
+    rule: Changelog,
+    entry: &'e Entry,
+    message: String,
+    /// The operation in use it announces a change to, with its relevance.
+    operation: Option<(&'e Operation<'e>, InUse)>,
+    excerpt: Option<String>,
 }
 
-fn base(rule_id: &str, contract: &str, source: &str, e: &Entry) -> Finding {
-    let severity = rule(rule_id).map(|r| r.severity).unwrap_or(Severity::Info);
+/// What one source's changelog findings share.
+struct Context<'c> {
+    contract: &'c str,
+    source: &'c str,
+    overrides: &'c Overrides,
+}
+
+fn finding(ctx: &Context<'_>, about: About<'_>) -> Option<Finding> {
+    let e = about.entry;
     let when = e
         .date
         .as_deref()
         .map(|d| format!(" ({d})"))
         .unwrap_or_default();
-    Finding {
-        rule: rule_id.to_owned(),
-        severity,
-        method: None,
-        path: None,
-        operation_id: None,
+    let (operation, in_use, op_key, op_identity) = match about.operation {
+        Some((op, in_use)) => (
+            Some(OperationRef {
+                method: op.method.clone(),
+                path: op.path.clone(),
+                operation_id: op.operation_id.clone(),
+            }),
+            in_use,
+            format!("{} {}", op.key, op.method),
+            Some((op.key.as_str(), op.method.as_str())),
+        ),
+        None => (None, InUse::NO, format!("~changelog {}", ctx.source), None),
+    };
+    let draft = Draft {
+        rule: RuleId::Changelog(about.rule),
+        operation,
         location: e
             .link
             .clone()
-            .unwrap_or_else(|| format!("{source}#{}", e.id)),
+            .unwrap_or_else(|| format!("{}#{}", ctx.source, e.id)),
         subject: format!("changelog entry “{}”{when}", e.title),
-        message: String::new(),
+        message: about.message,
         before: None,
         after: None,
         base_pointer: None,
         revision_pointer: None,
-        in_use: false,
-        compliance: false,
-        compliance_kind: None,
+        in_use,
         sunset: e.sunset_date.clone(),
-        fingerprint: fingerprint(&[rule_id, contract, &e.id]),
-        contract: Some(contract.to_owned()),
-        excerpt: Some(e.text.clone()),
-        op_key: format!("~changelog {source}"),
-    }
+        contract: Some(ctx.contract.to_owned()),
+        excerpt: Some(about.excerpt.unwrap_or_else(|| e.text.clone())),
+        op_key,
+        identity: Identity::Entry {
+            contract: ctx.contract,
+            entry: &e.id,
+            operation: op_identity,
+        },
+    };
+    Finding::new(draft, ctx.overrides)
 }
 
 /// Findings for tonight's changelog changes of one source.
@@ -110,7 +127,13 @@ pub fn findings(
     changes: &EntryChanges,
     models: &[ApiModel<'_>],
     relevance: &Relevance,
+    overrides: &Overrides,
 ) -> Vec<Finding> {
+    let ctx = Context {
+        contract,
+        source,
+        overrides,
+    };
     let mut out = Vec::new();
     for e in &changes.new {
         let kinds: Vec<&str> = e
@@ -129,36 +152,36 @@ pub fn findings(
             .as_deref()
             .map(|d| format!("; sunset {d}"))
             .unwrap_or_default();
+        let date = e
+            .date
+            .as_deref()
+            .map(|d| format!(" {d}"))
+            .unwrap_or_default();
         let ops = resolve(e, models);
-        let in_use: Vec<(&Operation<'_>, Option<String>)> = ops
+        let in_use: Vec<(&Operation<'_>, InUse)> = ops
             .iter()
-            .filter_map(|o| relevance.lookup_operation(o).map(|c| (*o, c)))
+            .filter_map(|o| {
+                relevance
+                    .lookup_operation(o)
+                    .map(|c| (*o, InUse::from_lookup(Some(c))))
+            })
             .collect();
         match announcement(e) {
-            Some(rule_id) if !in_use.is_empty() => {
-                for (op, compliance) in in_use {
-                    let mut f = base(rule_id, contract, source, e);
-                    f.message = format!(
-                        "vendor changelog{}: “{}”{what}{due}",
-                        e.date
-                            .as_deref()
-                            .map(|d| format!(" {d}"))
-                            .unwrap_or_default(),
-                        e.title
-                    );
-                    f.method = Some(op.method.clone());
-                    f.path = Some(op.path.clone());
-                    f.operation_id = op.operation_id.clone();
-                    f.in_use = true;
-                    f.compliance = compliance.is_some();
-                    f.compliance_kind = compliance;
-                    f.op_key = format!("{} {}", op.key, op.method);
-                    f.fingerprint = fingerprint(&[rule_id, contract, &e.id, &op.key, &op.method]);
-                    out.push(f);
+            Some(rule) if !in_use.is_empty() => {
+                for (op, relevance) in in_use {
+                    out.extend(finding(
+                        &ctx,
+                        About {
+                            rule,
+                            entry: e,
+                            message: format!("vendor changelog{date}: “{}”{what}{due}", e.title),
+                            operation: Some((op, relevance)),
+                            excerpt: None,
+                        },
+                    ));
                 }
             }
             _ => {
-                let mut f = base("changelog-entry-new", contract, source, e);
                 let about = if ops.is_empty() {
                     String::new()
                 } else {
@@ -167,28 +190,45 @@ pub fn findings(
                         ops.iter().map(|o| o.label()).collect::<Vec<_>>().join(", ")
                     )
                 };
-                f.message = format!(
-                    "new changelog entry{}: “{}”{what}{due}{about}",
-                    e.date
-                        .as_deref()
-                        .map(|d| format!(" {d}"))
-                        .unwrap_or_default(),
-                    e.title
-                );
-                out.push(f);
+                out.extend(finding(
+                    &ctx,
+                    About {
+                        rule: Changelog::EntryNew,
+                        entry: e,
+                        message: format!(
+                            "new changelog entry{date}: “{}”{what}{due}{about}",
+                            e.title
+                        ),
+                        operation: None,
+                        excerpt: None,
+                    },
+                ));
             }
         }
     }
     for (_, now, diff) in &changes.edited {
-        let mut f = base("changelog-entry-edited", contract, source, now);
-        f.message = format!("changelog entry edited: “{}”", now.title);
-        f.excerpt = Some(diff.clone());
-        out.push(f);
+        out.extend(finding(
+            &ctx,
+            About {
+                rule: Changelog::EntryEdited,
+                entry: now,
+                message: format!("changelog entry edited: “{}”", now.title),
+                operation: None,
+                excerpt: Some(diff.clone()),
+            },
+        ));
     }
     for e in &changes.vanished {
-        let mut f = base("changelog-entry-removed", contract, source, e);
-        f.message = format!("changelog entry no longer published: “{}”", e.title);
-        out.push(f);
+        out.extend(finding(
+            &ctx,
+            About {
+                rule: Changelog::EntryRemoved,
+                entry: e,
+                message: format!("changelog entry no longer published: “{}”", e.title),
+                operation: None,
+                excerpt: None,
+            },
+        ));
     }
     out
 }

@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::spec::model::{ApiModel, Header, MediaType, Operation, Parameter, SecurityRequirement};
 use crate::spec::schema::{Resolver, SchemaNode};
 
-pub use schema::SchemaChange;
+pub use schema::{BoundName, SchemaChange};
 
 /// Everything that differs between a base and a revision.
 #[derive(Debug, Default, Serialize)]

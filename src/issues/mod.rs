@@ -24,9 +24,9 @@ pub mod plan;
 pub mod sanitize;
 pub mod sync;
 
+use crate::finding::{Finding, Severity};
 use crate::map::Contract;
 use crate::report::markdown::{cell, finding};
-use crate::rules::{Finding, Severity};
 
 /// GitHub refuses issue bodies longer than this.
 pub const MAX_BODY_CHARS: usize = 65_536;

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::PlannedIssue;
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 const KEY_MARKER: &str = "<!-- apiwatch:issue=";
 const STATE_MARKER: &str = "<!-- apiwatch:state ";

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::rules::{Level, UseEntry, Uses};
+use crate::config::{UseEntry, Uses};
+use crate::finding::{Level, Overrides, RuleId};
 
 /// All contracts, sorted by name.
 #[derive(Debug, Clone, Serialize)]
@@ -203,7 +204,7 @@ pub enum FailOn {
 pub struct Policy {
     pub fail_on: FailOn,
     pub debounce_runs: u32,
-    pub severity: BTreeMap<String, Level>,
+    pub severity: Overrides,
     /// Vendor extensions that mark an operation or parameter deprecated.
     pub deprecation_extensions: Vec<String>,
     /// A source failing this many runs in a row becomes an issue (and fails the run).
@@ -215,7 +216,7 @@ impl Default for Policy {
         Policy {
             fail_on: FailOn::Error,
             debounce_runs: 2,
-            severity: BTreeMap::new(),
+            severity: Overrides::new(),
             deprecation_extensions: Vec::new(),
             escalate_after_failures: 3,
         }
@@ -735,16 +736,18 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
             policy.deprecation_extensions.push(ext.into_inner());
         }
         for (id, level) in p.severity {
-            if crate::rules::rule(id.get_ref()).is_none() {
-                errors.push(err_at(
+            match RuleId::parse(id.get_ref()) {
+                Some(rule) => {
+                    policy.severity.insert(rule, level);
+                }
+                None => errors.push(err_at(
                     Some(id.span()),
                     format!(
                         "unknown rule `{}` in `policy.severity` (see `apiwatch rules`)",
                         id.get_ref()
                     ),
-                ));
+                )),
             }
-            policy.severity.insert(id.into_inner(), level);
         }
     }
     let contract_span = raw.contract.span();

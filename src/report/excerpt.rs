@@ -3,7 +3,7 @@
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::rules::Finding;
+use crate::finding::Finding;
 
 /// Depth below which fragments are elided, and the most lines a side may show.
 const MAX_DEPTH: usize = 4;
@@ -13,7 +13,7 @@ const MAX_LINES: usize = 40;
 pub fn attach(findings: &mut [Finding], base: &Value, revision: &Value) {
     for f in findings
         .iter_mut()
-        .filter(|f| f.severity >= crate::rules::Severity::Warning || f.in_use)
+        .filter(|f| f.severity >= crate::finding::Severity::Warning || f.in_use)
     {
         f.excerpt = excerpt(f, base, revision);
     }

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use super::Report;
-use crate::rules::Finding;
+use crate::finding::catalog::Changelog;
+use crate::finding::{Finding, RuleId};
 
 /// Text on one line, for list items (pipes need no escaping outside tables).
 pub fn inline(s: &str) -> String {
@@ -101,7 +102,10 @@ pub fn finding(out: &mut String, f: &Finding) {
     }
     match &f.excerpt {
         // Vendor prose is quoted; spec fragments and text edits are diffs.
-        Some(ex) if f.rule.starts_with("changelog-") && f.rule != "changelog-entry-edited" => {
+        Some(ex)
+            if matches!(f.rule, RuleId::Changelog(_))
+                && f.rule != RuleId::Changelog(Changelog::EntryEdited) =>
+        {
             let _ = writeln!(out, "\n{}", indent(ex, "  > "));
         }
         Some(ex) => {

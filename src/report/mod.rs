@@ -13,7 +13,7 @@ pub mod text;
 
 use serde::Serialize;
 
-use crate::rules::{Finding, Severity};
+use crate::finding::{Finding, Severity};
 
 /// The result of a diff or of a run.
 #[derive(Debug, Clone, Serialize)]

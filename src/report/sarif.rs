@@ -5,15 +5,15 @@
 use serde_json::{Value, json};
 
 use super::Report;
-use crate::rules::{Severity, rule};
+use crate::finding::{RuleId, Severity};
 
 pub fn render(report: &Report, artifact: &str) -> String {
-    let mut used: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
-    used.sort_unstable();
+    let mut used: Vec<RuleId> = report.findings.iter().map(|f| f.rule).collect();
+    used.sort_unstable_by_key(|r| r.as_str());
     used.dedup();
     let rules: Vec<Value> = used
         .iter()
-        .filter_map(|id| rule(id))
+        .map(|id| id.meta())
         .map(|r| {
             json!({
                 "id": r.id,

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::Report;
-use crate::rules::{Finding, Severity};
+use crate::finding::{Finding, Severity};
 
 fn paint(color: bool, style: Style, text: &str) -> String {
     if color {

@@ -1,0 +1,19 @@
+//! Source rules: an upstream spec that cannot be fetched or read, or a contract
+//! with nothing pinned to compare it with.
+
+use super::rule_family;
+
+rule_family! {
+    /// A contract's upstream source or its snapshot is missing or unusable.
+    pub enum Source {
+        Unreachable = "source-unreachable", Error,
+            "Upstream source could not be fetched",
+            "Without the vendor's current spec, nothing else about this contract can be checked.";
+        Invalid = "source-invalid", Error,
+            "Upstream source is not a valid spec",
+            "An error page or a broken file must never replace the pinned snapshot.";
+        SnapshotMissing = "snapshot-missing", Error,
+            "No pinned snapshot",
+            "Without a pin there is nothing to compare the vendor's spec with; run `apiwatch pin`.";
+    }
+}
