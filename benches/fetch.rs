@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use apiwatch::fetch::FetchConfig;
-use apiwatch::run::{RunSettings, Silent, run};
+use apiwatch::run::{RunSettings, Silent, check_all};
 use axum::Router;
 use axum::routing::get;
 
@@ -80,7 +80,7 @@ async fn timed(root: &Path, state: &Path, fetch: FetchConfig) -> (Duration, usiz
         state_dir: state.to_path_buf(),
     };
     let t = Instant::now();
-    let (report, outcomes) = run(&map, &settings, Arc::new(Silent)).await;
+    let (report, outcomes) = check_all(&map, &settings, Arc::new(Silent)).await;
     let failed = outcomes
         .iter()
         .filter(|o| o.status.status == "failed")

@@ -3,10 +3,41 @@
 //! authenticate to them. Plain data at the bottom of the crate: it depends on
 //! nothing else here, so the loader (`map`) does not depend on the stages.
 
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
 /// The operations an integration uses, as written in its contract.
 #[derive(Debug, Clone, Default)]
 pub struct Uses {
     pub entries: Vec<UseEntry>,
+}
+
+impl Uses {
+    /// A uses list: one operation per line (`GET /contacts/{id}` or an
+    /// operationId); a trailing `[kind]` marks it compliance-critical; `#` starts a
+    /// comment.
+    pub fn parse(text: &str) -> Uses {
+        let mut entries = Vec::new();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let (reference, compliance) = match line.rsplit_once('[') {
+                Some((head, tail)) if tail.ends_with(']') => (
+                    head.trim(),
+                    Some(tail.trim_end_matches(']').trim().to_owned()),
+                ),
+                _ => (line, None),
+            };
+            entries.push(UseEntry {
+                reference: reference.to_owned(),
+                compliance,
+            });
+        }
+        Uses { entries }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -15,4 +46,104 @@ pub struct UseEntry {
     pub reference: String,
     /// Compliance kind, when the operation is compliance-critical.
     pub compliance: Option<String>,
+}
+
+/// Where a document lives upstream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Location {
+    Url(String),
+    File(PathBuf),
+}
+
+impl Location {
+    /// A command-line argument: an http(s) URL, else a file path.
+    pub fn from_arg(arg: &str) -> Location {
+        if arg.starts_with("http://") || arg.starts_with("https://") {
+            Location::Url(arg.to_owned())
+        } else {
+            Location::File(PathBuf::from(arg))
+        }
+    }
+
+    /// The file it names, relative paths taken from `root`; None for a URL.
+    pub fn file_path(&self, root: &Path) -> Option<PathBuf> {
+        match self {
+            Location::File(p) if p.is_absolute() => Some(p.clone()),
+            Location::File(p) => Some(root.join(p)),
+            Location::Url(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Url(u) => f.write_str(u),
+            Location::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// A credential a source needs (private docs, partner portals): the *name* of the
+/// environment variable holding it, and the header it goes in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceCredential {
+    pub env: String,
+    /// Default: `Authorization: Bearer <value>`; otherwise the raw value in this header.
+    pub header: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangelogKind {
+    Html,
+    Rss,
+    Atom,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selectors {
+    pub entry: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+impl Selectors {
+    /// Every selector given.
+    pub fn all(&self) -> impl Iterator<Item = &String> {
+        [
+            Some(&self.entry),
+            self.title.as_ref(),
+            self.date.as_ref(),
+            self.body.as_ref(),
+            self.link.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// Extra keywords per kind, from the contract (`[[changelog]] keywords = {...}`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keywords {
+    #[serde(default)]
+    pub breaking: Vec<String>,
+    #[serde(default)]
+    pub deprecation: Vec<String>,
+    #[serde(default)]
+    pub sunset: Vec<String>,
+    #[serde(default)]
+    pub removal: Vec<String>,
+    #[serde(default)]
+    pub new: Vec<String>,
 }

@@ -32,14 +32,13 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod changelog;
-pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod fetch;
+pub mod files;
 pub mod finding;
 pub mod issues;
 pub mod map;
-pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod run;

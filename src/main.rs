@@ -1,12 +1,14 @@
 //! `apiwatch`: parse the command line, run it, map the outcome to an exit code.
 
+mod cli;
+
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = apiwatch::cli::Cli::parse();
-    match apiwatch::cli::execute(cli) {
+    let cli = cli::Cli::parse();
+    match cli::execute(cli) {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(err) => {
             eprintln!("apiwatch: error: {err:#}");

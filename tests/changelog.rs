@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use apiwatch::changelog::{Entry, Kind, Source, detect_kind, parse};
-use apiwatch::map::{ChangelogKind, Selectors};
+use apiwatch::config::{ChangelogKind, Selectors};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

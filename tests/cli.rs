@@ -669,7 +669,7 @@ fn map_renders_every_format() {
 
 #[test]
 fn docs_rules_md_is_generated_from_the_catalog() {
-    let expected = apiwatch::cli::rules_listing(apiwatch::cli::RulesFormat::Markdown);
+    let expected = apiwatch::report::rules::markdown();
     let on_disk = std::fs::read_to_string(repo().join("docs/rules.md")).unwrap_or_default();
     assert!(
         on_disk == expected,

@@ -412,7 +412,7 @@ async fn run_once(
         fetch: fast(),
         state_dir: state.to_path_buf(),
     };
-    apiwatch::run::run(&map, &settings, Arc::new(apiwatch::run::Silent)).await
+    apiwatch::run::check_all(&map, &settings, Arc::new(apiwatch::run::Silent)).await
 }
 
 #[tokio::test]

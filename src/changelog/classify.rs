@@ -8,25 +8,9 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
 use super::{Entry, Kind, Mention, RawEntry, derived_id};
-
-/// Extra keywords per kind, from the contract (`[[changelog]] keywords = {...}`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Keywords {
-    #[serde(default)]
-    pub breaking: Vec<String>,
-    #[serde(default)]
-    pub deprecation: Vec<String>,
-    #[serde(default)]
-    pub sunset: Vec<String>,
-    #[serde(default)]
-    pub removal: Vec<String>,
-    #[serde(default)]
-    pub new: Vec<String>,
-}
+pub use crate::config::Keywords;
 
 const DEFAULTS: &[(Kind, &[&str])] = &[
     (

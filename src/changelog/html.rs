@@ -3,7 +3,12 @@
 use scraper::{ElementRef, Html, Selector};
 
 use super::{ChangelogError, RawEntry, resolve, squash};
-use crate::map::Selectors;
+use crate::config::Selectors;
+
+/// Whether `s` is a CSS selector the HTML reader can use.
+pub fn is_valid_selector(s: &str) -> bool {
+    Selector::parse(s).is_ok()
+}
 
 fn selector(s: &str, source_name: &str) -> Result<Selector, ChangelogError> {
     Selector::parse(s).map_err(|e| ChangelogError::Selector {

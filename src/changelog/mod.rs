@@ -24,7 +24,7 @@ pub mod markdown;
 
 use serde::{Deserialize, Serialize};
 
-use crate::map::{ChangelogKind, Selectors};
+use crate::config::{ChangelogKind, Selectors};
 
 /// Entries beyond this many on one page are ignored (a runaway page is not news).
 pub const MAX_ENTRIES: usize = 5_000;

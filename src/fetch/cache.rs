@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::FetchedDoc;
-use crate::snapshot::write_atomic;
+use crate::files::write_atomic;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {

@@ -28,7 +28,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
 use tokio::sync::Semaphore;
 
-use crate::map::{Location, SourceCredential};
+use crate::config::{Location, SourceCredential};
 
 /// The header a credential goes in, marked sensitive so it is never shown.
 pub fn credential_headers(credential: Option<&SourceCredential>) -> Result<HeaderMap, FetchError> {
@@ -175,6 +175,9 @@ pub struct Fetcher {
     global: Semaphore,
     gates: HostGates,
     cache: Option<cache::Cache>,
+    /// Problems that did not fail a fetch (a cache that cannot be written), for the
+    /// caller to report: the library does not print.
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl Fetcher {
@@ -223,6 +226,7 @@ impl Fetcher {
             },
             cache: cache_dir.map(cache::Cache::new),
             config,
+            warnings: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -527,8 +531,21 @@ impl Fetcher {
             && (doc.etag.is_some() || doc.last_modified.is_some())
             && let Err(e) = c.store(doc)
         {
-            eprintln!("apiwatch: warning: cannot cache {}: {e}", doc.source);
+            self.warnings
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(format!("cannot cache {}: {e}", doc.source));
         }
+    }
+
+    /// The warnings gathered so far, in the order they arose; they are not kept.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .warnings
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 }
 

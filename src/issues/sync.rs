@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::PlannedIssue;
 use super::github::GitHub;
 use super::plan::{ExistingIssue, IssueOp, Plan, PlanSettings, Tracking, plan_in};
-use crate::snapshot::write_atomic;
+use crate::files::write_atomic;
 
 /// What survives from one run to the next.
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -8,8 +8,6 @@
 //! and not at 3 a.m. by a silent nightly run. The format is documented in
 //! `docs/contract-format.md`.
 
-pub mod render;
-
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -17,7 +15,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::config::{UseEntry, Uses};
+use crate::config::{
+    ChangelogKind, Keywords, Location, Selectors, SourceCredential, UseEntry, Uses,
+};
 use crate::finding::{Level, Overrides, RuleId};
 
 /// All contracts, sorted by name.
@@ -67,43 +67,6 @@ pub struct Pin {
     pub snapshots: PathBuf,
 }
 
-/// Where a document lives upstream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Location {
-    Url(String),
-    File(PathBuf),
-}
-
-impl Location {
-    /// A command-line argument: an http(s) URL, else a file path.
-    pub fn from_arg(arg: &str) -> Location {
-        if arg.starts_with("http://") || arg.starts_with("https://") {
-            Location::Url(arg.to_owned())
-        } else {
-            Location::File(PathBuf::from(arg))
-        }
-    }
-
-    /// The file it names, relative paths taken from `root`; None for a URL.
-    pub fn file_path(&self, root: &Path) -> Option<PathBuf> {
-        match self {
-            Location::File(p) if p.is_absolute() => Some(p.clone()),
-            Location::File(p) => Some(root.join(p)),
-            Location::Url(_) => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Location::Url(u) => f.write_str(u),
-            Location::File(p) => write!(f, "{}", p.display()),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct SpecSource {
     pub name: String,
@@ -112,46 +75,14 @@ pub struct SpecSource {
     pub credential: Option<SourceCredential>,
 }
 
-/// A credential a source needs (private docs, partner portals): the *name* of the
-/// environment variable holding it, and the header it goes in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SourceCredential {
-    pub env: String,
-    /// Default: `Authorization: Bearer <value>`; otherwise the raw value in this header.
-    pub header: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangelogSource {
     pub location: Location,
     pub kind: ChangelogKind,
     pub selectors: Option<Selectors>,
     /// Extra classification keywords, on top of the defaults.
-    pub keywords: crate::changelog::classify::Keywords,
+    pub keywords: Keywords,
     pub credential: Option<SourceCredential>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangelogKind {
-    Html,
-    Rss,
-    Atom,
-    Markdown,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Selectors {
-    pub entry: String,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub date: Option<String>,
-    #[serde(default)]
-    pub body: Option<String>,
-    #[serde(default)]
-    pub link: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -235,16 +166,6 @@ impl Contract {
                     compliance: u.compliance.clone(),
                 })
                 .collect(),
-        }
-    }
-
-    /// How this contract's specs are compared.
-    pub fn compare_options(&self, today: &str) -> crate::CompareOptions {
-        crate::CompareOptions {
-            uses: self.uses(),
-            overrides: self.policy.severity.clone(),
-            today: today.to_owned(),
-            deprecation_extensions: self.policy.deprecation_extensions.clone(),
         }
     }
 
@@ -368,7 +289,7 @@ struct RawChangelog {
     kind: ChangelogKind,
     selectors: Option<Selectors>,
     #[serde(default)]
-    keywords: crate::changelog::classify::Keywords,
+    keywords: Keywords,
     token_env: Option<Spanned<String>>,
     token_header: Option<String>,
 }
@@ -409,8 +330,30 @@ const COMPLIANCE_KINDS: [&str; 5] = ["opt-out", "unsubscribe", "consent", "delet
 
 // ---- loading ---------------------------------------------------------------
 
-/// Loads every `contracts/<name>/contract.toml` under `root`.
+/// What the loader cannot judge itself and asks the stage that can: whether a CSS
+/// selector parses is the HTML changelog reader's business.
+pub trait Checks {
+    fn css_selector(&self, selector: &str) -> bool;
+}
+
+/// Checks nothing beyond the file itself.
+pub struct FileOnly;
+
+impl Checks for FileOnly {
+    fn css_selector(&self, _: &str) -> bool {
+        true
+    }
+}
+
+/// Loads every `contracts/<name>/contract.toml` under `root`, checking the files
+/// only (see [`load_with`]).
 pub fn load(root: &Path) -> Result<IntegrationMap, MapError> {
+    load_with(root, &FileOnly)
+}
+
+/// Loads every `contracts/<name>/contract.toml` under `root`; every problem of
+/// every file is reported at once.
+pub fn load_with(root: &Path, checks: &dyn Checks) -> Result<IntegrationMap, MapError> {
     let dir = root.join("contracts");
     let entries =
         std::fs::read_dir(&dir).map_err(|e| MapError::Io(dir.display().to_string(), e))?;
@@ -431,7 +374,7 @@ pub fn load(root: &Path) -> Result<IntegrationMap, MapError> {
     for (name, file) in files {
         let shown = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
         match std::fs::read_to_string(&file) {
-            Ok(text) => match parse_contract(&name, &shown, &text) {
+            Ok(text) => match parse_contract_with(&name, &shown, &text, checks) {
                 Ok(c) => contracts.push(c),
                 Err(mut e) => errors.append(&mut e),
             },
@@ -466,6 +409,16 @@ impl IntegrationMap {
 
 /// Parses one `contract.toml`. `file` is how the file is named in errors.
 pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, Vec<ContractError>> {
+    parse_contract_with(name, file, text, &FileOnly)
+}
+
+/// [`parse_contract`], asking `checks` what the loader cannot judge.
+pub fn parse_contract_with(
+    name: &str,
+    file: &Path,
+    text: &str,
+    checks: &dyn Checks,
+) -> Result<Contract, Vec<ContractError>> {
     let shown = file.display().to_string();
     let err_at = |span: Option<Range<usize>>, message: String| {
         let (line, column) = span.map(|s| line_col(text, s.start)).unwrap_or((1, 1));
@@ -620,20 +573,11 @@ pub fn parse_contract(name: &str, file: &Path, text: &str) -> Result<Contract, V
                     "`selectors` only apply to `kind = \"html\"`".into(),
                 ));
             }
-            let all = [
-                Some(&sel.entry),
-                sel.title.as_ref(),
-                sel.date.as_ref(),
-                sel.body.as_ref(),
-                sel.link.as_ref(),
-            ];
-            for s in all.into_iter().flatten() {
-                if scraper::Selector::parse(s).is_err() {
-                    errors.push(err_at(
-                        Some(span.clone()),
-                        format!("invalid CSS selector `{s}` in `selectors`"),
-                    ));
-                }
+            for s in sel.all().filter(|s| !checks.css_selector(s)) {
+                errors.push(err_at(
+                    Some(span.clone()),
+                    format!("invalid CSS selector `{s}` in `selectors`"),
+                ));
             }
         }
         let credential = credential(c.token_env, c.token_header, &mut |span, msg| {
@@ -837,27 +781,4 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .unwrap_or(0)
         + 1;
     (line, column)
-}
-
-/// Checks every `[[uses]]` reference against the operations of the pinned spec(s).
-/// Returns one error per reference that names no operation.
-pub fn check_uses(
-    contract: &Contract,
-    models: &[&crate::spec::model::ApiModel<'_>],
-) -> Vec<ContractError> {
-    contract
-        .uses
-        .iter()
-        .filter(|u| !models.iter().any(|m| m.find(&u.operation).is_some()))
-        .map(|u| ContractError {
-            file: contract.file.display().to_string(),
-            line: u.line,
-            column: u.column,
-            message: format!(
-                "`{}` is not an operation of the pinned spec ({}); use an operationId or `METHOD /path` as the spec writes it",
-                u.operation,
-                contract.specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        })
-        .collect()
 }

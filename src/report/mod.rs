@@ -7,7 +7,9 @@
 
 pub mod excerpt;
 pub mod json;
+pub mod map;
 pub mod markdown;
+pub mod rules;
 pub mod sarif;
 pub mod text;
 

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{AuthKind, Contract, IntegrationMap};
+use crate::map::{AuthKind, Contract, IntegrationMap};
 
 /// One contract, flattened for display.
 #[derive(Debug, Clone, Serialize)]

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::report::ContractStatus;
-use crate::run::Progress;
+use apiwatch::report::ContractStatus;
+use apiwatch::run::Progress;
 
 /// The right progress display for this process's stderr.
 pub fn for_terminal() -> Arc<dyn Progress> {
@@ -45,8 +45,12 @@ impl Progress for Bar {
             .set_message(format!("{} {}", status.name, status.status));
         self.0.inc(1);
     }
-    fn finish(&self) {
+    fn finish(&self, statuses: &[ContractStatus]) {
         self.0.finish_and_clear();
+        print_statuses(statuses);
+    }
+    fn warn(&self, message: &str) {
+        self.0.suspend(|| eprintln!("apiwatch: warning: {message}"));
     }
 }
 
@@ -68,5 +72,28 @@ impl Progress for Lines {
             status.status
         );
     }
-    fn finish(&self) {}
+    fn finish(&self, statuses: &[ContractStatus]) {
+        print_statuses(statuses);
+    }
+    fn warn(&self, message: &str) {
+        eprintln!("apiwatch: warning: {message}");
+    }
+}
+
+/// One line per contract: status, findings, and what failed.
+fn print_statuses(statuses: &[ContractStatus]) {
+    for s in statuses {
+        eprintln!(
+            "  {:<24} {:<9} {} findings, {} in use{}",
+            s.name,
+            s.status,
+            s.findings,
+            s.in_use_findings,
+            if s.errors.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", s.errors.join("; "))
+            }
+        );
+    }
 }

@@ -1,0 +1,264 @@
+//! `apiwatch changelog`: parse one changelog page, feed or Markdown file, or show
+//! (and with `--update` accept) what a contract's changelogs say since their snapshot.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
+
+use super::{Outcome, TextOrJson, runtime};
+use apiwatch::config::{ChangelogKind, Location, Selectors};
+use apiwatch::snapshot;
+use apiwatch::spec::Document;
+use apiwatch::spec::model::ApiModel;
+
+#[derive(Debug, clap::Args)]
+pub struct ChangelogArgs {
+    /// `parse`, or the name of a contract.
+    pub target: String,
+    /// With `parse`: the file or URL to read.
+    pub input: Option<String>,
+    /// With `parse`: html, rss, atom or markdown (guessed when absent).
+    #[arg(long, value_enum)]
+    pub kind: Option<ChangelogKindArg>,
+    /// With `parse` and html: `entry=SEL,title=SEL,date=SEL,body=SEL,link=SEL`.
+    #[arg(long)]
+    pub selectors: Option<String>,
+    /// With `parse`: the page's URL, to resolve relative links of a saved file.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// With a contract: write the current entries as its changelog snapshot.
+    #[arg(long)]
+    pub update: bool,
+    /// With a contract and --update: read this file or URL instead of the first changelog source.
+    #[arg(long, value_name = "FILE|URL", requires = "update")]
+    pub from: Option<String>,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChangelogKindArg {
+    Html,
+    Rss,
+    Atom,
+    Markdown,
+}
+
+fn parse_selectors(spec: &str) -> Result<Selectors> {
+    let mut sel = Selectors {
+        entry: String::new(),
+        title: None,
+        date: None,
+        body: None,
+        link: None,
+    };
+    for part in spec.split(',') {
+        let (k, v) = part
+            .split_once('=')
+            .with_context(|| format!("--selectors `{part}`: expected NAME=SELECTOR"))?;
+        let v = v.trim().to_owned();
+        match k.trim() {
+            "entry" => sel.entry = v,
+            "title" => sel.title = Some(v),
+            "date" => sel.date = Some(v),
+            "body" => sel.body = Some(v),
+            "link" => sel.link = Some(v),
+            other => {
+                bail!("--selectors: unknown selector `{other}` (entry, title, date, body, link)")
+            }
+        }
+    }
+    if sel.entry.is_empty() {
+        bail!("--selectors needs at least entry=SELECTOR");
+    }
+    Ok(sel)
+}
+
+/// `2026-11-19  Title  [deprecation, sunset]  sunset 2027-03-01`.
+fn entry_line(e: &apiwatch::changelog::Entry) -> String {
+    let kinds: Vec<&str> = e
+        .kinds
+        .iter()
+        .map(|k| apiwatch::changelog::findings::kind_word(*k))
+        .collect();
+    let sunset = e
+        .sunset_date
+        .as_deref()
+        .map(|d| format!("  sunset {d}"))
+        .unwrap_or_default();
+    format!(
+        "{}  {}  [{}]{sunset}",
+        e.date.as_deref().unwrap_or("----------"),
+        e.title,
+        kinds.join(", ")
+    )
+}
+
+fn print_entries(entries: &[apiwatch::changelog::Entry], format: TextOrJson) {
+    match format {
+        TextOrJson::Json => {
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "entries": entries }))
+                .unwrap_or_default();
+            s.push('\n');
+            print!("{s}");
+        }
+        TextOrJson::Text => {
+            for e in entries {
+                println!("{}", entry_line(e));
+                for m in &e.mentions {
+                    let what = match (&m.method, &m.path, &m.operation_id) {
+                        (_, _, Some(id)) => id.clone(),
+                        (Some(meth), Some(p), _) => format!("{meth} {p}"),
+                        (None, Some(p), _) => p.clone(),
+                        _ => continue,
+                    };
+                    println!("            mentions {what}");
+                }
+            }
+            println!(
+                "{} entr{}",
+                entries.len(),
+                if entries.len() == 1 { "y" } else { "ies" }
+            );
+        }
+    }
+}
+
+pub fn cmd_changelog(root: &Path, args: ChangelogArgs) -> Result<Outcome> {
+    let rt = runtime()?;
+    let _runtime = rt.enter();
+    let fetcher = apiwatch::fetch::Fetcher::new(apiwatch::fetch::FetchConfig::default(), None)?;
+    if args.target == "parse" {
+        let input = args
+            .input
+            .as_deref()
+            .context("usage: apiwatch changelog parse <file|url>")?;
+        let location = Location::from_arg(input);
+        let fetched = rt.block_on(fetcher.fetch(&location, Path::new("."), None))?;
+        let kind = match args.kind {
+            Some(ChangelogKindArg::Html) => ChangelogKind::Html,
+            Some(ChangelogKindArg::Rss) => ChangelogKind::Rss,
+            Some(ChangelogKindArg::Atom) => ChangelogKind::Atom,
+            Some(ChangelogKindArg::Markdown) => ChangelogKind::Markdown,
+            None => apiwatch::changelog::detect_kind(&fetched.bytes, input),
+        };
+        let selectors = args.selectors.as_deref().map(parse_selectors).transpose()?;
+        let base_url = args
+            .base_url
+            .as_deref()
+            .or(matches!(location, Location::Url(_)).then_some(input));
+        let entries = apiwatch::changelog::parse(
+            &fetched.bytes,
+            &apiwatch::changelog::Source {
+                name: input,
+                kind,
+                selectors: selectors.as_ref(),
+                base_url,
+                content_type: fetched.content_type.as_deref(),
+            },
+            &[],
+            &Default::default(),
+        )?;
+        print_entries(&entries, args.format);
+        return Ok(Outcome::Clean);
+    }
+    let map = apiwatch::run::load_contracts(root)?;
+    let contract = map.get(&args.target)?;
+    if contract.changelogs.is_empty() {
+        bail!("contract `{}` has no [[changelog]] source", contract.name);
+    }
+    let docs: Vec<Document> = contract
+        .specs
+        .iter()
+        .filter_map(|s| snapshot::read(&contract.snapshot_path(root, &s.name)).ok())
+        .collect();
+    let models: Vec<ApiModel<'_>> = docs
+        .iter()
+        .map(|d| ApiModel::build_with(d, &contract.policy.deprecation_extensions))
+        .collect();
+    let snapshot_path = contract.changelog_snapshot_path(root);
+    let mut snapshot =
+        apiwatch::changelog::compare::ChangelogSnapshot::read(&snapshot_path).unwrap_or_default();
+    for (i, source) in contract.changelogs.iter().enumerate() {
+        let mut source = source.clone();
+        let key = source.location.to_string();
+        if i == 0
+            && let Some(from) = &args.from
+        {
+            source.location = Location::from_arg(from);
+        }
+        let entries = rt
+            .block_on(apiwatch::run::read_changelog(
+                &source, root, &fetcher, &models,
+            ))
+            .map_err(|p| anyhow::anyhow!(p.message))?;
+        if entries.is_empty() {
+            bail!(
+                "{}: no entries found; check the selectors in {}",
+                source.location,
+                contract.file.display()
+            );
+        }
+        let changes = apiwatch::changelog::compare::compare(
+            snapshot.sources.get(&key).map(Vec::as_slice).unwrap_or(&[]),
+            &entries,
+        );
+        if args.format == TextOrJson::Json {
+            let v = serde_json::json!({
+                "source": key,
+                "new": changes.new,
+                "edited": changes.edited.iter().map(|(b, a, d)| serde_json::json!({"before": b, "after": a, "diff": d})).collect::<Vec<_>>(),
+                "vanished": changes.vanished,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        } else {
+            println!(
+                "{key}: {} entries; {} new, {} edited, {} vanished since the snapshot",
+                entries.len(),
+                changes.new.len(),
+                changes.edited.len(),
+                changes.vanished.len()
+            );
+            for e in &changes.new {
+                println!("  new      {}", entry_line(e));
+            }
+            for (_, e, diff) in &changes.edited {
+                println!(
+                    "  edited   {}  {}",
+                    e.date.as_deref().unwrap_or("----------"),
+                    e.title
+                );
+                for line in diff.lines() {
+                    println!("           {line}");
+                }
+            }
+            for e in &changes.vanished {
+                println!(
+                    "  vanished {}  {}",
+                    e.date.as_deref().unwrap_or("----------"),
+                    e.title
+                );
+            }
+        }
+        if args.update {
+            snapshot.sources.insert(key, entries);
+        }
+    }
+    if args.update {
+        snapshot.write(&snapshot_path).with_context(|| {
+            format!(
+                "{}: cannot write the changelog snapshot",
+                snapshot_path.display()
+            )
+        })?;
+        eprintln!(
+            "wrote {}",
+            snapshot_path
+                .strip_prefix(root)
+                .unwrap_or(&snapshot_path)
+                .display()
+        );
+    }
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,236 @@
+//! The command line: clap definitions, one file per command, each turning its
+//! arguments into settings for the library's stages and their outcome into an
+//! [`Outcome`]. Errors here are `anyhow`; the outcome becomes the process exit code
+//! in exactly one place (`main`).
+
+mod changelog;
+mod diff;
+mod map;
+mod pin;
+mod progress;
+mod rules;
+mod run;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use apiwatch::config::Location;
+use apiwatch::finding::Severity;
+use apiwatch::report::{self, Report};
+use apiwatch::spec::{Document, load};
+
+/// How a command ended: 0 clean, 1 findings at or above the fail-on level.
+/// (Errors are 2, from `main`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Findings,
+    /// A command that exists but is not built yet.
+    NotBuilt,
+}
+
+impl Outcome {
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Findings => 1,
+            Outcome::NotBuilt => 2,
+        }
+    }
+}
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 clean · 1 findings at or above --fail-on (in-use ones, or any \
+compliance-critical one; a source failing several runs in a row counts) · 2 error (bad \
+contract or arguments, GitHub refusing operations, command not built).
+
+Examples:
+  apiwatch run                              # the nightly job, on ./contracts (dry run without a token)
+  apiwatch diff old.yaml new.json           # compare two specs, no contract needed
+  apiwatch map --format mermaid             # draw the integration map
+  apiwatch pin crm-contacts --from spec.json";
+
+#[derive(Debug, Parser)]
+#[command(name = "apiwatch", version, about = "Watch the vendor APIs your marketing stack depends on; warn owners before a change breaks an integration.", after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The repository holding contracts/ and snapshots/.
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+    /// Colour in terminal output (NO_COLOR is honoured in auto).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the nightly job: every contract's upstream vs its snapshot, report, issues.
+    #[command(
+        after_help = "Example:\n  apiwatch run --out out/          # writes out/report.{json,md,txt,sarif}, out/summary.md, out/issues/*.md\n  apiwatch run --contract crm-contacts --fail-on warning"
+    )]
+    Run(run::RunArgs),
+    /// Compare two OpenAPI documents (files or URLs); no contract needed.
+    #[command(
+        after_help = "Examples:\n  apiwatch diff pinned.yaml upstream.yaml\n  apiwatch diff a.json https://vendor.example/openapi.json --format markdown\n  apiwatch diff a.json b.json --uses uses.txt --fail-on error\n  apiwatch diff snapshots/crm-contacts/contacts.json demo/upstream/crm-contacts/contacts.yaml --contract crm-contacts\n\nA --uses file lists one operation per line (`GET /contacts/{id}` or an operationId);\nappend `[opt-out]`, `[consent]`, ... to mark it compliance-critical. `#` starts a comment."
+    )]
+    Diff(diff::DiffArgs),
+    /// Show the integration map: contracts, vendors, owners, and single points of failure.
+    #[command(
+        after_help = "Examples:\n  apiwatch map\n  apiwatch map --format mermaid >> \"$GITHUB_STEP_SUMMARY\"\n  apiwatch map --format dot | dot -Tsvg > map.svg"
+    )]
+    Map(map::MapArgs),
+    /// Write a contract's pinned snapshot (normalised) from its upstream spec or a given file/URL.
+    #[command(
+        after_help = "Examples:\n  apiwatch pin crm-contacts                   # from the contract's [[spec]] sources\n  apiwatch pin crm-contacts --from vendor/contacts-2026-09.yaml\n  apiwatch pin email-marketing --spec marketing --from https://api.larkpost.example/openapi.json"
+    )]
+    Pin(pin::PinArgs),
+    /// List the rule catalog (ids, default severities, rationale).
+    #[command(
+        after_help = "Examples:\n  apiwatch rules\n  apiwatch rules --format markdown > docs/rules.md"
+    )]
+    Rules(rules::RulesArgs),
+    /// Read vendor changelogs: parse one page or feed, or compare a contract's with its snapshot.
+    #[command(
+        after_help = "Examples:\n  apiwatch changelog parse https://developers.vendor.example/changelog --kind html --selectors 'entry=article.entry,title=h2,date=time'\n  apiwatch changelog parse CHANGELOG.md --format json\n  apiwatch changelog crm-contacts                 # new, edited and vanished entries since the snapshot\n  apiwatch changelog crm-contacts --update        # accept them: rewrite snapshots/crm-contacts/changelog.json\n  apiwatch changelog crm-contacts --update --from old-page.html   # seed the snapshot from a saved page"
+    )]
+    Changelog(changelog::ChangelogArgs),
+    /// Run contract tests against vendor sandboxes. (Not built yet.)
+    #[command(after_help = "Example (planned):\n  apiwatch test crm-contacts")]
+    Test(PendingArgs),
+    /// Upgrade a contract's pinned version after review. (Not built yet.)
+    #[command(after_help = "Example (planned):\n  apiwatch upgrade crm-contacts --to 2026-09")]
+    Upgrade(PendingArgs),
+    /// Serve an embedded mock sandbox for a contract. (Not built yet.)
+    #[command(after_help = "Example (planned):\n  apiwatch sandbox crm-contacts --port 8080")]
+    Sandbox(PendingArgs),
+    /// Verify vendor webhook signatures. (Not built yet.)
+    #[command(
+        after_help = "Example (planned):\n  apiwatch webhook verify --contract email-marketing payload.json"
+    )]
+    Webhook(PendingArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
+}
+
+/// A severity on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(arg: SeverityArg) -> Severity {
+        match arg {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Error => Severity::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PendingArgs {
+    /// Arguments for the future command.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: Cli) -> Result<Outcome> {
+    let color = use_color(cli.color);
+    match cli.command {
+        Command::Run(args) => run::cmd_run(&cli.root, args, color),
+        Command::Diff(args) => diff::cmd_diff(&cli.root, args, color),
+        Command::Map(args) => map::cmd_map(&cli.root, args),
+        Command::Pin(args) => pin::cmd_pin(&cli.root, args),
+        Command::Rules(args) => rules::cmd_rules(args),
+        Command::Changelog(args) => changelog::cmd_changelog(&cli.root, args),
+        Command::Test(_) => not_built("test", "contract tests against vendor sandboxes"),
+        Command::Upgrade(_) => not_built("upgrade", "upgrading a pinned version"),
+        Command::Sandbox(_) => not_built("sandbox", "the embedded mock sandbox"),
+        Command::Webhook(_) => not_built("webhook", "webhook signature verification"),
+    }
+}
+
+fn not_built(name: &str, what: &str) -> Result<Outcome> {
+    eprintln!("apiwatch {name}: {what} is not built yet; this command exits 2 until it is.");
+    Ok(Outcome::NotBuilt)
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn today() -> String {
+    jiff::Timestamp::now()
+        .to_string()
+        .chars()
+        .take(10)
+        .collect()
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Loads a document named on the command line: a file (relative refs allowed) or a URL.
+fn load_arg(rt: &tokio::runtime::Runtime, arg: &str) -> Result<Document> {
+    let loc = Location::from_arg(arg);
+    if matches!(loc, Location::Url(_)) {
+        let fetcher = apiwatch::fetch::Fetcher::new(apiwatch::fetch::FetchConfig::default(), None)?;
+        rt.block_on(apiwatch::run::load_upstream(
+            &loc,
+            Path::new("."),
+            &fetcher,
+            None,
+        ))
+        .map_err(|p| anyhow::anyhow!(p.message))
+    } else {
+        Ok(load::load_file(Path::new(arg))?)
+    }
+}
+
+fn render(rep: &Report, format: Format, color: bool, artifact: &str) -> String {
+    match format {
+        Format::Text => report::text::render(rep, color),
+        Format::Json => report::json::render(rep),
+        Format::Markdown => report::markdown::render(rep),
+        Format::Sarif => report::sarif::render(rep, artifact),
+    }
+}

@@ -1,0 +1,136 @@
+//! `apiwatch run`: the nightly job. The library runs the whole night
+//! ([`apiwatch::run::night`]); this turns the arguments and the environment into
+//! its settings, and its outcome into output and an exit code.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use clap::ValueEnum;
+
+use super::progress;
+use super::{Format, Outcome, render, runtime, today};
+use apiwatch::issues::github::GitHubConfig;
+use apiwatch::map::FailOn;
+use apiwatch::run::{NightSettings, RunSettings};
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Output folder for the report and rendered issues.
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Only these contracts (repeatable).
+    #[arg(long = "contract", value_name = "NAME")]
+    pub contracts: Vec<String>,
+    /// Override every contract's policy.fail_on.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+    /// Never write to GitHub; render the issues to files. The default when no token is set.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where run state lives (last run status, caches).
+    #[arg(long, default_value = ".apiwatch", value_name = "DIR")]
+    pub state_dir: PathBuf,
+    /// Print the report to stdout in this format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Seconds one HTTP request may take, body included.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub timeout: u64,
+    /// Attempts per HTTP request (retries on 5xx, 429, timeouts, cut bodies).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub max_attempts: usize,
+    /// HTTP requests in flight at once, across all vendors.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub concurrency: usize,
+    /// Close an issue once its problem has been gone this many runs in a row.
+    #[arg(long, default_value_t = 2, value_name = "RUNS")]
+    pub close_after: u32,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    Error,
+    Warning,
+    Never,
+}
+
+pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
+    let map = apiwatch::run::load_map(root)?;
+    for name in &args.contracts {
+        map.get(name)?;
+    }
+    let settings = settings(root, &args);
+    let selected = map
+        .contracts
+        .iter()
+        .filter(|c| args.contracts.is_empty() || args.contracts.contains(&c.name))
+        .count();
+    eprintln!(
+        "apiwatch run: {selected} contract{} from {}",
+        if selected == 1 { "" } else { "s" },
+        root.join("contracts").display()
+    );
+    let rt = runtime()?;
+    let night = rt.block_on(apiwatch::run::night(
+        &map,
+        &settings,
+        progress::for_terminal(),
+    ))?;
+    for line in &night.plan {
+        eprintln!("{line}");
+    }
+    print!("{}", render(&night.report, args.format, color, "snapshots"));
+    let out = settings.out.display();
+    if settings.dry_run {
+        eprintln!("dry run (no GitHub writes): report and rendered issues written to {out}");
+    } else {
+        eprintln!("report and rendered issues written to {out}");
+    }
+    if night.filing_incomplete {
+        bail!(
+            "some issue operations could not be applied on GitHub; they are kept in {} and retried on the next run",
+            settings.check.state_dir.display()
+        );
+    }
+    Ok(if night.failing() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// The night's settings from the arguments and the environment (the GitHub token,
+/// `GITHUB_REPOSITORY`, `GITHUB_STEP_SUMMARY`); without a token it is a dry run.
+fn settings(root: &Path, args: &RunArgs) -> NightSettings {
+    let github = GitHubConfig::from_env();
+    let env_path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    NightSettings {
+        check: RunSettings {
+            root: root.to_path_buf(),
+            only: args.contracts.clone(),
+            fail_on: args.fail_on.map(|f| match f {
+                FailOnArg::Error => FailOn::Error,
+                FailOnArg::Warning => FailOn::Warning,
+                FailOnArg::Never => FailOn::Never,
+            }),
+            today: today(),
+            fetch: apiwatch::fetch::FetchConfig {
+                timeout: std::time::Duration::from_secs(args.timeout),
+                max_attempts: args.max_attempts.max(1),
+                global_concurrency: args.concurrency.max(1),
+                ..Default::default()
+            },
+            state_dir: root.join(&args.state_dir),
+        },
+        out: if args.out.is_absolute() {
+            args.out.clone()
+        } else {
+            root.join(&args.out)
+        },
+        dry_run: args.dry_run || github.is_none(),
+        close_after: args.close_after,
+        github,
+        default_repo: env_path("GITHUB_REPOSITORY").map(|v| v.to_string_lossy().into_owned()),
+        step_summary: env_path("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+    }
+}

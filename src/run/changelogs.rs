@@ -1,0 +1,90 @@
+//! A contract's changelogs: each source read and compared with the changelog
+//! snapshot; what is new, edited or gone becomes findings, and a source that
+//! cannot be read is a finding for its owners, never silence.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::sources::{Problem, read_changelog};
+use crate::fetch::Fetcher;
+use crate::finding::Finding;
+use crate::finding::catalog::Changelog;
+use crate::map::Contract;
+use crate::spec::Document;
+
+/// Reads every changelog source of a contract and reports what is new since the
+/// changelog snapshot. Returns findings and source errors.
+/// Returns findings, source errors, and (source key, failed) for the failure streaks.
+pub async fn check_changelogs(
+    contract: &Contract,
+    root: &Path,
+    fetcher: &Fetcher,
+    pinned: &[Document],
+    streaks: &BTreeMap<String, u32>,
+) -> (Vec<Finding>, Vec<String>, Vec<(String, bool)>) {
+    use crate::changelog::compare::{ChangelogSnapshot, compare};
+    let models: Vec<crate::spec::model::ApiModel<'_>> = pinned
+        .iter()
+        .map(|d| {
+            crate::spec::model::ApiModel::build_with(d, &contract.policy.deprecation_extensions)
+        })
+        .collect();
+    let model_refs: Vec<&crate::spec::model::ApiModel<'_>> = models.iter().collect();
+    let relevance = crate::rules::Relevance::new(&contract.uses(), &model_refs);
+    let snapshot_path = contract.changelog_snapshot_path(root);
+    let snapshot = ChangelogSnapshot::read(&snapshot_path);
+    let mut sources = Vec::new();
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for source in &contract.changelogs {
+        let key = source.location.to_string();
+        let entries = match read_changelog(source, root, fetcher, &models).await {
+            Ok(e) => e,
+            Err(problem) => {
+                let streak_key = format!("{}/changelog:{key}", contract.name);
+                let (message, finding) = problem.escalated(contract, streaks, &streak_key);
+                errors.push(message);
+                findings.extend(finding);
+                sources.push((streak_key, true));
+                continue;
+            }
+        };
+        sources.push((format!("{}/changelog:{key}", contract.name), false));
+        let before = snapshot.as_ref().and_then(|s| s.sources.get(&key));
+        if entries.is_empty() {
+            let message = format!(
+                "{key}: no changelog entries found{} — did the page change its layout?",
+                if before.is_some_and(|b| !b.is_empty()) {
+                    " (the snapshot has some)"
+                } else {
+                    ""
+                }
+            );
+            errors.push(message.clone());
+            let problem = Problem::new(Changelog::SourceUnparseable.into(), message, &key);
+            findings.extend(problem.into_finding(contract, true));
+            continue;
+        }
+        let Some(before) = before else {
+            let message = format!(
+                "{key}: {} entries read, none snapshotted yet; run `apiwatch changelog {} --update` to start watching",
+                entries.len(),
+                contract.name
+            );
+            let problem = Problem::new(Changelog::SnapshotMissing.into(), message, &key);
+            // Information for whoever sets the contract up, not an issue.
+            findings.extend(problem.into_finding(contract, false));
+            continue;
+        };
+        let changes = compare(before, &entries);
+        findings.extend(crate::changelog::findings::findings(
+            &contract.name,
+            &key,
+            &changes,
+            &models,
+            &relevance,
+            &contract.policy.severity,
+        ));
+    }
+    (findings, errors, sources)
+}

@@ -1,0 +1,243 @@
+//! RUN: the nightly pipeline over the whole integration map, as stages.
+//!
+//! 1. **check** ([`check_all`]): for every contract, concurrently (bounded by the
+//!    [`Fetcher`]'s global and per-host limits), fetch each upstream spec, parse
+//!    it, compare it with the pinned snapshot, judge the changes against the
+//!    operations in use, read the changelogs; everything goes into one [`Report`].
+//!    One contract failing never hides the others: its failure becomes a finding
+//!    (`source-unreachable`, `source-invalid`, `snapshot-missing`) and the run goes
+//!    on. A source that fails is reported at once but only becomes an issue (and
+//!    fails the run) after failing several runs in a row
+//!    (`policy.escalate_after_failures`): vendors have bad nights.
+//! 2. **outputs**: the report in every format and one rendered issue per problem.
+//! 3. **filing**: tonight's issue plan, applied on GitHub (or only shown).
+//! 4. **state**: the last run's status and the source failure streaks.
+//!
+//! [`night`] runs them in turn and returns a [`RunOutcome`]; the CLI only maps it
+//! to output and an exit code. Contract tests and probes slot in as further stages
+//! feeding the same findings. Nothing here prints: progress and warnings go to the
+//! [`Progress`] sink. Snapshots are never written here; only `apiwatch pin` does.
+
+mod changelogs;
+mod check;
+mod contract;
+mod filing;
+mod outputs;
+mod sources;
+mod state;
+mod summary;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::fetch::{FetchConfig, Fetcher};
+use crate::finding::{Finding, sort_findings};
+use crate::issues::github::{GitHubConfig, GitHubError};
+use crate::map::{Contract, FailOn, IntegrationMap};
+use crate::report::{ContractStatus, Report, Summary};
+
+pub use check::{check_map, load_contracts, load_map};
+pub use contract::{ContractOutcome, check_contract, compare, compare_options};
+pub use sources::{Problem, load_upstream, read_changelog};
+pub use state::{LastRun, last_run_path, read_last_run, read_streaks};
+pub use summary::job_summary;
+
+/// Settings of the check stage.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    pub root: PathBuf,
+    /// Only these contracts (all when empty).
+    pub only: Vec<String>,
+    /// Overrides every contract's `policy.fail_on`.
+    pub fail_on: Option<FailOn>,
+    /// `YYYY-MM-DD`, for sunset comparisons.
+    pub today: String,
+    pub fetch: FetchConfig,
+    /// Where the HTTP cache and run-to-run state live.
+    pub state_dir: PathBuf,
+}
+
+/// Settings of the whole night: the check, then where the outputs go and how
+/// issues are filed.
+#[derive(Debug, Clone)]
+pub struct NightSettings {
+    pub check: RunSettings,
+    /// Folder for the report, the plan, the summary and the rendered issues.
+    pub out: PathBuf,
+    /// Plan and render issues, write nothing on GitHub.
+    pub dry_run: bool,
+    /// Close an issue once its problem has been gone this many runs in a row.
+    pub close_after: u32,
+    /// GitHub, when a token is set (a dry run with one still lists, to plan).
+    pub github: Option<GitHubConfig>,
+    /// Where issues of contracts without `owners.repo` go (`$GITHUB_REPOSITORY`).
+    pub default_repo: Option<String>,
+    /// A file the job summary is appended to (`$GITHUB_STEP_SUMMARY`).
+    pub step_summary: Option<PathBuf>,
+}
+
+/// What a night produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub report: Report,
+    pub contracts: Vec<ContractOutcome>,
+    /// One line per issue: what was (or would be) done.
+    pub plan: Vec<String>,
+    /// Some issue operations could not be applied on GitHub; they are kept in the
+    /// state folder and retried on the next run.
+    pub filing_incomplete: bool,
+}
+
+impl RunOutcome {
+    /// Whether any contract fails at its `fail_on` level.
+    pub fn failing(&self) -> bool {
+        self.contracts.iter().any(|o| o.failing)
+    }
+}
+
+/// Why a night could not be completed (the report may still have been written).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{path}: cannot write the run's outputs: {source}")]
+    Outputs {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot record the run: {source}")]
+    State {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("no GitHub token (set APIWATCH_GITHUB_TOKEN or GITHUB_TOKEN), or pass --dry-run")]
+    NoToken,
+    #[error(
+        "contract `{0}` has no owners.repo and GITHUB_REPOSITORY is not set: nowhere to file its issues"
+    )]
+    NoRepository(String),
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+}
+
+/// Told about progress and warnings; the CLI shows a bar on terminals and plain
+/// lines elsewhere. The library reports through this, never by printing.
+pub trait Progress: Send + Sync {
+    fn start(&self, contracts: usize);
+    fn done(&self, status: &ContractStatus);
+    /// The check stage is over: every contract's status.
+    fn finish(&self, statuses: &[ContractStatus]);
+    /// Something went wrong that does not stop the run (a cache or state file
+    /// that cannot be written, a contract check that crashed).
+    fn warn(&self, message: &str);
+}
+
+/// No progress output (tests, library use).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _: usize) {}
+    fn done(&self, _: &ContractStatus) {}
+    fn finish(&self, _: &[ContractStatus]) {}
+    fn warn(&self, _: &str) {}
+}
+
+/// The whole night: check, write outputs, file issues, record the run.
+pub async fn night(
+    map: &IntegrationMap,
+    settings: &NightSettings,
+    progress: Arc<dyn Progress>,
+) -> Result<RunOutcome, RunError> {
+    let (report, contracts) = check_all(map, &settings.check, progress.clone()).await;
+    let desired =
+        outputs::write(&settings.out, map, &report).map_err(|source| RunError::Outputs {
+            path: settings.out.display().to_string(),
+            source,
+        })?;
+    let checked = contracts
+        .iter()
+        .filter(|o| o.status.status != "failed")
+        .map(|o| o.status.name.clone())
+        .collect();
+    let filed = filing::file(settings, map, &report, &desired, checked).await?;
+    let state_dir = &settings.check.state_dir;
+    state::write_last_run(state_dir, &contracts).map_err(|source| RunError::State {
+        path: state_dir.display().to_string(),
+        source,
+    })?;
+    Ok(RunOutcome {
+        report,
+        contracts,
+        plan: filed.plan,
+        filing_incomplete: !filed.complete,
+    })
+}
+
+/// The check stage: every selected contract, and the report.
+pub async fn check_all(
+    map: &IntegrationMap,
+    settings: &RunSettings,
+    progress: Arc<dyn Progress>,
+) -> (Report, Vec<ContractOutcome>) {
+    let selected: Vec<&Contract> = map
+        .contracts
+        .iter()
+        .filter(|c| settings.only.is_empty() || settings.only.contains(&c.name))
+        .collect();
+    progress.start(selected.len());
+    let fetcher = match Fetcher::new(settings.fetch.clone(), Some(&settings.state_dir)) {
+        Ok(f) => Arc::new(f),
+        Err(e) => {
+            progress.warn(&format!("cannot set up HTTP: {e}"));
+            return (Report::new(Vec::new()), Vec::new());
+        }
+    };
+    let streaks = Arc::new(read_streaks(&settings.state_dir));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, c) in selected.iter().enumerate() {
+        let (contract, s, f, st, p) = (
+            (*c).clone(),
+            settings.clone(),
+            fetcher.clone(),
+            streaks.clone(),
+            progress.clone(),
+        );
+        tasks.spawn(async move {
+            let outcome = check_contract(&contract, &s, &f, &st).await;
+            p.done(&outcome.status);
+            (i, outcome)
+        });
+    }
+    let mut outcomes: Vec<Option<ContractOutcome>> = (0..selected.len()).map(|_| None).collect();
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok((i, outcome)) => outcomes[i] = Some(outcome),
+            Err(e) => progress.warn(&format!("a contract check crashed: {e}")),
+        }
+    }
+    let outcomes: Vec<ContractOutcome> = outcomes.into_iter().flatten().collect();
+    let statuses: Vec<ContractStatus> = outcomes.iter().map(|o| o.status.clone()).collect();
+    progress.finish(&statuses);
+    if let Err(e) = state::write_streaks(&settings.state_dir, &streaks, &outcomes) {
+        progress.warn(&format!(
+            "cannot record source failures in {}: {e}",
+            settings.state_dir.display()
+        ));
+    }
+    for warning in fetcher.take_warnings() {
+        progress.warn(&warning);
+    }
+    let mut findings: Vec<Finding> = outcomes
+        .iter()
+        .flat_map(|o| o.findings.iter().cloned())
+        .collect();
+    sort_findings(&mut findings);
+    findings.sort_by(|a, b| a.contract.cmp(&b.contract));
+    let summary = Summary::of(&findings);
+    let report = Report {
+        base: None,
+        revision: None,
+        contracts: statuses,
+        findings,
+        summary,
+    };
+    (report, outcomes)
+}

@@ -1,0 +1,42 @@
+//! The outputs stage: the report in every format, and one rendered issue per
+//! problem, in the output folder.
+
+use std::path::Path;
+
+use crate::files::write_atomic;
+use crate::issues::{self, PlannedIssue};
+use crate::map::IntegrationMap;
+use crate::report::{self, Report};
+
+/// Writes report.{json,md,txt,sarif} and renders every desired issue to
+/// issues/*.md; returns the desired issues.
+pub fn write(out: &Path, map: &IntegrationMap, rep: &Report) -> std::io::Result<Vec<PlannedIssue>> {
+    std::fs::create_dir_all(out.join("issues"))?;
+    // Issues from an earlier run in the same folder would read as still planned.
+    for entry in std::fs::read_dir(out.join("issues"))? {
+        let p = entry?.path();
+        if p.extension().is_some_and(|e| e == "md") {
+            std::fs::remove_file(p)?;
+        }
+    }
+    let renderings = [
+        ("report.json", report::json::render(rep)),
+        ("report.md", report::markdown::render(rep)),
+        ("report.txt", report::text::render(rep, false)),
+        ("report.sarif", report::sarif::render(rep, "snapshots")),
+    ];
+    for (name, text) in renderings {
+        write_atomic(&out.join(name), text.as_bytes())?;
+    }
+    let mut desired = Vec::new();
+    for c in &map.contracts {
+        for issue in issues::desired(c, &rep.findings, "report.md") {
+            write_atomic(
+                &out.join("issues").join(issues::file_name(&issue)),
+                format!("# {}\n\n{}", issue.title, issue.body).as_bytes(),
+            )?;
+            desired.push(issue);
+        }
+    }
+    Ok(desired)
+}
