@@ -40,6 +40,7 @@ pub mod finding;
 pub mod issues;
 pub mod map;
 pub mod report;
+pub mod retry;
 pub mod rules;
 pub mod run;
 pub mod snapshot;

@@ -36,7 +36,8 @@ pub struct RunArgs {
     /// Seconds one HTTP request may take, body included.
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub timeout: u64,
-    /// Attempts per HTTP request (retries on 5xx, 429, timeouts, cut bodies).
+    /// Attempts per HTTP request, to vendors and to GitHub (retries on 5xx, 429,
+    /// timeouts, cut bodies).
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub max_attempts: usize,
     /// HTTP requests in flight at once, across all vendors.
@@ -102,7 +103,10 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
 /// The night's settings from the arguments and the environment (the GitHub token,
 /// `GITHUB_REPOSITORY`, `GITHUB_STEP_SUMMARY`); without a token it is a dry run.
 fn settings(root: &Path, args: &RunArgs) -> NightSettings {
-    let github = GitHubConfig::from_env();
+    let github = GitHubConfig::from_env().map(|g| GitHubConfig {
+        max_attempts: args.max_attempts.max(1),
+        ..g
+    });
     let env_path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     NightSettings {
         check: RunSettings {

@@ -22,13 +22,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
 use governor::{Quota, RateLimiter};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
 use tokio::sync::Semaphore;
 
 use crate::config::{Location, SourceCredential};
+use crate::retry::{Again, RetryPolicy, Verdict};
 
 /// The header a credential goes in, marked sensitive so it is never shown.
 pub fn credential_headers(credential: Option<&SourceCredential>) -> Result<HeaderMap, FetchError> {
@@ -79,6 +79,18 @@ pub struct FetchConfig {
     pub per_host_concurrency: usize,
     /// Requests started per second to one host.
     pub per_host_rate: u32,
+}
+
+impl FetchConfig {
+    /// Retries as configured; a `Retry-After` past the cap already failed the attempt.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            min_delay: self.min_delay,
+            max_delay: self.max_delay,
+            max_wait: self.retry_after_cap,
+        }
+    }
 }
 
 impl Default for FetchConfig {
@@ -146,6 +158,16 @@ pub enum FetchError {
     ContentType { url: String, content_type: String },
     #[error("the credential environment variable {name} is not set (or not a valid header value)")]
     MissingCredential { name: String },
+}
+
+impl Verdict for Attempt {
+    fn again(&self) -> Again {
+        match (self.retryable, self.retry_after) {
+            (false, _) => Again::No,
+            (true, Some(wait)) => Again::After(wait),
+            (true, None) => Again::AfterBackoff,
+        }
+    }
 }
 
 /// One attempt's failure, before retrying decides.
@@ -307,29 +329,17 @@ impl Fetcher {
             }
         }
         let attempts = std::sync::atomic::AtomicUsize::new(0);
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(self.config.min_delay)
-            .with_max_delay(self.config.max_delay)
-            .with_max_times(self.config.max_attempts.saturating_sub(1))
-            .with_jitter();
-        let result = (|| async {
-            let _global = self.global.acquire().await;
-            let _host = host_gate.acquire().await;
-            self.gates.rate.until_key_ready(&host).await;
-            let n = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-            self.attempt(url, &conditional, n).await
-        })
-        .retry(backoff)
-        .when(|a: &Attempt| a.retryable)
-        .adjust(
-            |a: &Attempt, planned: Option<Duration>| match (planned, a.retry_after) {
-                // No attempts left: stop, whatever the server asked.
-                (None, _) => None,
-                (Some(_), Some(wait)) => Some(wait),
-                (Some(d), None) => Some(d),
-            },
-        )
-        .await;
+        let result = self
+            .config
+            .retry_policy()
+            .run(|| async {
+                let _global = self.global.acquire().await;
+                let _host = host_gate.acquire().await;
+                self.gates.rate.until_key_ready(&host).await;
+                let n = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                self.attempt(url, &conditional, n).await
+            })
+            .await;
         let attempts = attempts.load(std::sync::atomic::Ordering::SeqCst);
         match result {
             Ok(mut doc) => {

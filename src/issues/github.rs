@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::plan::{ExistingIssue, IssueOp, contract_of, key_of};
+use crate::retry::{Again, RetryPolicy, Verdict};
 
 /// How to reach GitHub.
 #[derive(Clone)]
@@ -61,6 +62,47 @@ impl GitHubConfig {
             min_delay: Duration::from_secs(1),
             timeout: Duration::from_secs(30),
         })
+    }
+}
+
+impl GitHubConfig {
+    /// Retries as configured: backoff from `min_delay` up to `max_wait`, which also
+    /// caps how long a rate limit may make apiwatch wait.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts.max(1),
+            min_delay: self.min_delay,
+            max_delay: self.max_wait,
+            max_wait: self.max_wait,
+        }
+    }
+}
+
+/// A failed request, and whether it is worth repeating.
+struct Failed {
+    error: GitHubError,
+    again: Again,
+}
+
+impl Failed {
+    fn stop(error: GitHubError) -> Failed {
+        Failed {
+            error,
+            again: Again::No,
+        }
+    }
+
+    fn backoff(error: GitHubError) -> Failed {
+        Failed {
+            error,
+            again: Again::AfterBackoff,
+        }
+    }
+}
+
+impl Verdict for Failed {
+    fn again(&self) -> Again {
+        self.again
     }
 }
 
@@ -134,36 +176,18 @@ impl GitHub {
         body: Option<&Value>,
         retry: bool,
     ) -> Result<String, GitHubError> {
-        let attempts = if retry {
-            self.config.max_attempts.max(1)
-        } else {
-            1
+        let policy = RetryPolicy {
+            max_attempts: if retry {
+                self.config.max_attempts.max(1)
+            } else {
+                1
+            },
+            ..self.config.retry_policy()
         };
-        let mut delay = self.config.min_delay;
-        let mut last = None;
-        for attempt in 1..=attempts {
-            match self.once(&method, path, body).await {
-                Ok(text) => return Ok(text),
-                Err((err, wait)) => {
-                    let retryable = wait.is_some();
-                    last = Some(err);
-                    if !retryable || attempt == attempts {
-                        break;
-                    }
-                    let wait = wait.flatten().unwrap_or(delay);
-                    if wait > self.config.max_wait {
-                        break;
-                    }
-                    tokio::time::sleep(wait).await;
-                    delay = (delay * 2).min(self.config.max_wait);
-                }
-            }
-        }
-        Err(last.unwrap_or_else(|| GitHubError::Request {
-            method: method.to_string(),
-            path: path.to_owned(),
-            message: "no attempt made".into(),
-        }))
+        policy
+            .run(|| self.once(&method, path, body))
+            .await
+            .map_err(|failed| failed.error)
     }
 
     /// One request. On failure: the error and, when worth retrying, `Some(wait)`
@@ -173,7 +197,7 @@ impl GitHub {
         method: &Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<String, (GitHubError, Option<Option<Duration>>)> {
+    ) -> Result<String, Failed> {
         let req_err = |message: String| GitHubError::Request {
             method: method.to_string(),
             path: path.to_owned(),
@@ -183,12 +207,12 @@ impl GitHub {
             Method::GET => self.octo._get(path).await,
             Method::POST => self.octo._post(path, body).await,
             Method::PATCH => self.octo._patch(path, body).await,
-            _ => return Err((req_err("unsupported method".into()), None)),
+            _ => return Err(Failed::stop(req_err("unsupported method".into()))),
         };
         let resp = match sent {
             Ok(r) => r,
             // Transport errors (refused, reset, timed out) are worth another try.
-            Err(e) => return Err((req_err(transport_message(&e)), Some(None))),
+            Err(e) => return Err(Failed::backoff(req_err(transport_message(&e)))),
         };
         let status = resp.status();
         let headers = resp.headers().clone();
@@ -196,7 +220,7 @@ impl GitHub {
             .octo
             .body_to_string(resp)
             .await
-            .map_err(|e| (req_err(transport_message(&e)), Some(None)))?;
+            .map_err(|e| Failed::backoff(req_err(transport_message(&e))))?;
         if status.is_success() {
             return Ok(text);
         }
@@ -230,16 +254,18 @@ impl GitHub {
                 && (retry_after.is_some()
                     || reset_wait.is_some()
                     || message.contains("rate limit")));
-        if rate_limited {
-            return Err((
-                err,
-                Some(retry_after.or(reset_wait).or(Some(Duration::from_secs(60)))),
-            ));
-        }
-        if status.is_server_error() {
-            return Err((err, Some(retry_after)));
-        }
-        Err((err, None))
+        let again = if rate_limited {
+            Again::After(
+                retry_after
+                    .or(reset_wait)
+                    .unwrap_or(Duration::from_secs(60)),
+            )
+        } else if status.is_server_error() {
+            retry_after.map_or(Again::AfterBackoff, Again::After)
+        } else {
+            Again::No
+        };
+        Err(Failed { error: err, again })
     }
 
     /// Every issue in `repo` that apiwatch filed (label `apiwatch`, key marker).
@@ -319,6 +345,7 @@ impl GitHub {
                 let path = format!("/repos/{repo}/issues");
                 let payload = json!({ "title": title, "body": body, "labels": labels, "assignees": assignees });
                 let mut last = None;
+                let mut delays = self.config.retry_policy().delays();
                 for attempt in 0..self.config.max_attempts.max(1) {
                     if attempt > 0 {
                         // Did the failed attempt create it after all?
@@ -329,9 +356,9 @@ impl GitHub {
                     match self.call(Method::POST, &path, Some(&payload), false).await {
                         Ok(_) => return Ok(()),
                         Err(e) => {
-                            let wait = self.config.min_delay * 2u32.pow(attempt.min(6) as u32);
                             last = Some(e);
-                            tokio::time::sleep(wait.min(self.config.max_wait)).await;
+                            let wait = delays.next().unwrap_or(self.config.min_delay);
+                            tokio::time::sleep(wait).await;
                         }
                     }
                 }
