@@ -130,39 +130,61 @@ pub fn cmd_changelog(root: &Path, args: ChangelogArgs) -> Result<Outcome> {
     let _runtime = rt.enter();
     let fetcher = apiwatch::fetch::Fetcher::new(apiwatch::fetch::FetchConfig::default(), None)?;
     if args.target == "parse" {
-        let input = args
-            .input
-            .as_deref()
-            .context("usage: apiwatch changelog parse <file|url>")?;
-        let location = Location::from_arg(input);
-        let fetched = rt.block_on(fetcher.fetch(&location, Path::new("."), None))?;
-        let kind = match args.kind {
-            Some(ChangelogKindArg::Html) => ChangelogKind::Html,
-            Some(ChangelogKindArg::Rss) => ChangelogKind::Rss,
-            Some(ChangelogKindArg::Atom) => ChangelogKind::Atom,
-            Some(ChangelogKindArg::Markdown) => ChangelogKind::Markdown,
-            None => apiwatch::changelog::detect_kind(&fetched.bytes, input),
-        };
-        let selectors = args.selectors.as_deref().map(parse_selectors).transpose()?;
-        let base_url = args
-            .base_url
-            .as_deref()
-            .or(matches!(location, Location::Url(_)).then_some(input));
-        let entries = apiwatch::changelog::parse(
-            &fetched.bytes,
-            &apiwatch::changelog::Source {
-                name: input,
-                kind,
-                selectors: selectors.as_ref(),
-                base_url,
-                content_type: fetched.content_type.as_deref(),
-            },
-            &[],
-            &Default::default(),
-        )?;
-        print_entries(&entries, args.format);
-        return Ok(Outcome::Clean);
+        parse_one(&rt, &fetcher, &args)?;
+    } else {
+        contract_changes(&rt, &fetcher, root, &args)?;
     }
+    Ok(Outcome::Clean)
+}
+
+/// `apiwatch changelog parse FILE|URL`: one page, feed or file as entries.
+fn parse_one(
+    rt: &tokio::runtime::Runtime,
+    fetcher: &apiwatch::fetch::Fetcher,
+    args: &ChangelogArgs,
+) -> Result<()> {
+    let input = args
+        .input
+        .as_deref()
+        .context("usage: apiwatch changelog parse <file|url>")?;
+    let location = Location::from_arg(input);
+    let fetched = rt.block_on(fetcher.fetch(&location, Path::new("."), None))?;
+    let kind = match args.kind {
+        Some(ChangelogKindArg::Html) => ChangelogKind::Html,
+        Some(ChangelogKindArg::Rss) => ChangelogKind::Rss,
+        Some(ChangelogKindArg::Atom) => ChangelogKind::Atom,
+        Some(ChangelogKindArg::Markdown) => ChangelogKind::Markdown,
+        None => apiwatch::changelog::detect_kind(&fetched.bytes, input),
+    };
+    let selectors = args.selectors.as_deref().map(parse_selectors).transpose()?;
+    let base_url = args
+        .base_url
+        .as_deref()
+        .or(matches!(location, Location::Url(_)).then_some(input));
+    let entries = apiwatch::changelog::parse(
+        &fetched.bytes,
+        &apiwatch::changelog::Source {
+            name: input,
+            kind,
+            selectors: selectors.as_ref(),
+            base_url,
+            content_type: fetched.content_type.as_deref(),
+        },
+        &[],
+        &Default::default(),
+    )?;
+    print_entries(&entries, args.format);
+    Ok(())
+}
+
+/// `apiwatch changelog NAME`: each source's entries against the changelog
+/// snapshot; with `--update`, the snapshot rewritten.
+fn contract_changes(
+    rt: &tokio::runtime::Runtime,
+    fetcher: &apiwatch::fetch::Fetcher,
+    root: &Path,
+    args: &ChangelogArgs,
+) -> Result<()> {
     let map = apiwatch::run::load_contracts(root)?;
     let contract = map.get(&args.target)?;
     if contract.changelogs.is_empty() {
@@ -190,7 +212,7 @@ pub fn cmd_changelog(root: &Path, args: ChangelogArgs) -> Result<Outcome> {
         }
         let entries = rt
             .block_on(apiwatch::run::read_changelog(
-                &source, root, &fetcher, &models,
+                &source, root, fetcher, &models,
             ))
             .map_err(|p| anyhow::anyhow!(p.message))?;
         if entries.is_empty() {
@@ -204,43 +226,7 @@ pub fn cmd_changelog(root: &Path, args: ChangelogArgs) -> Result<Outcome> {
             snapshot.sources.get(&key).map(Vec::as_slice).unwrap_or(&[]),
             &entries,
         );
-        if args.format == TextOrJson::Json {
-            let v = serde_json::json!({
-                "source": key,
-                "new": changes.new,
-                "edited": changes.edited.iter().map(|(b, a, d)| serde_json::json!({"before": b, "after": a, "diff": d})).collect::<Vec<_>>(),
-                "vanished": changes.vanished,
-            });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        } else {
-            println!(
-                "{key}: {} entries; {} new, {} edited, {} vanished since the snapshot",
-                entries.len(),
-                changes.new.len(),
-                changes.edited.len(),
-                changes.vanished.len()
-            );
-            for e in &changes.new {
-                println!("  new      {}", entry_line(e));
-            }
-            for (_, e, diff) in &changes.edited {
-                println!(
-                    "  edited   {}  {}",
-                    e.date.as_deref().unwrap_or("----------"),
-                    e.title
-                );
-                for line in diff.lines() {
-                    println!("           {line}");
-                }
-            }
-            for e in &changes.vanished {
-                println!(
-                    "  vanished {}  {}",
-                    e.date.as_deref().unwrap_or("----------"),
-                    e.title
-                );
-            }
-        }
+        print_changes(&key, entries.len(), &changes, args.format);
         if args.update {
             snapshot.sources.insert(key, entries);
         }
@@ -260,5 +246,50 @@ pub fn cmd_changelog(root: &Path, args: ChangelogArgs) -> Result<Outcome> {
                 .display()
         );
     }
-    Ok(Outcome::Clean)
+    Ok(())
+}
+
+/// What is new, edited and gone in one source since its snapshot.
+fn print_changes(
+    key: &str,
+    read: usize,
+    changes: &apiwatch::changelog::compare::EntryChanges,
+    format: TextOrJson,
+) {
+    if format == TextOrJson::Json {
+        let v = serde_json::json!({
+            "source": key,
+            "new": changes.new,
+            "edited": changes.edited.iter().map(|(b, a, d)| serde_json::json!({"before": b, "after": a, "diff": d})).collect::<Vec<_>>(),
+            "vanished": changes.vanished,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
+    println!(
+        "{key}: {read} entries; {} new, {} edited, {} vanished since the snapshot",
+        changes.new.len(),
+        changes.edited.len(),
+        changes.vanished.len()
+    );
+    for e in &changes.new {
+        println!("  new      {}", entry_line(e));
+    }
+    for (_, e, diff) in &changes.edited {
+        println!(
+            "  edited   {}  {}",
+            e.date.as_deref().unwrap_or("----------"),
+            e.title
+        );
+        for line in diff.lines() {
+            println!("           {line}");
+        }
+    }
+    for e in &changes.vanished {
+        println!(
+            "  vanished {}  {}",
+            e.date.as_deref().unwrap_or("----------"),
+            e.title
+        );
+    }
 }

@@ -395,23 +395,6 @@ impl Fetcher {
             retryable,
             retry_after: None,
         };
-        let http = |e: reqwest::Error| {
-            let retryable =
-                e.is_timeout() || e.is_connect() || e.is_body() || e.is_request() || e.is_decode();
-            let message = if e.is_redirect() {
-                "too many redirects".to_owned()
-            } else {
-                describe(&e)
-            };
-            fail(
-                FetchError::Http {
-                    url: url.to_owned(),
-                    message,
-                    attempts: n,
-                },
-                retryable && !e.is_redirect(),
-            )
-        };
         // Headers passed in carry a credential (conditional headers are added later).
         let client = if headers.contains_key(reqwest::header::AUTHORIZATION)
             || headers.keys().any(|k| {
@@ -421,12 +404,12 @@ impl Fetcher {
         } else {
             &self.client
         };
-        let mut resp = client
+        let resp = client
             .get(url)
             .headers(headers.clone())
             .send()
             .await
-            .map_err(http)?;
+            .map_err(|e| http_failure(url, n, &e))?;
         let status = resp.status();
         if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
             return Err(fail(
@@ -453,37 +436,7 @@ impl Fetcher {
             });
         }
         if !status.is_success() {
-            let retry_after = if status == StatusCode::TOO_MANY_REQUESTS
-                || status == StatusCode::SERVICE_UNAVAILABLE
-            {
-                header(resp.headers(), "retry-after").and_then(|v| parse_retry_after(&v))
-            } else {
-                None
-            };
-            if let Some(wait) = retry_after
-                && wait > self.config.retry_after_cap
-            {
-                return Err(fail(
-                    FetchError::RetryAfterTooLong {
-                        url: url.to_owned(),
-                        wait_secs: wait.as_secs(),
-                        cap_secs: self.config.retry_after_cap.as_secs(),
-                    },
-                    false,
-                ));
-            }
-            let retryable = status.is_server_error()
-                || status == StatusCode::TOO_MANY_REQUESTS
-                || status == StatusCode::REQUEST_TIMEOUT;
-            return Err(Attempt {
-                error: FetchError::Status {
-                    url: url.to_owned(),
-                    status: status.as_u16(),
-                    attempts: n,
-                },
-                retryable,
-                retry_after,
-            });
+            return Err(self.status_failure(url, status, resp.headers(), n));
         }
         let content_type = header(resp.headers(), "content-type");
         if let Some(ct) = &content_type
@@ -509,19 +462,7 @@ impl Fetcher {
         }
         let etag = header(resp.headers(), "etag");
         let last_modified = header(resp.headers(), "last-modified");
-        let mut bytes = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(http)? {
-            if bytes.len() + chunk.len() > limit {
-                return Err(fail(
-                    FetchError::TooLarge {
-                        url: url.to_owned(),
-                        limit,
-                    },
-                    false,
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = self.read_body(resp, url, n).await?;
         Ok(FetchedDoc {
             source: url.to_owned(),
             bytes,
@@ -531,6 +472,80 @@ impl Fetcher {
             not_modified: false,
             attempts: n,
         })
+    }
+
+    /// A non-success status as a failed attempt: 5xx, 429 and 408 are worth another
+    /// try; a `Retry-After` longer than the cap fails at once (waiting would stall
+    /// the night).
+    fn status_failure(
+        &self,
+        url: &str,
+        status: StatusCode,
+        headers: &HeaderMap,
+        n: usize,
+    ) -> Attempt {
+        let retry_after = if status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::SERVICE_UNAVAILABLE
+        {
+            header(headers, "retry-after").and_then(|v| parse_retry_after(&v))
+        } else {
+            None
+        };
+        if let Some(wait) = retry_after
+            && wait > self.config.retry_after_cap
+        {
+            return Attempt {
+                error: FetchError::RetryAfterTooLong {
+                    url: url.to_owned(),
+                    wait_secs: wait.as_secs(),
+                    cap_secs: self.config.retry_after_cap.as_secs(),
+                },
+                retryable: false,
+                retry_after: None,
+            };
+        }
+        let retryable = status.is_server_error()
+            || status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::REQUEST_TIMEOUT;
+        Attempt {
+            error: FetchError::Status {
+                url: url.to_owned(),
+                status: status.as_u16(),
+                attempts: n,
+            },
+            retryable,
+            retry_after,
+        }
+    }
+
+    /// The body, streamed, never more than the size cap (a server may lie about or
+    /// omit Content-Length). A body cut short is worth another try.
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        url: &str,
+        n: usize,
+    ) -> Result<Vec<u8>, Attempt> {
+        let limit = self.config.max_body_bytes;
+        let mut bytes = Vec::new();
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return Ok(bytes),
+                Err(e) => return Err(http_failure(url, n, &e)),
+            };
+            if bytes.len() + chunk.len() > limit {
+                return Err(Attempt {
+                    error: FetchError::TooLarge {
+                        url: url.to_owned(),
+                        limit,
+                    },
+                    retryable: false,
+                    retry_after: None,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
     }
 
     /// Stores a fetched document's validators and body once the caller has checked
@@ -556,6 +571,27 @@ impl Fetcher {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         )
+    }
+}
+
+/// A transport failure as a failed attempt: timeouts, refused connections and cut
+/// bodies are worth another try; too many redirects are not.
+fn http_failure(url: &str, n: usize, e: &reqwest::Error) -> Attempt {
+    let retryable =
+        e.is_timeout() || e.is_connect() || e.is_body() || e.is_request() || e.is_decode();
+    let message = if e.is_redirect() {
+        "too many redirects".to_owned()
+    } else {
+        describe(e)
+    };
+    Attempt {
+        error: FetchError::Http {
+            url: url.to_owned(),
+            message,
+            attempts: n,
+        },
+        retryable: retryable && !e.is_redirect(),
+        retry_after: None,
     }
 }
 
