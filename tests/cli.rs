@@ -917,3 +917,17 @@ fn run_report(root: &Path, out: &Path, code: i32) -> Value {
         .code(code);
     serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
 }
+
+/// A webhook payload going from optional to required used to produce a rule id the
+/// catalog did not declare, and `apiwatch diff` printed "no changes found".
+#[test]
+fn webhook_payload_became_required_is_reported_not_dropped() {
+    let dir = repo().join("tests/fixtures/rules/webhook-payload-became-required");
+    let out = diff_cmd(&dir.join("base.yaml"), &dir.join("revision.yaml"), &[])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("webhook-payload-became-required"), "{text}");
+    assert!(text.contains("webhook-payload-became-optional"), "{text}");
+    assert!(!text.contains("no changes found"), "{text}");
+}
