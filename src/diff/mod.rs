@@ -14,6 +14,7 @@
 
 mod schema;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -593,14 +594,30 @@ impl<'a> Engine<'a> {
     }
 
     fn security(&mut self, op: &Arc<OpRef>, b: &Operation<'a>, r: &Operation<'a>) {
-        let empty = Vec::new();
-        let bs = b.security.as_ref().unwrap_or(&empty);
+        let bs = b.security.as_deref().unwrap_or(&[]);
+        let rs = self.revision_requirements(r);
+        let rs = &*rs;
+        self.scheme_definitions(op, b, r, bs, rs);
+        let mut alts = Alternatives {
+            base: bs,
+            rev: rs,
+            base_full: bs.iter().map(full_requirement).collect(),
+            rev_full: rs.iter().map(full_requirement).collect(),
+            handled_base: vec![false; bs.len()],
+            handled_rev: vec![false; rs.len()],
+        };
+        self.scope_changes(op, b, r, &mut alts);
+        self.requirements_added_removed(op, b, r, &alts);
+        self.authentication_optional_or_required(op, b, r, &alts);
+    }
+
+    /// The revision's requirements, with schemes renamed under the same definition
+    /// called by their base name so a rename alone is not a change.
+    fn revision_requirements<'r>(&self, r: &'r Operation<'a>) -> Cow<'r, [SecurityRequirement]> {
         let renamed = &self.renamed_schemes;
-        let rs_renamed: Vec<SecurityRequirement>;
-        let rs = match r.security.as_ref() {
-            Some(reqs) if !renamed.is_empty() => {
-                rs_renamed = reqs
-                    .iter()
+        match r.security.as_deref() {
+            Some(reqs) if !renamed.is_empty() => Cow::Owned(
+                reqs.iter()
                     .map(|req| {
                         req.iter()
                             .map(|(name, scopes)| {
@@ -609,14 +626,23 @@ impl<'a> Engine<'a> {
                             })
                             .collect()
                     })
-                    .collect();
-                &rs_renamed
-            }
-            Some(reqs) => reqs,
-            None => &empty,
-        };
-        // A scheme used on both sides whose definition changed (an API key moving
-        // from a header to the query, basic auth becoming bearer) breaks every call.
+                    .collect(),
+            ),
+            Some(reqs) => Cow::Borrowed(reqs),
+            None => Cow::Borrowed(&[]),
+        }
+    }
+
+    /// A scheme used on both sides whose definition changed (an API key moving
+    /// from a header to the query, basic auth becoming bearer) breaks every call.
+    fn scheme_definitions(
+        &mut self,
+        op: &Arc<OpRef>,
+        b: &Operation<'a>,
+        r: &Operation<'a>,
+        bs: &[SecurityRequirement],
+        rs: &[SecurityRequirement],
+    ) {
         let used: std::collections::BTreeSet<&String> = bs
             .iter()
             .flat_map(|q| q.keys())
@@ -627,159 +653,149 @@ impl<'a> Engine<'a> {
                 (self.base_schemes.get(name), self.rev_schemes.get(name))
                 && from != to
             {
-                self.push(
-                    op,
-                    Scope::Security,
-                    ChangeKind::SecuritySchemeChanged {
-                        scheme: name.clone(),
-                        from: from.clone(),
-                        to: to.clone(),
-                    },
-                    Some(b.pointer.clone()),
-                    Some(r.pointer.clone()),
-                );
+                let kind = ChangeKind::SecuritySchemeChanged {
+                    scheme: name.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                };
+                self.push_security(op, b, r, kind);
             }
         }
-        let names = |req: &SecurityRequirement| req.keys().cloned().collect::<Vec<_>>().join("+");
-        let full = |req: &SecurityRequirement| {
-            req.iter()
-                .map(|(k, v)| {
-                    if v.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{k}[{}]", v.iter().cloned().collect::<Vec<_>>().join(","))
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("+")
+    }
+
+    /// Requirements are alternatives. When exactly one alternative uses a set of
+    /// schemes on each side, a scope change is a change of that alternative (marked
+    /// handled); otherwise alternatives are compared whole.
+    fn scope_changes(
+        &mut self,
+        op: &Arc<OpRef>,
+        b: &Operation<'a>,
+        r: &Operation<'a>,
+        alts: &mut Alternatives<'_>,
+    ) {
+        let (bs, rs) = (alts.base, alts.rev);
+        let count = |reqs: &[SecurityRequirement], n: &str| {
+            reqs.iter().filter(|q| scheme_names(q) == n).count()
         };
-        let (bp, rp) = (Some(b.pointer.clone()), Some(r.pointer.clone()));
-        let public = |reqs: &Vec<SecurityRequirement>| {
-            reqs.is_empty() || reqs.iter().any(BTreeMap::is_empty)
-        };
-        // Requirements are alternatives. When exactly one alternative uses a set of
-        // schemes on each side, a scope change is a change of that alternative;
-        // otherwise alternatives are compared whole.
-        let count = |reqs: &Vec<SecurityRequirement>, n: &str| {
-            reqs.iter().filter(|q| names(q) == n).count()
-        };
-        let mut handled_b = vec![false; bs.len()];
-        let mut handled_r = vec![false; rs.len()];
         for (ri, rq) in rs.iter().enumerate() {
-            let n = names(rq);
+            let n = scheme_names(rq);
             if count(bs, &n) != 1 || count(rs, &n) != 1 {
                 continue;
             }
-            let Some(bi) = bs.iter().position(|q| names(q) == n) else {
+            let Some(bi) = bs.iter().position(|q| scheme_names(q) == n) else {
                 continue;
             };
-            handled_b[bi] = true;
-            handled_r[ri] = true;
+            alts.handled_base[bi] = true;
+            alts.handled_rev[ri] = true;
             let bq = &bs[bi];
             for (scheme, scopes) in rq {
                 let before = bq.get(scheme).cloned().unwrap_or_default();
                 for s in scopes.difference(&before) {
-                    self.push(
-                        op,
-                        Scope::Security,
-                        ChangeKind::SecurityScopeAdded {
-                            scheme: scheme.clone(),
-                            scope: s.clone(),
-                        },
-                        bp.clone(),
-                        rp.clone(),
-                    );
+                    let kind = ChangeKind::SecurityScopeAdded {
+                        scheme: scheme.clone(),
+                        scope: s.clone(),
+                    };
+                    self.push_security(op, b, r, kind);
                 }
                 for s in before.difference(scopes) {
-                    self.push(
-                        op,
-                        Scope::Security,
-                        ChangeKind::SecurityScopeRemoved {
-                            scheme: scheme.clone(),
-                            scope: s.clone(),
-                        },
-                        bp.clone(),
-                        rp.clone(),
-                    );
+                    let kind = ChangeKind::SecurityScopeRemoved {
+                        scheme: scheme.clone(),
+                        scope: s.clone(),
+                    };
+                    self.push_security(op, b, r, kind);
                 }
             }
         }
-        let base_full: Vec<String> = bs.iter().map(full).collect();
-        let rev_full: Vec<String> = rs.iter().map(full).collect();
+    }
+
+    /// Alternatives not matched by scope and not present whole on the other side.
+    fn requirements_added_removed(
+        &mut self,
+        op: &Arc<OpRef>,
+        b: &Operation<'a>,
+        r: &Operation<'a>,
+        alts: &Alternatives<'_>,
+    ) {
+        let (bs, rs) = (alts.base, alts.rev);
+        let (base_full, rev_full) = (&alts.base_full, &alts.rev_full);
         // Every way clients authenticated before is gone (apiKey → oauth2, or oauth2
         // → oauth2 and apiKey together): the new requirement breaks every call.
         let replaced = !public(bs)
             && !public(rs)
-            && !handled_b.contains(&true)
+            && !alts.handled_base.contains(&true)
             && !base_full.iter().any(|f| rev_full.contains(f));
         for (ri, rq) in rs.iter().enumerate() {
-            if !handled_r[ri] && !base_full.contains(&rev_full[ri]) && !rq.is_empty() {
-                self.push(
-                    op,
-                    Scope::Security,
-                    ChangeKind::SecurityAdded {
-                        requirement: rev_full[ri].clone(),
-                        first: public(bs) && !public(rs),
-                        replaced,
-                    },
-                    bp.clone(),
-                    rp.clone(),
-                );
+            if !alts.handled_rev[ri] && !base_full.contains(&rev_full[ri]) && !rq.is_empty() {
+                let kind = ChangeKind::SecurityAdded {
+                    requirement: rev_full[ri].clone(),
+                    first: public(bs) && !public(rs),
+                    replaced,
+                };
+                self.push_security(op, b, r, kind);
             }
         }
         for (bi, bq) in bs.iter().enumerate() {
-            if !handled_b[bi] && !rev_full.contains(&base_full[bi]) && !bq.is_empty() {
-                self.push(
-                    op,
-                    Scope::Security,
-                    ChangeKind::SecurityRemoved {
-                        requirement: base_full[bi].clone(),
-                        last: public(rs) && !public(bs),
-                    },
-                    bp.clone(),
-                    rp.clone(),
-                );
+            if !alts.handled_base[bi] && !rev_full.contains(&base_full[bi]) && !bq.is_empty() {
+                let kind = ChangeKind::SecurityRemoved {
+                    requirement: base_full[bi].clone(),
+                    last: public(rs) && !public(bs),
+                };
+                self.push_security(op, b, r, kind);
             }
         }
-        // Authentication becoming optional (an empty alternative added beside the old
-        // ones) is a change too; dropping every requirement is reported above.
+    }
+
+    /// Authentication becoming optional (an empty alternative added beside the old
+    /// ones) or required (the old alternatives kept, the empty one dropped) is a
+    /// change too, though no alternative with schemes was added or removed.
+    fn authentication_optional_or_required(
+        &mut self,
+        op: &Arc<OpRef>,
+        b: &Operation<'a>,
+        r: &Operation<'a>,
+        alts: &Alternatives<'_>,
+    ) {
+        let (bs, rs) = (alts.base, alts.rev);
+        let (base_full, rev_full) = (&alts.base_full, &alts.rev_full);
+        // Dropping every requirement is reported as removals already.
         if rs.iter().any(BTreeMap::is_empty)
             && !public(bs)
             && rs
                 .iter()
                 .filter(|q| !q.is_empty())
-                .all(|q| base_full.contains(&full(q)))
+                .all(|q| base_full.contains(&full_requirement(q)))
         {
-            self.push(
-                op,
-                Scope::Security,
-                ChangeKind::SecurityRemoved {
-                    requirement: display_requirement(""),
-                    last: true,
-                },
-                bp.clone(),
-                rp.clone(),
-            );
+            let kind = ChangeKind::SecurityRemoved {
+                requirement: display_requirement(""),
+                last: true,
+            };
+            self.push_security(op, b, r, kind);
         }
         if public(bs)
             && !public(rs)
             && rs
                 .iter()
                 .enumerate()
-                .all(|(i, _)| handled_r[i] || base_full.contains(&rev_full[i]))
+                .all(|(i, _)| alts.handled_rev[i] || base_full.contains(&rev_full[i]))
         {
-            self.push(
-                op,
-                Scope::Security,
-                ChangeKind::SecurityAdded {
-                    requirement: rev_full.join(" or "),
-                    first: true,
-                    replaced: false,
-                },
-                bp.clone(),
-                rp.clone(),
-            );
+            let kind = ChangeKind::SecurityAdded {
+                requirement: rev_full.join(" or "),
+                first: true,
+                replaced: false,
+            };
+            self.push_security(op, b, r, kind);
         }
+    }
+
+    fn push_security(
+        &mut self,
+        op: &Arc<OpRef>,
+        b: &Operation<'a>,
+        r: &Operation<'a>,
+        kind: ChangeKind,
+    ) {
+        let (bp, rp) = (Some(b.pointer.clone()), Some(r.pointer.clone()));
+        self.push(op, Scope::Security, kind, bp, rp);
     }
 
     fn parameters(&mut self, op: &Arc<OpRef>, base: &[Parameter<'a>], rev: &[Parameter<'a>]) {
@@ -1148,4 +1164,39 @@ fn display_requirement(names: &str) -> String {
     } else {
         names.to_owned()
     }
+}
+
+/// One operation's security alternatives on both sides, each also spelled out
+/// whole (`oauth[read,write]+apiKey`), and which were already compared by scope.
+struct Alternatives<'s> {
+    base: &'s [SecurityRequirement],
+    rev: &'s [SecurityRequirement],
+    base_full: Vec<String>,
+    rev_full: Vec<String>,
+    handled_base: Vec<bool>,
+    handled_rev: Vec<bool>,
+}
+
+/// No authentication needed: no requirement, or an empty alternative.
+fn public(reqs: &[SecurityRequirement]) -> bool {
+    reqs.is_empty() || reqs.iter().any(BTreeMap::is_empty)
+}
+
+/// The schemes of a requirement, without scopes (`oauth+apiKey`).
+fn scheme_names(req: &SecurityRequirement) -> String {
+    req.keys().cloned().collect::<Vec<_>>().join("+")
+}
+
+/// The schemes of a requirement, with scopes (`oauth[read,write]+apiKey`).
+fn full_requirement(req: &SecurityRequirement) -> String {
+    req.iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.clone()
+            } else {
+                format!("{k}[{}]", v.iter().cloned().collect::<Vec<_>>().join(","))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("+")
 }

@@ -233,28 +233,60 @@ impl<'a> SchemaDiffer<'a> {
         if self.composition_appears(b, r, depth, out) {
             return;
         }
-        let here = |kind: ChangeKind| Found {
-            read_only: b.read_only && r.read_only,
-            write_only: b.write_only && r.write_only,
-            ..Found::new(PropertyPath::default(), kind, &b.pointer, &r.pointer)
-        };
-        let schema = |kind: SchemaChange| here(ChangeKind::Schema(kind));
         // An object that stops being one (becomes an array, a string) is one break:
         // its properties are not also reported one by one.
-        let mut object_replaced = false;
-        if b.types != r.types {
-            // A node without `type` whose members all say what they are (`anyOf`
-            // of two objects) has the members' types: that is no change to "any".
-            let bt = effective_types(&self.base, b);
-            let rt = effective_types(&self.rev, r);
-            object_replaced = bt.contains("object") && !rt.is_empty() && !rt.contains("object");
-            if bt != rt {
-                out.push(schema(SchemaChange::TypeChanged {
-                    from: bt.into_iter().collect(),
-                    to: rt.into_iter().collect(),
-                }));
+        let object_replaced = self.type_change(b, r, out);
+        self.keywords(b, r, out);
+        if !object_replaced {
+            self.properties(b, r, depth, out);
+        }
+        if let (Some(bi), Some(ri)) = (&b.items, &r.items) {
+            let nested = self.node(bi, ri, depth + 1);
+            prefix(out, "[]", &nested);
+        }
+        if let (Some(Additional::Schema(bs)), Some(Additional::Schema(rs))) =
+            (&b.additional, &r.additional)
+        {
+            let nested = self.node(bs, rs, depth + 1);
+            prefix(out, "{*}", &nested);
+        }
+        self.compositions(b, r, depth, out);
+        // Subtypes named by a discriminator's mapping, paired by the value clients
+        // switch on (a renamed or dropped value is a discriminator change above).
+        for (key, rm) in &r.mapping {
+            if let Some((_, bm)) = b.mapping.iter().find(|(k, _)| k == key) {
+                let nested = self.node(bm, rm, depth + 1);
+                prefix(out, &format!("mapping({key})"), &nested);
             }
         }
+    }
+
+    /// Reports a change of type; true when an object stopped being one.
+    fn type_change(&self, b: &SchemaView<'a>, r: &SchemaView<'a>, out: &mut Vec<Found>) -> bool {
+        if b.types == r.types {
+            return false;
+        }
+        // A node without `type` whose members all say what they are (`anyOf`
+        // of two objects) has the members' types: that is no change to "any".
+        let bt = effective_types(&self.base, b);
+        let rt = effective_types(&self.rev, r);
+        let object_replaced = bt.contains("object") && !rt.is_empty() && !rt.contains("object");
+        if bt != rt {
+            out.push(found_at(
+                b,
+                r,
+                ChangeKind::Schema(SchemaChange::TypeChanged {
+                    from: bt.into_iter().collect(),
+                    to: rt.into_iter().collect(),
+                }),
+            ));
+        }
+        object_replaced
+    }
+
+    /// Changes of the node's own keywords, nothing nested.
+    fn keywords(&self, b: &SchemaView<'a>, r: &SchemaView<'a>, out: &mut Vec<Found>) {
+        let schema = |kind: SchemaChange| found_at(b, r, ChangeKind::Schema(kind));
         if b.format != r.format {
             out.push(schema(SchemaChange::FormatChanged {
                 from: b.format.clone(),
@@ -268,44 +300,8 @@ impl<'a> SchemaDiffer<'a> {
                 SchemaChange::BecameNotNullable
             }));
         }
-        match (&b.enum_values, &r.enum_values) {
-            (None, Some(_)) => out.push(schema(SchemaChange::BecameEnum)),
-            (Some(_), None) => out.push(schema(SchemaChange::EnumDropped)),
-            (Some(be), Some(re)) => {
-                for v in re.difference(be) {
-                    out.push(schema(SchemaChange::EnumValueAdded { value: v.clone() }));
-                }
-                for v in be.difference(re) {
-                    out.push(schema(SchemaChange::EnumValueRemoved { value: v.clone() }));
-                }
-            }
-            (None, None) => {}
-        }
-        if let (Some(be), Some(re)) = (&b.extensible_enum, &r.extensible_enum) {
-            for v in be.difference(re) {
-                out.push(schema(SchemaChange::ExtensibleEnumValueRemoved {
-                    value: v.clone(),
-                }));
-            }
-        }
-        for bound in Bound::ALL {
-            let (mut from, mut to) = (b.bounds.get(&bound).copied(), r.bounds.get(&bound).copied());
-            // No minimum length, item or property count is a minimum of 0.
-            if matches!(
-                bound,
-                Bound::MinLength | Bound::MinItems | Bound::MinProperties
-            ) {
-                from = from.or(Some(0.0));
-                to = to.or(Some(0.0));
-            }
-            if from != to {
-                out.push(schema(SchemaChange::BoundChanged {
-                    bound: BoundName(bound),
-                    from,
-                    to,
-                }));
-            }
-        }
+        enum_changes(b, r, out);
+        bound_changes(b, r, out);
         if b.pattern != r.pattern {
             out.push(schema(SchemaChange::PatternChanged {
                 from: b.pattern.clone(),
@@ -336,11 +332,15 @@ impl<'a> SchemaDiffer<'a> {
             }));
         }
         if b.deprecated != r.deprecated {
-            out.push(here(if r.deprecated {
-                ChangeKind::Deprecated { sunset: None }
-            } else {
-                ChangeKind::Reactivated
-            }));
+            out.push(found_at(
+                b,
+                r,
+                if r.deprecated {
+                    ChangeKind::Deprecated { sunset: None }
+                } else {
+                    ChangeKind::Reactivated
+                },
+            ));
         }
         let (ba, ra) = (
             additional_label(&self.base, &b.additional),
@@ -352,21 +352,18 @@ impl<'a> SchemaDiffer<'a> {
                 to: ra.to_owned(),
             }));
         }
-        if !object_replaced {
-            self.properties(b, r, depth, out);
-        }
-        if let (Some(bi), Some(ri)) = (&b.items, &r.items) {
-            let nested = self.node(bi, ri, depth + 1);
-            prefix(out, "[]", &nested);
-        }
-        if let (Some(Additional::Schema(bs)), Some(Additional::Schema(rs))) =
-            (&b.additional, &r.additional)
-        {
-            let nested = self.node(bs, rs, depth + 1);
-            prefix(out, "{*}", &nested);
-        }
-        // A composition that changes keyword (`oneOf` → `anyOf`) keeps its members:
-        // compare them with each other, judged as the revision's keyword.
+    }
+
+    /// `oneOf` and `anyOf` members. A composition that changes keyword (`oneOf` →
+    /// `anyOf`) keeps its members: compare them with each other, judged as the
+    /// revision's keyword.
+    fn compositions(
+        &mut self,
+        b: &SchemaView<'a>,
+        r: &SchemaView<'a>,
+        depth: usize,
+        out: &mut Vec<Found>,
+    ) {
         let only = |one: &[SchemaNode<'a>], any: &[SchemaNode<'a>]| match (one, any) {
             ([_, ..], []) => Some("oneOf"),
             ([], [_, ..]) => Some("anyOf"),
@@ -382,14 +379,6 @@ impl<'a> SchemaDiffer<'a> {
             _ => {
                 self.variants("oneOf", &b.one_of, &r.one_of, b, r, depth, out);
                 self.variants("anyOf", &b.any_of, &r.any_of, b, r, depth, out);
-            }
-        }
-        // Subtypes named by a discriminator's mapping, paired by the value clients
-        // switch on (a renamed or dropped value is a discriminator change above).
-        for (key, rm) in &r.mapping {
-            if let Some((_, bm)) = b.mapping.iter().find(|(k, _)| k == key) {
-                let nested = self.node(bm, rm, depth + 1);
-                prefix(out, &format!("mapping({key})"), &nested);
             }
         }
     }
@@ -737,6 +726,65 @@ impl<'a> SchemaDiffer<'a> {
                 });
                 ids
             })
+    }
+}
+
+/// A change at the node itself (no property path), read-only or write-only when
+/// the node is so on both sides.
+fn found_at(b: &SchemaView<'_>, r: &SchemaView<'_>, kind: ChangeKind) -> Found {
+    Found {
+        read_only: b.read_only && r.read_only,
+        write_only: b.write_only && r.write_only,
+        ..Found::new(PropertyPath::default(), kind, &b.pointer, &r.pointer)
+    }
+}
+
+fn enum_changes(b: &SchemaView<'_>, r: &SchemaView<'_>, out: &mut Vec<Found>) {
+    let schema = |kind: SchemaChange| found_at(b, r, ChangeKind::Schema(kind));
+    match (&b.enum_values, &r.enum_values) {
+        (None, Some(_)) => out.push(schema(SchemaChange::BecameEnum)),
+        (Some(_), None) => out.push(schema(SchemaChange::EnumDropped)),
+        (Some(be), Some(re)) => {
+            for v in re.difference(be) {
+                out.push(schema(SchemaChange::EnumValueAdded { value: v.clone() }));
+            }
+            for v in be.difference(re) {
+                out.push(schema(SchemaChange::EnumValueRemoved { value: v.clone() }));
+            }
+        }
+        (None, None) => {}
+    }
+    if let (Some(be), Some(re)) = (&b.extensible_enum, &r.extensible_enum) {
+        for v in be.difference(re) {
+            out.push(schema(SchemaChange::ExtensibleEnumValueRemoved {
+                value: v.clone(),
+            }));
+        }
+    }
+}
+
+fn bound_changes(b: &SchemaView<'_>, r: &SchemaView<'_>, out: &mut Vec<Found>) {
+    for bound in Bound::ALL {
+        let (mut from, mut to) = (b.bounds.get(&bound).copied(), r.bounds.get(&bound).copied());
+        // No minimum length, item or property count is a minimum of 0.
+        if matches!(
+            bound,
+            Bound::MinLength | Bound::MinItems | Bound::MinProperties
+        ) {
+            from = from.or(Some(0.0));
+            to = to.or(Some(0.0));
+        }
+        if from != to {
+            out.push(found_at(
+                b,
+                r,
+                ChangeKind::Schema(SchemaChange::BoundChanged {
+                    bound: BoundName(bound),
+                    from,
+                    to,
+                }),
+            ));
+        }
     }
 }
 

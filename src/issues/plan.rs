@@ -238,30 +238,16 @@ pub fn plan_in(
     checked: Option<&BTreeSet<String>>,
 ) -> Plan {
     let mut out = Plan::default();
-    let by_key: BTreeMap<&str, &ExistingIssue> = {
-        let mut m: BTreeMap<&str, &ExistingIssue> = BTreeMap::new();
-        for e in existing {
-            // Prefer an open issue, then the newest, if history left several.
-            let better = match m.get(e.key.as_str()) {
-                None => true,
-                Some(cur) => (e.open, e.number) > (cur.open, cur.number),
-            };
-            if better {
-                m.insert(&e.key, e);
-            }
-        }
-        m
-    };
+    let by_key = issues_by_key(existing);
     let desired_keys: BTreeSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
     for d in desired {
         let t = tracking.entry(d.key.clone()).or_default();
         t.seen += 1;
         t.missing = 0;
         let ready = d.compliance || t.seen >= d.debounce_runs.max(1);
-        let repo = d.repo.clone().unwrap_or_else(|| default_repo.to_owned());
         match by_key.get(d.key.as_str()) {
             None if ready => out.ops.push(IssueOp::Create {
-                repo,
+                repo: d.repo.clone().unwrap_or_else(|| default_repo.to_owned()),
                 key: d.key.clone(),
                 title: d.title.clone(),
                 body: d.body.clone(),
@@ -276,84 +262,137 @@ pub fn plan_in(
                 out.waiting
                     .push((d.key.clone(), d.title.clone(), t.seen, d.debounce_runs))
             }
-            Some(e) => {
-                let (number, repo) = (e.number, e.repo.clone());
-                if !e.open {
-                    out.ops.push(IssueOp::Reopen {
-                        repo: repo.clone(),
-                        number,
-                        key: d.key.clone(),
-                    });
-                }
-                let (before_severity, before) = recorded(&e.body);
-                // The marker holds at most the first fingerprints (sorted); only those can be told new.
-                let last_marked = before.iter().next_back().cloned();
-                let new: Vec<&String> = d
-                    .fingerprints
-                    .iter()
-                    .filter(|f| {
-                        !before.contains(*f)
-                            && last_marked
-                                .as_ref()
-                                .is_none_or(|l| *f <= l || before.len() < 500)
-                    })
-                    .collect();
-                let escalated = before_severity.is_some_and(|s| d.severity > s);
-                if !e.open {
-                    out.ops.push(IssueOp::Comment {
-                        repo: repo.clone(),
-                        number,
-                        key: d.key.clone(),
-                        body: "The problem is back: apiwatch detects it again (details above)."
-                            .into(),
-                    });
-                } else if !new.is_empty() || escalated {
-                    let what = if escalated {
-                        format!("severity is now **{}**", d.severity)
-                    } else {
-                        format!(
-                            "{} new finding{}",
-                            new.len(),
-                            if new.len() == 1 { "" } else { "s" }
-                        )
-                    };
-                    out.ops.push(IssueOp::Comment {
-                        repo: repo.clone(),
-                        number,
-                        key: d.key.clone(),
-                        body: format!(
-                            "This got worse tonight: {what}. The description above is up to date."
-                        ),
-                    });
-                }
-                // The comment goes first: if it fails, the update is skipped and tomorrow's
-                // plan asks for both again (nothing lost, nothing said twice).
-                if e.body != d.body || e.title != d.title {
-                    out.ops.push(IssueOp::UpdateBody {
-                        repo: repo.clone(),
-                        number,
-                        key: d.key.clone(),
-                        title: d.title.clone(),
-                        body: d.body.clone(),
-                    });
-                }
-                let missing: Vec<String> = d
-                    .labels
-                    .iter()
-                    .filter(|l| !e.labels.contains(*l))
-                    .cloned()
-                    .collect();
-                if !missing.is_empty() {
-                    out.ops.push(IssueOp::AddLabels {
-                        repo,
-                        number,
-                        key: d.key.clone(),
-                        labels: missing,
-                    });
-                }
-            }
+            Some(e) => update_existing(&mut out.ops, d, e),
         }
     }
+    close_gone(
+        &mut out.ops,
+        &by_key,
+        &desired_keys,
+        tracking,
+        settings,
+        checked,
+    );
+    // Problems that vanished before ever being filed start over.
+    for (key, t) in tracking.iter_mut() {
+        if !desired_keys.contains(key.as_str()) && !by_key.contains_key(key.as_str()) {
+            t.seen = 0;
+            t.missing += 1;
+        }
+    }
+    tracking.retain(|_, t| t.missing < 30);
+    out
+}
+
+/// The issue each key is filed as. Prefer an open issue, then the newest, if
+/// history left several.
+fn issues_by_key(existing: &[ExistingIssue]) -> BTreeMap<&str, &ExistingIssue> {
+    let mut m: BTreeMap<&str, &ExistingIssue> = BTreeMap::new();
+    for e in existing {
+        let better = match m.get(e.key.as_str()) {
+            None => true,
+            Some(cur) => (e.open, e.number) > (cur.open, cur.number),
+        };
+        if better {
+            m.insert(&e.key, e);
+        }
+    }
+    m
+}
+
+/// A problem still detected that has an issue: reopen it if closed, say what
+/// changed, and bring its text and labels up to date.
+fn update_existing(ops: &mut Vec<IssueOp>, d: &PlannedIssue, e: &ExistingIssue) {
+    let number = e.number;
+    if !e.open {
+        ops.push(IssueOp::Reopen {
+            repo: e.repo.clone(),
+            number,
+            key: d.key.clone(),
+        });
+    }
+    if let Some(body) = followup_comment(d, e) {
+        ops.push(IssueOp::Comment {
+            repo: e.repo.clone(),
+            number,
+            key: d.key.clone(),
+            body,
+        });
+    }
+    // The comment goes first: if it fails, the update is skipped and tomorrow's
+    // plan asks for both again (nothing lost, nothing said twice).
+    if e.body != d.body || e.title != d.title {
+        ops.push(IssueOp::UpdateBody {
+            repo: e.repo.clone(),
+            number,
+            key: d.key.clone(),
+            title: d.title.clone(),
+            body: d.body.clone(),
+        });
+    }
+    let missing: Vec<String> = d
+        .labels
+        .iter()
+        .filter(|l| !e.labels.contains(*l))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        ops.push(IssueOp::AddLabels {
+            repo: e.repo.clone(),
+            number,
+            key: d.key.clone(),
+            labels: missing,
+        });
+    }
+}
+
+/// What to tell an issue's readers tonight, if anything: the problem is back, or
+/// it got worse (new findings, a higher severity) than the issue records.
+fn followup_comment(d: &PlannedIssue, e: &ExistingIssue) -> Option<String> {
+    if !e.open {
+        return Some("The problem is back: apiwatch detects it again (details above).".into());
+    }
+    let (before_severity, before) = recorded(&e.body);
+    // The marker holds at most the first fingerprints (sorted); only those can be told new.
+    let last_marked = before.iter().next_back().cloned();
+    let new: Vec<&String> = d
+        .fingerprints
+        .iter()
+        .filter(|f| {
+            !before.contains(*f)
+                && last_marked
+                    .as_ref()
+                    .is_none_or(|l| *f <= l || before.len() < 500)
+        })
+        .collect();
+    let escalated = before_severity.is_some_and(|s| d.severity > s);
+    if new.is_empty() && !escalated {
+        return None;
+    }
+    let what = if escalated {
+        format!("severity is now **{}**", d.severity)
+    } else {
+        format!(
+            "{} new finding{}",
+            new.len(),
+            if new.len() == 1 { "" } else { "s" }
+        )
+    };
+    Some(format!(
+        "This got worse tonight: {what}. The description above is up to date."
+    ))
+}
+
+/// Issues whose problem was not detected tonight (among the contracts checked)
+/// count a missed run; an open one missed long enough is closed.
+fn close_gone(
+    ops: &mut Vec<IssueOp>,
+    by_key: &BTreeMap<&str, &ExistingIssue>,
+    desired_keys: &BTreeSet<&str>,
+    tracking: &mut BTreeMap<String, Tracking>,
+    settings: PlanSettings,
+    checked: Option<&BTreeSet<String>>,
+) {
     for e in by_key
         .values()
         .filter(|e| !desired_keys.contains(e.key.as_str()))
@@ -363,7 +402,7 @@ pub fn plan_in(
         t.seen = 0;
         t.missing += 1;
         if e.open && t.missing >= settings.close_after_runs.max(1) {
-            out.ops.push(IssueOp::Close {
+            ops.push(IssueOp::Close {
                 repo: e.repo.clone(),
                 number: e.number,
                 key: e.key.clone(),
@@ -371,16 +410,6 @@ pub fn plan_in(
             });
         }
     }
-    // Problems that vanished before ever being filed start over.
-    let existing_keys: BTreeSet<&str> = by_key.keys().copied().collect();
-    for (key, t) in tracking.iter_mut() {
-        if !desired_keys.contains(key.as_str()) && !existing_keys.contains(key.as_str()) {
-            t.seen = 0;
-            t.missing += 1;
-        }
-    }
-    tracking.retain(|_, t| t.missing < 30);
-    out
 }
 
 #[cfg(test)]

@@ -168,7 +168,6 @@ pub fn detail(kind: &ChangeKind) -> String {
 /// One sentence: what happened, where.
 pub fn message(change: &Change, subject: &str) -> String {
     use ChangeKind as K;
-    use SchemaChange as S;
     let what = match (&change.op.via, change.op.reversed) {
         (Some(_), _) => "callback",
         (None, true) => "webhook",
@@ -259,79 +258,85 @@ pub fn message(change: &Change, subject: &str) -> String {
         K::Deprecated { sunset: Some(d) } => format!("{subject} deprecated; sunset on {d}"),
         K::Deprecated { sunset: None } => format!("{subject} deprecated"),
         K::Reactivated => format!("{subject} is no longer deprecated"),
-        K::Schema(sc) => match sc {
-            S::TypeChanged { from, to } => format!(
-                "{subject}: type changed from {} to {}",
-                types(from),
-                types(to)
-            ),
-            S::FormatChanged { from, to } => format!(
-                "{subject}: format changed from {} to {}",
-                or_none(from),
-                or_none(to)
-            ),
-            S::BecameNullable => format!("{subject} became nullable"),
-            S::BecameNotNullable => format!("{subject} is no longer nullable"),
-            S::EnumValueAdded { value } => format!("{subject}: enum value {value} added"),
-            S::EnumValueRemoved { value } => format!("{subject}: enum value {value} removed"),
-            S::BecameEnum => format!("{subject} is now restricted to an enum"),
-            S::EnumDropped => format!("{subject} is no longer restricted to an enum"),
-            S::ExtensibleEnumValueRemoved { value } => {
-                format!("{subject}: x-extensible-enum value {value} removed")
-            }
-            S::BoundChanged { bound, from, to } => format!(
-                "{subject}: {} changed from {} to {}",
-                bound.0.keyword(),
-                from.map(fmt_num).unwrap_or_else(|| "(none)".into()),
-                to.map(fmt_num).unwrap_or_else(|| "(none)".into())
-            ),
-            S::PatternChanged { from, to } => format!(
-                "{subject}: pattern changed from {} to {}",
-                or_none(from),
-                or_none(to)
-            ),
-            S::UniqueItemsChanged { to: true } => format!("{subject}: items must now be unique"),
-            S::UniqueItemsChanged { to: false } => {
-                format!("{subject}: items no longer need to be unique")
-            }
-            S::PropertyAdded { required, .. } => format!(
-                "{subject} added ({})",
-                if *required { "required" } else { "optional" }
-            ),
-            S::PropertyRemoved { required, .. } => format!(
-                "{subject} removed (it was {})",
-                if *required { "required" } else { "optional" }
-            ),
-            S::ReadOnlyChanged { to } => format!(
-                "{subject} {} read-only",
-                if *to { "became" } else { "is no longer" }
-            ),
-            S::WriteOnlyChanged { to } => format!(
-                "{subject} {} write-only",
-                if *to { "became" } else { "is no longer" }
-            ),
-            S::DefaultChanged { from, to } => format!(
-                "{subject}: default changed from {} to {}",
-                or_none(from),
-                or_none(to)
-            ),
-            S::VariantAdded {
-                composition,
-                member,
-            } => format!("{subject}: {composition} member `{member}` added"),
-            S::VariantRemoved {
-                composition,
-                member,
-            } => format!("{subject}: {composition} member `{member}` removed"),
-            S::AdditionalPropertiesChanged { from, to } => {
-                format!("{subject}: additionalProperties changed from {from} to {to}")
-            }
-            S::DiscriminatorChanged { from, to } => format!(
-                "{subject}: discriminator changed from {} to {}",
-                or_none(from),
-                or_none(to)
-            ),
-        },
+        K::Schema(sc) => schema_message(sc, subject),
+    }
+}
+
+/// One sentence for a change inside a schema.
+fn schema_message(sc: &SchemaChange, subject: &str) -> String {
+    use SchemaChange as S;
+    match sc {
+        S::TypeChanged { from, to } => format!(
+            "{subject}: type changed from {} to {}",
+            types(from),
+            types(to)
+        ),
+        S::FormatChanged { from, to } => format!(
+            "{subject}: format changed from {} to {}",
+            or_none(from),
+            or_none(to)
+        ),
+        S::BecameNullable => format!("{subject} became nullable"),
+        S::BecameNotNullable => format!("{subject} is no longer nullable"),
+        S::EnumValueAdded { value } => format!("{subject}: enum value {value} added"),
+        S::EnumValueRemoved { value } => format!("{subject}: enum value {value} removed"),
+        S::BecameEnum => format!("{subject} is now restricted to an enum"),
+        S::EnumDropped => format!("{subject} is no longer restricted to an enum"),
+        S::ExtensibleEnumValueRemoved { value } => {
+            format!("{subject}: x-extensible-enum value {value} removed")
+        }
+        S::BoundChanged { bound, from, to } => format!(
+            "{subject}: {} changed from {} to {}",
+            bound.0.keyword(),
+            from.map(fmt_num).unwrap_or_else(|| "(none)".into()),
+            to.map(fmt_num).unwrap_or_else(|| "(none)".into())
+        ),
+        S::PatternChanged { from, to } => format!(
+            "{subject}: pattern changed from {} to {}",
+            or_none(from),
+            or_none(to)
+        ),
+        S::UniqueItemsChanged { to: true } => format!("{subject}: items must now be unique"),
+        S::UniqueItemsChanged { to: false } => {
+            format!("{subject}: items no longer need to be unique")
+        }
+        S::PropertyAdded { required, .. } => format!(
+            "{subject} added ({})",
+            if *required { "required" } else { "optional" }
+        ),
+        S::PropertyRemoved { required, .. } => format!(
+            "{subject} removed (it was {})",
+            if *required { "required" } else { "optional" }
+        ),
+        S::ReadOnlyChanged { to } => format!(
+            "{subject} {} read-only",
+            if *to { "became" } else { "is no longer" }
+        ),
+        S::WriteOnlyChanged { to } => format!(
+            "{subject} {} write-only",
+            if *to { "became" } else { "is no longer" }
+        ),
+        S::DefaultChanged { from, to } => format!(
+            "{subject}: default changed from {} to {}",
+            or_none(from),
+            or_none(to)
+        ),
+        S::VariantAdded {
+            composition,
+            member,
+        } => format!("{subject}: {composition} member `{member}` added"),
+        S::VariantRemoved {
+            composition,
+            member,
+        } => format!("{subject}: {composition} member `{member}` removed"),
+        S::AdditionalPropertiesChanged { from, to } => {
+            format!("{subject}: additionalProperties changed from {from} to {to}")
+        }
+        S::DiscriminatorChanged { from, to } => format!(
+            "{subject}: discriminator changed from {} to {}",
+            or_none(from),
+            or_none(to)
+        ),
     }
 }
 

@@ -179,6 +179,36 @@ pub fn split_method_path(reference: &str) -> Option<(String, &str)> {
         .then_some((m, p))
 }
 
+/// An operation's parameters as declared, with the Swagger 2.0 ones that are
+/// really a request body (`in: body`, `in: formData`) set apart.
+struct DeclaredParameters<'a> {
+    parameters: Vec<Parameter<'a>>,
+    body: Vec<(&'a Value, String)>,
+    form: Vec<(&'a Value, String)>,
+}
+
+/// Path parameters match by position in the path, not by name.
+fn key_path_parameters(p: &str, parameters: &mut [Parameter<'_>]) {
+    let order: Vec<String> = p
+        .split('/')
+        .flat_map(|seg| {
+            seg.split('{')
+                .skip(1)
+                .filter_map(|s| s.split_once('}'))
+                .map(|(n, _)| n.to_owned())
+        })
+        .collect();
+    for param in parameters {
+        if param.location == "path" {
+            let pos = order
+                .iter()
+                .position(|n| *n == param.name)
+                .unwrap_or(usize::MAX);
+            param.key = format!("path#{pos}");
+        }
+    }
+}
+
 struct Builder<'a> {
     doc: &'a Document,
     extra_deprecation: &'a [String],
@@ -339,11 +369,77 @@ impl<'a> Builder<'a> {
         };
         let (deprecated, sunset) = lifecycle(op, self.extra_deprecation);
         let sunset = sunset.or_else(|| self.sunset_header(op));
-        let mut parameters = Vec::new();
-        let mut body_params: Vec<(&'a Value, String)> = Vec::new();
-        let mut form_params: Vec<(&'a Value, String)> = Vec::new();
+        let declared = self.parameters(op, op_ptr, shared, shared_ptr);
+        let mut parameters = declared.parameters;
+        key_path_parameters(p, &mut parameters);
+        parameters.sort_by(|a, b| a.key.cmp(&b.key));
+        let request_body = match self.doc.dialect {
+            Dialect::Swagger2 => self.swagger_body(op, op_ptr, &declared.body, &declared.form),
+            _ => op.get("requestBody").map(|rb| {
+                let (rb, rb_ptr) = self.deref_owned_ptr(rb, &format!("{op_ptr}/requestBody"));
+                RequestBody {
+                    required: rb.get("required").and_then(Value::as_bool).unwrap_or(false),
+                    content: self.content(rb.get("content"), &format!("{rb_ptr}/content")),
+                    pointer: rb_ptr,
+                }
+            }),
+        };
+        let security = op
+            .get("security")
+            .map(read_security)
+            .or_else(|| self.global_security.clone());
+        Operation {
+            method: method_label,
+            path: p.to_owned(),
+            key,
+            loose_key,
+            operation_id: op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            pointer: op_ptr.to_owned(),
+            deprecated,
+            sunset,
+            // Unmarked means stable; case does not matter.
+            stability: op
+                .get("x-stability-level")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+                .filter(|s| s != "stable"),
+            tags: op
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            parameters,
+            request_body,
+            responses: self.responses(op, op_ptr),
+            security,
+            callbacks: self.callbacks(op, op_ptr),
+            via: None,
+        }
+    }
+
+    /// An operation's parameters, its own first: they override path-level ones.
+    /// Swagger 2.0 `body` and `formData` parameters are set apart for the request body.
+    fn parameters(
+        &self,
+        op: &'a Value,
+        op_ptr: &str,
+        shared: Option<&'a Value>,
+        shared_ptr: &str,
+    ) -> DeclaredParameters<'a> {
+        let mut out = DeclaredParameters {
+            parameters: Vec::new(),
+            body: Vec::new(),
+            form: Vec::new(),
+        };
         let mut seen = BTreeSet::new();
-        // Operation-level parameters first: they override path-level ones.
         let op_params = op
             .get("parameters")
             .map(|v| (v, format!("{op_ptr}/parameters")));
@@ -377,45 +473,18 @@ impl<'a> Builder<'a> {
                     continue;
                 }
                 match location.as_str() {
-                    "body" => body_params.push((param, pptr)),
-                    "formData" => form_params.push((param, pptr)),
-                    _ => parameters.push(self.parameter(param, pptr, location, name)),
+                    "body" => out.body.push((param, pptr)),
+                    "formData" => out.form.push((param, pptr)),
+                    _ => out
+                        .parameters
+                        .push(self.parameter(param, pptr, location, name)),
                 }
             }
         }
-        // Path parameters match by position in the path, not by name.
-        let order: Vec<String> = p
-            .split('/')
-            .flat_map(|seg| {
-                seg.split('{')
-                    .skip(1)
-                    .filter_map(|s| s.split_once('}'))
-                    .map(|(n, _)| n.to_owned())
-            })
-            .collect();
-        for param in &mut parameters {
-            if param.location == "path" {
-                let pos = order
-                    .iter()
-                    .position(|n| *n == param.name)
-                    .unwrap_or(usize::MAX);
-                param.key = format!("path#{pos}");
-            }
-        }
-        parameters.sort_by(|a, b| a.key.cmp(&b.key));
+        out
+    }
 
-        let request_body = match self.doc.dialect {
-            Dialect::Swagger2 => self.swagger_body(op, op_ptr, &body_params, &form_params),
-            _ => op.get("requestBody").map(|rb| {
-                let (rb, rb_ptr) = self.deref_owned_ptr(rb, &format!("{op_ptr}/requestBody"));
-                RequestBody {
-                    required: rb.get("required").and_then(Value::as_bool).unwrap_or(false),
-                    content: self.content(rb.get("content"), &format!("{rb_ptr}/content")),
-                    pointer: rb_ptr,
-                }
-            }),
-        };
-
+    fn responses(&self, op: &'a Value, op_ptr: &str) -> BTreeMap<String, Response<'a>> {
         let mut responses = BTreeMap::new();
         if let Some(Value::Object(map)) = op.get("responses") {
             for (status, raw) in map {
@@ -429,10 +498,10 @@ impl<'a> Builder<'a> {
                 );
             }
         }
-        let security = op
-            .get("security")
-            .map(read_security)
-            .or_else(|| self.global_security.clone());
+        responses
+    }
+
+    fn callbacks(&self, op: &'a Value, op_ptr: &str) -> Vec<Operation<'a>> {
         let mut callbacks = Vec::new();
         if let Some(Value::Object(cbs)) = op.get("callbacks") {
             for (name, cb) in cbs {
@@ -461,41 +530,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        Operation {
-            method: method_label,
-            path: p.to_owned(),
-            key,
-            loose_key,
-            operation_id: op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            pointer: op_ptr.to_owned(),
-            deprecated,
-            sunset,
-            // Unmarked means stable; case does not matter.
-            stability: op
-                .get("x-stability-level")
-                .and_then(Value::as_str)
-                .map(str::to_ascii_lowercase)
-                .filter(|s| s != "stable"),
-            tags: op
-                .get("tags")
-                .and_then(Value::as_array)
-                .map(|t| {
-                    t.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            parameters,
-            request_body,
-            responses,
-            security,
-            callbacks,
-            via: None,
-        }
+        callbacks
     }
 
     fn parameter(

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::load::{escape_pointer, resolve_fragment};
 
@@ -332,7 +332,41 @@ impl<'a> Resolver<'a> {
         let Value::Object(map) = value else {
             return;
         };
-        // Nullable wrappers and single-member compositions read as their member.
+        self.fold_compositions(view, map, pointer, depth);
+        if let Some(Value::Array(members)) = map.get("allOf") {
+            for (i, m) in members.iter().enumerate() {
+                self.fold(view, m, &format!("{pointer}/allOf/{i}"), depth + 1, false);
+            }
+        }
+        read_scalars(view, value);
+        if view.mapping.is_empty() {
+            self.read_mapping(view, map);
+        }
+        if let Some(items) = map.get("items")
+            && view.items.is_none()
+        {
+            view.items = Some(SchemaNode::borrowed(items, join(pointer, &["/items"])));
+        }
+        if let Some(Value::Object(props)) = map.get("properties") {
+            for (k, p) in props {
+                view.properties.entry(k.clone()).or_insert_with(|| {
+                    SchemaNode::borrowed(p, join(pointer, &["/properties/", &escape_pointer(k)]))
+                });
+            }
+        }
+        read_required(view, value);
+        read_additional(view, map, pointer);
+    }
+
+    /// Nullable wrappers and single-member compositions read as their member; other
+    /// `oneOf`/`anyOf` members are kept, null ones aside.
+    fn fold_compositions(
+        &self,
+        view: &mut SchemaView<'a>,
+        map: &'a Map<String, Value>,
+        pointer: &str,
+        depth: usize,
+    ) {
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(members)) = map.get(key) {
                 let non_null: Vec<(usize, &Value)> = members
@@ -360,64 +394,27 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        if let Some(Value::Array(members)) = map.get("allOf") {
-            for (i, m) in members.iter().enumerate() {
-                self.fold(view, m, &format!("{pointer}/allOf/{i}"), depth + 1, false);
+    }
+
+    /// The schemas a discriminator's `mapping` names.
+    fn read_mapping(&self, view: &mut SchemaView<'a>, map: &'a Map<String, Value>) {
+        let Some(Value::Object(mapping)) = map.get("discriminator").and_then(|d| d.get("mapping"))
+        else {
+            return;
+        };
+        for (key, target) in mapping {
+            let Some(target) = target.as_str() else {
+                continue;
+            };
+            // A value is a reference, or a bare component name.
+            let frag = match target.strip_prefix('#') {
+                Some(frag) => frag.to_owned(),
+                None => format!("/components/schemas/{}", escape_pointer(target)),
+            };
+            if let Some(node) = resolve_fragment(self.root, &frag) {
+                view.mapping
+                    .push((key.clone(), SchemaNode::borrowed(node, frag)));
             }
-        }
-        read_scalars(view, value);
-        if view.mapping.is_empty()
-            && let Some(Value::Object(mapping)) =
-                map.get("discriminator").and_then(|d| d.get("mapping"))
-        {
-            for (key, target) in mapping {
-                let Some(target) = target.as_str() else {
-                    continue;
-                };
-                // A value is a reference, or a bare component name.
-                let frag = match target.strip_prefix('#') {
-                    Some(frag) => frag.to_owned(),
-                    None => format!("/components/schemas/{}", escape_pointer(target)),
-                };
-                if let Some(node) = resolve_fragment(self.root, &frag) {
-                    view.mapping
-                        .push((key.clone(), SchemaNode::borrowed(node, frag)));
-                }
-            }
-        }
-        if let Some(items) = map.get("items")
-            && view.items.is_none()
-        {
-            view.items = Some(SchemaNode::borrowed(items, join(pointer, &["/items"])));
-        }
-        if let Some(Value::Object(props)) = map.get("properties") {
-            for (k, p) in props {
-                view.properties.entry(k.clone()).or_insert_with(|| {
-                    SchemaNode::borrowed(p, join(pointer, &["/properties/", &escape_pointer(k)]))
-                });
-            }
-        }
-        read_required(view, value);
-        match map.get("additionalProperties") {
-            Some(Value::Bool(b)) => view.additional = Some(Additional::Allowed(*b)),
-            Some(v @ Value::Object(_)) => {
-                view.additional = Some(Additional::Schema(SchemaNode::borrowed(
-                    v,
-                    format!("{pointer}/additionalProperties"),
-                )))
-            }
-            // 3.1's `unevaluatedProperties` closes (or constrains) the object's other
-            // properties the same way, allOf members included.
-            _ => match map.get("unevaluatedProperties") {
-                Some(Value::Bool(b)) => view.additional = Some(Additional::Allowed(*b)),
-                Some(v @ Value::Object(_)) => {
-                    view.additional = Some(Additional::Schema(SchemaNode::borrowed(
-                        v,
-                        format!("{pointer}/unevaluatedProperties"),
-                    )))
-                }
-                _ => {}
-            },
         }
     }
 
@@ -434,6 +431,31 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// `additionalProperties`, or 3.1's `unevaluatedProperties` in its place.
+fn read_additional<'a>(view: &mut SchemaView<'a>, map: &'a Map<String, Value>, pointer: &str) {
+    match map.get("additionalProperties") {
+        Some(Value::Bool(b)) => view.additional = Some(Additional::Allowed(*b)),
+        Some(v @ Value::Object(_)) => {
+            view.additional = Some(Additional::Schema(SchemaNode::borrowed(
+                v,
+                format!("{pointer}/additionalProperties"),
+            )))
+        }
+        // 3.1's `unevaluatedProperties` closes (or constrains) the object's other
+        // properties the same way, allOf members included.
+        _ => match map.get("unevaluatedProperties") {
+            Some(Value::Bool(b)) => view.additional = Some(Additional::Allowed(*b)),
+            Some(v @ Value::Object(_)) => {
+                view.additional = Some(Additional::Schema(SchemaNode::borrowed(
+                    v,
+                    format!("{pointer}/unevaluatedProperties"),
+                )))
+            }
+            _ => {}
+        },
+    }
+}
+
 /// Reads keywords that hold plain values. Earlier `allOf` members win ties.
 /// One pass over the keys: vendor schemas are large and this runs for every node.
 fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
@@ -444,38 +466,9 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
     for (key, v) in map {
         match key.as_str() {
             "type" => {
-                match v {
-                    Value::String(t) if t == "null" => view.nullable = true,
-                    // Swagger 2.0's `file` is OpenAPI 3's binary string.
-                    Value::String(t) if t == "file" => {
-                        if view.types.is_empty() {
-                            view.types.insert("string".to_owned());
-                        }
-                        if view.format.is_none() {
-                            view.format = Some("binary".to_owned());
-                        }
-                    }
-                    Value::String(t) => {
-                        if view.types.is_empty() {
-                            view.types.insert(t.clone());
-                        }
-                    }
-                    Value::Array(ts) => {
-                        let mut set = BTreeSet::new();
-                        for t in ts.iter().filter_map(Value::as_str) {
-                            if t == "null" {
-                                view.nullable = true;
-                            } else {
-                                set.insert(t.to_owned());
-                            }
-                        }
-                        if view.types.is_empty() {
-                            view.types = set;
-                        }
-                    }
-                    _ => continue,
+                if read_type(view, v) {
+                    view.constrained = true;
                 }
-                view.constrained = true;
             }
             // `x-nullable` is Swagger 2.0's spelling (2.0 has no `nullable`).
             "nullable" | "x-nullable" => view.nullable |= v.as_bool() == Some(true),
@@ -546,30 +539,7 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
             }
             "discriminator" => {
                 if view.discriminator.is_none() {
-                    // The property name and the values clients switch on (mapping keys).
-                    let name = v
-                        .get("propertyName")
-                        .or(Some(v))
-                        .and_then(Value::as_str)
-                        .map(str::to_owned);
-                    let keys: Vec<&String> = v
-                        .get("mapping")
-                        .and_then(Value::as_object)
-                        .map(|m| m.keys().collect())
-                        .unwrap_or_default();
-                    view.discriminator = name.map(|n| {
-                        if keys.is_empty() {
-                            n
-                        } else {
-                            format!(
-                                "{n} ({})",
-                                keys.iter()
-                                    .map(|k| k.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        }
-                    });
+                    view.discriminator = read_discriminator(v);
                 }
             }
             "properties" | "items" => view.constrained = true,
@@ -592,6 +562,71 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
         view.bounds.entry(bound).or_insert(n);
         view.constrained = true;
     }
+}
+
+/// `type`, a name or a list (`"null"` in it is nullability); false when it is
+/// neither, and so constrains nothing.
+fn read_type(view: &mut SchemaView<'_>, v: &Value) -> bool {
+    match v {
+        Value::String(t) if t == "null" => view.nullable = true,
+        // Swagger 2.0's `file` is OpenAPI 3's binary string.
+        Value::String(t) if t == "file" => {
+            if view.types.is_empty() {
+                view.types.insert("string".to_owned());
+            }
+            if view.format.is_none() {
+                view.format = Some("binary".to_owned());
+            }
+        }
+        Value::String(t) => {
+            if view.types.is_empty() {
+                view.types.insert(t.clone());
+            }
+        }
+        Value::Array(ts) => {
+            let mut set = BTreeSet::new();
+            for t in ts.iter().filter_map(Value::as_str) {
+                if t == "null" {
+                    view.nullable = true;
+                } else {
+                    set.insert(t.to_owned());
+                }
+            }
+            if view.types.is_empty() {
+                view.types = set;
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// A discriminator as the property name and the values clients switch on
+/// (mapping keys): `kind (cat, dog)`.
+fn read_discriminator(v: &Value) -> Option<String> {
+    let name = v
+        .get("propertyName")
+        .or(Some(v))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let keys: Vec<&String> = v
+        .get("mapping")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    name.map(|n| {
+        if keys.is_empty() {
+            n
+        } else {
+            format!(
+                "{n} ({})",
+                keys.iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    })
 }
 
 /// `pointer` followed by `parts`: built once, without the formatting machinery (this
