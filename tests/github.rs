@@ -21,12 +21,14 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone)]
 struct FakeIssue {
     author: String,
+    /// `User` or `Bot`, as GitHub reports the author's account type.
+    author_type: String,
     number: u64,
     title: String,
     body: String,
@@ -48,6 +50,24 @@ enum Fault {
     CommentFails,
     /// The next body update answers 502.
     UpdateFails,
+    /// The next `GET /user` answers 502.
+    UserFails,
+    /// The next write opens a one-second secondary rate-limit window: every write
+    /// inside it is refused with `retry-after` (GitHub's secondary limits are about
+    /// creating content; reads go through).
+    RateLimitWindow,
+}
+
+/// How `GET /user` answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum UserMode {
+    /// A personal or machine-user token: its login.
+    #[default]
+    Login,
+    /// An installation token (GitHub App, Actions' `GITHUB_TOKEN`): 403.
+    Installation,
+    /// 502, every time.
+    Down,
 }
 
 #[derive(Default)]
@@ -55,6 +75,9 @@ struct Fake {
     issues: Mutex<Vec<FakeIssue>>,
     faults: Mutex<VecDeque<Fault>>,
     writes: Mutex<usize>,
+    user: Mutex<UserMode>,
+    /// Inside a secondary rate-limit window until then.
+    blocked_until: Mutex<Option<std::time::Instant>>,
 }
 
 impl Fake {
@@ -66,8 +89,25 @@ impl Fake {
             None
         }
     }
+    /// A refusal when inside (or opening) a secondary rate-limit window.
+    fn rate_window(&self) -> Option<Response> {
+        if self.take(&[Fault::RateLimitWindow]).is_some() {
+            *self.blocked_until.lock().unwrap() =
+                Some(std::time::Instant::now() + Duration::from_secs(1));
+        }
+        let until = (*self.blocked_until.lock().unwrap())?;
+        (std::time::Instant::now() < until).then(rate_limited)
+    }
+    /// The account issues are created as: the token's login, or the App's bot.
+    fn creator(&self) -> (String, String) {
+        match *self.user.lock().unwrap() {
+            UserMode::Installation => ("github-actions[bot]".into(), "Bot".into()),
+            _ => ("apiwatch-bot".into(), "User".into()),
+        }
+    }
     fn json(i: &FakeIssue) -> Value {
         json!({
+            "user": {"login": i.author, "type": i.author_type},
             "number": i.number, "title": i.title, "body": i.body,
             "state": if i.open { "open" } else { "closed" }, "state_reason": i.state_reason,
             "labels": i.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
@@ -119,10 +159,15 @@ async fn create(
         Some(Fault::SecondaryRateLimit) => return rate_limited(),
         _ => {}
     }
+    if let Some(refused) = f.rate_window() {
+        return refused;
+    }
+    let (author, author_type) = f.creator();
     let issue = {
         let mut issues = f.issues.lock().unwrap();
         let issue = FakeIssue {
-            author: "apiwatch-bot".into(),
+            author,
+            author_type,
             number: issues.len() as u64 + 1,
             title: v["title"].as_str().unwrap().to_owned(),
             body: v["body"].as_str().unwrap().to_owned(),
@@ -166,6 +211,9 @@ async fn update(
         Some(_) => return StatusCode::BAD_GATEWAY.into_response(),
         None => {}
     }
+    if let Some(refused) = f.rate_window() {
+        return refused;
+    }
     let mut issues = f.issues.lock().unwrap();
     let Some(i) = issues.iter_mut().find(|i| i.number == n) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -199,6 +247,9 @@ async fn comment(
     if f.take(&[Fault::CommentFails]).is_some() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
+    if let Some(refused) = f.rate_window() {
+        return refused;
+    }
     let mut issues = f.issues.lock().unwrap();
     let Some(i) = issues.iter_mut().find(|i| i.number == n) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -208,6 +259,7 @@ async fn comment(
     (StatusCode::CREATED, Json(json!({"id": 1}))).into_response()
 }
 
+/// `PUT .../labels`: replaces the issue's labels.
 async fn labels(
     State(f): State<Arc<Fake>>,
     Path((_o, _r, n)): Path<(String, String, u64)>,
@@ -217,6 +269,7 @@ async fn labels(
     let Some(i) = issues.iter_mut().find(|i| i.number == n) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    i.labels.clear();
     i.labels.extend(
         v["labels"]
             .as_array()
@@ -227,20 +280,32 @@ async fn labels(
     Json(json!([])).into_response()
 }
 
+async fn user(State(f): State<Arc<Fake>>) -> Response {
+    if f.take(&[Fault::UserFails]).is_some() {
+        return StatusCode::BAD_GATEWAY.into_response();
+    }
+    match *f.user.lock().unwrap() {
+        UserMode::Login => Json(json!({"login": "apiwatch-bot"})).into_response(),
+        UserMode::Installation => (
+            StatusCode::FORBIDDEN,
+            Json(json!({"message": "Resource not accessible by integration"})),
+        )
+            .into_response(),
+        UserMode::Down => StatusCode::BAD_GATEWAY.into_response(),
+    }
+}
+
 async fn start() -> (String, Arc<Fake>) {
     let fake = Arc::new(Fake::default());
     let app = Router::new()
-        .route(
-            "/user",
-            get(|| async { Json(json!({"login": "apiwatch-bot"})) }),
-        )
+        .route("/user", get(user))
         .route(
             "/repos/{o}/{r}/issues",
             get(list).post(create_maybe_hanging),
         )
         .route("/repos/{o}/{r}/issues/{n}", patch(update))
         .route("/repos/{o}/{r}/issues/{n}/comments", post(comment))
-        .route("/repos/{o}/{r}/issues/{n}/labels", post(labels))
+        .route("/repos/{o}/{r}/issues/{n}/labels", put(labels))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -301,7 +366,16 @@ fn all() -> Scope {
     }
 }
 
-impl Night<'_> {
+impl<'a> Night<'a> {
+    /// The first night: no state, every contract checked, operations applied.
+    fn new(gh: &'a GitHub) -> Night<'a> {
+        Night {
+            gh,
+            state: IssueState::default(),
+            scope: all(),
+        }
+    }
+
     async fn run(&mut self, desired: &[PlannedIssue]) -> apiwatch::issues::sync::SyncOutcome {
         sync(
             Some(self.gh),
@@ -331,11 +405,7 @@ fn per_key(fake: &Fake) -> BTreeMap<String, Vec<FakeIssue>> {
 async fn one_issue_per_problem_over_many_nights() {
     let (base, fake) = start().await;
     let gh = client(&base);
-    let mut night = Night {
-        gh: &gh,
-        state: IssueState::default(),
-        scope: all(),
-    };
+    let mut night = Night::new(&gh);
     let a = problem("a", &["f1"], Severity::Error, false, 2);
     let a2 = problem("a", &["f1", "f2"], Severity::Error, false, 2);
     let c = problem("c", &["f9"], Severity::Error, true, 2);
@@ -412,11 +482,7 @@ async fn one_issue_per_problem_over_many_nights() {
 async fn a_flapping_problem_is_never_filed() {
     let (base, fake) = start().await;
     let gh = client(&base);
-    let mut night = Night {
-        gh: &gh,
-        state: IssueState::default(),
-        scope: all(),
-    };
+    let mut night = Night::new(&gh);
     let a = problem("flappy", &["f1"], Severity::Error, false, 2);
     for n in 0..10 {
         let tonight = if n % 2 == 0 { vec![a.clone()] } else { vec![] };
@@ -429,11 +495,7 @@ async fn a_flapping_problem_is_never_filed() {
 async fn faults_never_cause_duplicates_and_deferred_operations_are_applied_later() {
     let (base, fake) = start().await;
     let gh = client(&base);
-    let mut night = Night {
-        gh: &gh,
-        state: IssueState::default(),
-        scope: all(),
-    };
+    let mut night = Night::new(&gh);
     let mut desired: Vec<PlannedIssue> = Vec::new();
     let schedule: [&[Fault]; 10] = [
         &[Fault::CreateFails],
@@ -534,11 +596,7 @@ async fn only_checked_contracts_can_close_and_every_known_repo_is_listed() {
     let (base, fake) = start().await;
     let gh = client(&base);
     let a = problem("a", &["f1"], Severity::Error, false, 1);
-    let mut night = Night {
-        gh: &gh,
-        state: IssueState::default(),
-        scope: all(),
-    };
+    let mut night = Night::new(&gh);
     night.run(std::slice::from_ref(&a)).await;
     assert_eq!(fake.issues.lock().unwrap().len(), 1);
     // A `--contract other` run, or a night where crm's source failed: crm is not checked.
@@ -584,14 +642,10 @@ async fn only_checked_contracts_can_close_and_every_known_repo_is_listed() {
 }
 
 #[tokio::test]
-async fn a_failed_body_update_posts_no_comment_and_nothing_twice() {
+async fn a_failed_body_update_never_repeats_the_worse_comment() {
     let (base, fake) = start().await;
     let gh = client(&base);
-    let mut night = Night {
-        gh: &gh,
-        state: IssueState::default(),
-        scope: all(),
-    };
+    let mut night = Night::new(&gh);
     night
         .run(&[problem("a", &["f1"], Severity::Error, false, 1)])
         .await;
@@ -613,8 +667,8 @@ async fn a_failed_body_update_posts_no_comment_and_nothing_twice() {
     let issue = fake.issues.lock().unwrap()[0].clone();
     assert_eq!(
         issue.comments.len(),
-        2,
-        "the comment is repeated once the update lands, never every night: {:?}",
+        1,
+        "one worsening, one comment, though the update after it failed: {:?}",
         issue.comments
     );
     assert_eq!(issue.body, worse.body);
@@ -627,6 +681,7 @@ async fn an_issue_a_person_wrote_with_a_copied_marker_is_not_adopted() {
     let a = problem("a", &["f1"], Severity::Error, false, 1);
     fake.issues.lock().unwrap().push(FakeIssue {
         author: "maya".into(),
+        author_type: "User".into(),
         number: 1,
         title: "my notes about a".into(),
         body: a.body.clone(),
@@ -635,11 +690,7 @@ async fn an_issue_a_person_wrote_with_a_copied_marker_is_not_adopted() {
         labels: vec!["apiwatch".into()],
         comments: vec![],
     });
-    let mut night = Night {
-        gh: &gh,
-        state: IssueState::default(),
-        scope: all(),
-    };
+    let mut night = Night::new(&gh);
     night.run(std::slice::from_ref(&a)).await;
     night.run(&[]).await;
     night.run(&[]).await;
@@ -649,4 +700,169 @@ async fn an_issue_a_person_wrote_with_a_copied_marker_is_not_adopted() {
         issues[0].open && issues[0].body == a.body,
         "the person's issue is untouched"
     );
+}
+
+/// A person's issue carrying a copy of apiwatch's marker, for problem `a`.
+fn persons_copy(fake: &Fake, a: &PlannedIssue, number: u64) {
+    fake.issues.lock().unwrap().push(FakeIssue {
+        author: "maya".into(),
+        author_type: "User".into(),
+        number,
+        title: "my notes about a".into(),
+        body: a.body.clone(),
+        open: true,
+        state_reason: None,
+        labels: vec!["apiwatch".into()],
+        comments: vec![],
+    });
+}
+
+/// `GET /user` failing once used to drop the creator filter for the night, and a
+/// person's issue with a copied marker was adopted (its body replaced).
+#[tokio::test]
+async fn a_failed_user_lookup_is_retried_and_a_persons_issue_is_not_adopted() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let a = problem("a", &["f1", "f2"], Severity::Error, false, 1);
+    persons_copy(
+        &fake,
+        &problem("a", &["f1"], Severity::Warning, false, 1),
+        1,
+    );
+    fake.faults.lock().unwrap().push_back(Fault::UserFails);
+    let mut night = Night::new(&gh);
+    night.run(std::slice::from_ref(&a)).await;
+    let issues = fake.issues.lock().unwrap();
+    assert_eq!(issues.len(), 2, "apiwatch filed its own issue");
+    assert_eq!(
+        issues[0].title, "my notes about a",
+        "the person's issue is untouched"
+    );
+    assert!(issues[0].comments.is_empty() && issues[0].labels == ["apiwatch"]);
+}
+
+/// An installation token (Actions' `GITHUB_TOKEN`, a GitHub App) cannot ask
+/// `/user`: apiwatch's issues are the ones a bot filed, and a person's is not.
+#[tokio::test]
+async fn an_installation_token_knows_its_issues_by_their_bot_author() {
+    let (base, fake) = start().await;
+    *fake.user.lock().unwrap() = UserMode::Installation;
+    let gh = client(&base);
+    let a = problem("a", &["f1"], Severity::Warning, false, 1);
+    persons_copy(&fake, &a, 1);
+    let mut night = Night::new(&gh);
+    night.run(std::slice::from_ref(&a)).await;
+    let worse = problem("a", &["f1", "f2"], Severity::Error, false, 1);
+    night.run(std::slice::from_ref(&worse)).await;
+    let issues = fake.issues.lock().unwrap();
+    assert_eq!(issues.len(), 2, "{issues:#?}");
+    assert_eq!(issues[0].body, a.body, "the person's issue is untouched");
+    assert!(issues[0].comments.is_empty());
+    assert_eq!(issues[1].author, "github-actions[bot]");
+    assert_eq!(
+        issues[1].body, worse.body,
+        "apiwatch's own issue is kept up to date"
+    );
+    assert_eq!(issues[1].comments.len(), 1);
+}
+
+/// When apiwatch cannot learn which account it is, it cannot tell its issues from
+/// a person's copy: it edits none, files nothing over them, and says so.
+#[tokio::test]
+async fn when_ownership_cannot_be_established_nothing_is_edited() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let a = problem("a", &["f1"], Severity::Warning, false, 1);
+    let mut night = Night::new(&gh);
+    night.run(std::slice::from_ref(&a)).await;
+    *fake.user.lock().unwrap() = UserMode::Down;
+    let gh = client(&base);
+    night.gh = &gh;
+    let worse = problem("a", &["f1", "f2"], Severity::Error, false, 1);
+    let outcome = night.run(std::slice::from_ref(&worse)).await;
+    let issues = fake.issues.lock().unwrap();
+    assert_eq!(issues.len(), 1, "nothing filed over it");
+    assert_eq!(issues[0].body, a.body, "not edited");
+    assert!(issues[0].comments.is_empty());
+    let lines = outcome.lines(false);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("held: ") && l.contains("cannot verify")),
+        "{lines:#?}"
+    );
+}
+
+/// A secondary rate limit refuses every request until it lifts: a create used to
+/// back off 20 ms, 40 ms inside the window and give up.
+#[tokio::test]
+async fn a_secondary_rate_limit_is_waited_out_on_create() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let mut night = Night::new(&gh);
+    fake.faults
+        .lock()
+        .unwrap()
+        .push_back(Fault::RateLimitWindow);
+    let a = problem("a", &["f1"], Severity::Error, true, 1);
+    let started = std::time::Instant::now();
+    let outcome = night.run(std::slice::from_ref(&a)).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(fake.issues.lock().unwrap().len(), 1, "created once");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "the wait was honoured"
+    );
+}
+
+/// The close went through and the closing comment failed: it used to be lost, and
+/// the issue stayed closed without a word. It is replayed the next night, once.
+#[tokio::test]
+async fn a_closing_comment_that_failed_is_replayed_once() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let mut night = Night::new(&gh);
+    night
+        .run(&[problem("a", &["f1"], Severity::Error, true, 1)])
+        .await;
+    night.run(&[]).await;
+    fake.faults.lock().unwrap().extend([Fault::CommentFails; 3]);
+    let outcome = night.run(&[]).await;
+    assert_eq!(outcome.failed.len(), 1, "{:?}", outcome.failed);
+    {
+        let issues = fake.issues.lock().unwrap();
+        assert!(!issues[0].open && issues[0].comments.is_empty());
+    }
+    let outcome = night.run(&[]).await;
+    assert!(
+        outcome.lines(false).iter().any(|l| l.contains("replay")),
+        "{:?}",
+        outcome.lines(false)
+    );
+    night.run(&[]).await;
+    let issues = fake.issues.lock().unwrap();
+    assert_eq!(issues[0].comments.len(), 1, "{:?}", issues[0].comments);
+    assert!(issues[0].comments[0].contains("closing"));
+    assert!(night.state.pending.is_empty());
+}
+
+/// A problem that escalated from warning to error used to keep `severity:warning`
+/// beside `severity:error`. apiwatch's labels are replaced; a person's stay.
+#[tokio::test]
+async fn an_escalation_replaces_the_severity_label_and_keeps_peoples_labels() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let mut night = Night::new(&gh);
+    night
+        .run(&[problem("a", &["f1"], Severity::Warning, true, 1)])
+        .await;
+    fake.issues.lock().unwrap()[0]
+        .labels
+        .push("team:growth".into());
+    night
+        .run(&[problem("a", &["f1"], Severity::Error, true, 1)])
+        .await;
+    let mut labels = fake.issues.lock().unwrap()[0].labels.clone();
+    labels.sort();
+    assert_eq!(labels, ["apiwatch", "severity:error", "team:growth"]);
 }

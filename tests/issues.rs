@@ -92,6 +92,11 @@ fn a_huge_issue_is_truncated_under_the_limit_and_points_to_the_report() {
         .map(|i| {
             let mut f = finding(i, &format!("request body property `p{i}` added (required)"));
             f.before = Some("^(?:[a-z0-9!#$%&'*+/=?^_`{|}~-]+)".repeat(12));
+            // Long fenced excerpts: wherever the cut falls, it is likely inside one.
+            f.excerpt = Some(format!(
+                "--- base\n+++ revision\n{}",
+                "+  \"line\": {}\n".repeat(40)
+            ));
             f
         })
         .collect();
@@ -113,5 +118,23 @@ fn a_huge_issue_is_truncated_under_the_limit_and_points_to_the_report() {
     assert!(
         issue.body.contains("<!-- apiwatch:state "),
         "so does the state marker"
+    );
+    // Every excerpt is a fenced diff: the cut must not leave one open, or the next
+    // steps and the marker render as code; the marker stays last.
+    let fences = issue
+        .body
+        .lines()
+        .filter(|l| l.trim_start().starts_with("```"))
+        .count();
+    assert_eq!(fences % 2, 0, "an open code fence");
+    assert!(
+        issue
+            .body
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("<!-- apiwatch:state "),
+        "the marker is last"
     );
 }

@@ -100,13 +100,23 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     })
 }
 
+/// GitHub calls follow `--max-attempts` and `--timeout` like vendor fetches; the
+/// timeout has a floor, since GitHub's own latency is no reason to give up early.
+fn github_settings(config: GitHubConfig, args: &RunArgs) -> GitHubConfig {
+    GitHubConfig {
+        max_attempts: args.max_attempts.max(1),
+        timeout: std::time::Duration::from_secs(args.timeout.max(GITHUB_MIN_TIMEOUT_SECS)),
+        ..config
+    }
+}
+
+/// The shortest timeout GitHub calls get, whatever `--timeout` says.
+const GITHUB_MIN_TIMEOUT_SECS: u64 = 10;
+
 /// The night's settings from the arguments and the environment (the GitHub token,
 /// `GITHUB_REPOSITORY`, `GITHUB_STEP_SUMMARY`); without a token it is a dry run.
 fn settings(root: &Path, args: &RunArgs) -> NightSettings {
-    let github = GitHubConfig::from_env().map(|g| GitHubConfig {
-        max_attempts: args.max_attempts.max(1),
-        ..g
-    });
+    let github = GitHubConfig::from_env().map(|g| github_settings(g, args));
     let env_path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     NightSettings {
         check: RunSettings {
@@ -136,5 +146,39 @@ fn settings(root: &Path, args: &RunArgs) -> NightSettings {
         github,
         default_repo: env_path("GITHUB_REPOSITORY").map(|v| v.to_string_lossy().into_owned()),
         step_summary: env_path("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn args(line: &[&str]) -> RunArgs {
+        match crate::cli::Cli::parse_from(line).command {
+            crate::cli::Command::Run(args) => args,
+            _ => unreachable!(),
+        }
+    }
+
+    /// The GitHub client used a fixed 30 s and ignored `--timeout`.
+    #[test]
+    fn github_calls_follow_timeout_and_attempts_with_a_floor() {
+        let config = GitHubConfig {
+            api_url: "http://127.0.0.1:9".into(),
+            token: "t".into(),
+            max_attempts: 4,
+            max_wait: std::time::Duration::from_secs(90),
+            min_delay: std::time::Duration::from_secs(1),
+            timeout: std::time::Duration::from_secs(30),
+        };
+        let g = github_settings(
+            config.clone(),
+            &args(&["apiwatch", "run", "--timeout", "120", "--max-attempts", "2"]),
+        );
+        assert_eq!((g.timeout.as_secs(), g.max_attempts), (120, 2));
+        let g = github_settings(config, &args(&["apiwatch", "run", "--timeout", "1"]));
+        assert_eq!(g.timeout.as_secs(), GITHUB_MIN_TIMEOUT_SECS);
     }
 }

@@ -18,7 +18,7 @@ use octocrab::Octocrab;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::plan::{ExistingIssue, IssueOp, contract_of, key_of};
+use super::plan::{ExistingIssue, IssueOp, Owner, contract_of, key_of};
 use crate::retry::{Again, RetryPolicy, Verdict};
 
 /// How to reach GitHub.
@@ -129,8 +129,8 @@ pub enum GitHubError {
 pub struct GitHub {
     octo: Octocrab,
     config: GitHubConfig,
-    /// The token's login, once asked; None when the token cannot say (an App token).
-    login: tokio::sync::OnceCell<Option<String>>,
+    /// Which account the token acts as, asked once per run.
+    identity: tokio::sync::OnceCell<Identity>,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +143,28 @@ struct GhIssue {
     #[serde(default)]
     labels: Vec<GhLabel>,
     pull_request: Option<Value>,
+    /// The author, as GitHub records it: a person cannot forge this by copying text.
+    user: Option<GhUser>,
+}
+
+#[derive(Deserialize)]
+struct GhUser {
+    login: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+/// Which account the token acts as, as far as GitHub says.
+#[derive(Debug, Clone)]
+enum Identity {
+    /// A person's or a machine user's token (classic or fine-grained): its issues
+    /// are the ones this login filed.
+    Login(String),
+    /// A GitHub App or Actions installation token (`/user` answers 403): its issues
+    /// are filed by a bot account, which no person's issue is.
+    Installation,
+    /// `/user` failed otherwise: nothing can be verified tonight.
+    Unknown(String),
 }
 
 #[derive(Deserialize)]
@@ -164,7 +186,7 @@ impl GitHub {
         Ok(GitHub {
             octo,
             config,
-            login: tokio::sync::OnceCell::new(),
+            identity: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -207,6 +229,7 @@ impl GitHub {
             Method::GET => self.octo._get(path).await,
             Method::POST => self.octo._post(path, body).await,
             Method::PATCH => self.octo._patch(path, body).await,
+            Method::PUT => self.octo._put(path, body).await,
             _ => return Err(Failed::stop(req_err("unsupported method".into()))),
         };
         let resp = match sent {
@@ -268,31 +291,39 @@ impl GitHub {
         Err(Failed { error: err, again })
     }
 
-    /// Every issue in `repo` that apiwatch filed (label `apiwatch`, key marker).
-    /// The login issues are filed as: only its issues are apiwatch's, even if a person
-    /// copied a marker into one of theirs. App installation tokens cannot ask (`/user`
-    /// is refused), and then the label and marker alone decide.
-    async fn login(&self) -> Option<String> {
-        self.login
+    /// Which account the token acts as. `/user` is retried like every read; an
+    /// installation token is refused it (403), which says what kind of token it is.
+    async fn identity(&self) -> Identity {
+        self.identity
             .get_or_init(|| async {
-                let text = self.call(Method::GET, "/user", None, false).await.ok()?;
-                serde_json::from_str::<Value>(&text)
-                    .ok()?
-                    .get("login")?
-                    .as_str()
-                    .map(str::to_owned)
+                match self.call(Method::GET, "/user", None, true).await {
+                    Ok(text) => serde_json::from_str::<Value>(&text)
+                        .ok()
+                        .and_then(|v| v.get("login")?.as_str().map(str::to_owned))
+                        .map_or_else(
+                            || Identity::Unknown("GET /user gave no login".into()),
+                            Identity::Login,
+                        ),
+                    Err(GitHubError::Status { status: 403, .. }) => Identity::Installation,
+                    Err(e) => Identity::Unknown(e.to_string()),
+                }
             })
             .await
             .clone()
     }
 
+    /// Every issue in `repo` that carries apiwatch's label and key marker and that
+    /// apiwatch filed: with a personal or machine-user token, the issues its login
+    /// created; with an installation token, those a bot created. A person's issue
+    /// with a copied marker is never among them. When the token's account cannot
+    /// be learned, the issues are listed as unverified and left alone.
     pub async fn list(&self, repo: &str) -> Result<Vec<ExistingIssue>, GitHubError> {
+        let identity = self.identity().await;
+        let creator = match &identity {
+            Identity::Login(l) => format!("&creator={l}"),
+            _ => String::new(),
+        };
         let mut out = Vec::new();
-        let creator = self
-            .login()
-            .await
-            .map(|l| format!("&creator={l}"))
-            .unwrap_or_default();
         for page in 1..=50 {
             let path = format!(
                 "/repos/{repo}/issues?labels=apiwatch&state=all&per_page=100&page={page}{creator}"
@@ -308,6 +339,9 @@ impl GitHub {
             for i in issues.into_iter().filter(|i| i.pull_request.is_none()) {
                 let body = i.body.unwrap_or_default();
                 let Some(key) = key_of(&body) else { continue };
+                let Some(owner) = owner(&identity, i.user.as_ref()) else {
+                    continue;
+                };
                 out.push(ExistingIssue {
                     contract: contract_of(&body),
                     repo: repo.to_owned(),
@@ -322,6 +356,7 @@ impl GitHub {
                         .map(|l| l.name)
                         .collect::<BTreeSet<_>>(),
                     body,
+                    owner,
                 });
             }
             if n < 100 {
@@ -329,6 +364,38 @@ impl GitHub {
             }
         }
         Ok(out)
+    }
+
+    /// Creates an issue. Never retried blindly: after a failed or timed-out
+    /// attempt the repository is listed again, and an issue carrying the key counts
+    /// as created. A rate limit's wait is honoured like on every other request.
+    async fn create(&self, repo: &str, key: &str, payload: &Value) -> Result<(), GitHubError> {
+        let path = format!("/repos/{repo}/issues");
+        let policy = self.config.retry_policy();
+        let mut delays = policy.delays();
+        let mut last = None;
+        for attempt in 0..policy.max_attempts {
+            if attempt > 0 && self.list(repo).await?.iter().any(|e| e.key == key) {
+                // The failed attempt created it after all.
+                return Ok(());
+            }
+            let failed = match self.once(&Method::POST, &path, Some(payload)).await {
+                Ok(_) => return Ok(()),
+                Err(failed) => failed,
+            };
+            let wait = match failed.again {
+                Again::No => return Err(failed.error),
+                Again::After(wait) if wait > policy.max_wait => return Err(failed.error),
+                Again::After(wait) => wait,
+                Again::AfterBackoff => delays.next().unwrap_or(policy.min_delay),
+            };
+            last = Some(failed.error);
+            tokio::time::sleep(wait).await;
+        }
+        if self.list(repo).await?.iter().any(|e| e.key == key) {
+            return Ok(());
+        }
+        Err(last.unwrap_or_else(|| GitHubError::Setup("create failed".into())))
     }
 
     /// Applies one operation.
@@ -342,30 +409,8 @@ impl GitHub {
                 labels,
                 assignees,
             } => {
-                let path = format!("/repos/{repo}/issues");
                 let payload = json!({ "title": title, "body": body, "labels": labels, "assignees": assignees });
-                let mut last = None;
-                let mut delays = self.config.retry_policy().delays();
-                for attempt in 0..self.config.max_attempts.max(1) {
-                    if attempt > 0 {
-                        // Did the failed attempt create it after all?
-                        if self.list(repo).await?.iter().any(|e| &e.key == key) {
-                            return Ok(());
-                        }
-                    }
-                    match self.call(Method::POST, &path, Some(&payload), false).await {
-                        Ok(_) => return Ok(()),
-                        Err(e) => {
-                            last = Some(e);
-                            let wait = delays.next().unwrap_or(self.config.min_delay);
-                            tokio::time::sleep(wait).await;
-                        }
-                    }
-                }
-                if self.list(repo).await?.iter().any(|e| &e.key == key) {
-                    return Ok(());
-                }
-                Err(last.unwrap_or_else(|| GitHubError::Setup("create failed".into())))
+                self.create(repo, key, &payload).await
             }
             IssueOp::UpdateBody {
                 repo,
@@ -393,29 +438,15 @@ impl GitHub {
                 )
                 .await
                 .map(drop),
-            IssueOp::Close {
-                repo,
-                number,
-                comment,
-                ..
-            } => {
-                // Close first: a comment without the close would be repeated tomorrow.
-                self.call(
+            IssueOp::Close { repo, number, .. } => self
+                .call(
                     Method::PATCH,
                     &format!("/repos/{repo}/issues/{number}"),
                     Some(&json!({ "state": "closed", "state_reason": "completed" })),
                     true,
                 )
-                .await?;
-                self.call(
-                    Method::POST,
-                    &format!("/repos/{repo}/issues/{number}/comments"),
-                    Some(&json!({ "body": comment })),
-                    true,
-                )
                 .await
-                .map(drop)
-            }
+                .map(drop),
             IssueOp::Reopen { repo, number, .. } => self
                 .call(
                     Method::PATCH,
@@ -425,14 +456,14 @@ impl GitHub {
                 )
                 .await
                 .map(drop),
-            IssueOp::AddLabels {
+            IssueOp::SetLabels {
                 repo,
                 number,
                 labels,
                 ..
             } => self
                 .call(
-                    Method::POST,
+                    Method::PUT,
                     &format!("/repos/{repo}/issues/{number}/labels"),
                     Some(&json!({ "labels": labels })),
                     true,
@@ -440,6 +471,22 @@ impl GitHub {
                 .await
                 .map(drop),
         }
+    }
+}
+
+/// Whether an issue apiwatch listed is its own, given who the token is and who
+/// wrote the issue; `None`: a person's (or another account's) issue, skipped.
+fn owner(identity: &Identity, author: Option<&GhUser>) -> Option<Owner> {
+    match identity {
+        Identity::Login(login) => author
+            .is_some_and(|a| &a.login == login)
+            .then_some(Owner::Apiwatch),
+        Identity::Installation => author
+            .is_some_and(|a| a.kind == "Bot")
+            .then_some(Owner::Apiwatch),
+        Identity::Unknown(why) => Some(Owner::Unverified {
+            reason: format!("cannot learn which account the token is ({why})"),
+        }),
     }
 }
 

@@ -17,8 +17,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use sha2::{Digest, Sha256};
-
 pub mod github;
 pub mod plan;
 pub mod sanitize;
@@ -143,11 +141,7 @@ fn issue(contract: &Contract, op_key: &str, fs: &[&Finding], report_hint: &str) 
     }
 }
 
-/// The stable identity of a problem: contract + operation.
-pub fn issue_key(contract: &str, op_key: &str) -> String {
-    let digest = Sha256::digest(format!("{contract}\0{op_key}").as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::finding::issue_key;
 
 fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: &str) -> String {
     let mut out = String::new();
@@ -248,19 +242,40 @@ fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: 
     let footer = out.split_off(out.find("### Next steps").unwrap_or(out.len()));
     let room = MAX_BODY_CHARS.saturating_sub(out.len() + footer.len() + 200);
     if details.len() > room {
-        let mut cut = room;
-        while !details.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        details.truncate(cut);
+        cut_at_block(&mut details, room);
         let _ = writeln!(
             details,
-            "\n\n_… truncated; the full list is in the run's report ({report_hint})._\n"
+            "\n_… truncated; the full list is in the run's report ({report_hint})._\n"
         );
     }
     out.push_str(&details);
     out.push_str(&footer);
     out
+}
+
+/// Shortens Markdown to at most `room` bytes at a block boundary (a blank line),
+/// closing a code fence left open, so that what follows (the next steps and the
+/// hidden state marker) never renders as code.
+fn cut_at_block(text: &mut String, room: usize) {
+    let mut cut = room.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut = text[..cut].rfind("\n\n").map_or(cut, |i| i + 1);
+    text.truncate(cut);
+    let fences = text
+        .lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            l.starts_with("```") || l.starts_with("~~~")
+        })
+        .count();
+    if fences % 2 == 1 {
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str("```\n");
+    }
 }
 
 fn slug(s: &str) -> String {
@@ -274,4 +289,33 @@ fn slug(s: &str) -> String {
 /// A file name for a rendered issue.
 pub fn file_name(issue: &PlannedIssue) -> String {
     format!("{}--{}.md", issue.contract, issue.key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body cut to fit GitHub's limit inside a fenced excerpt used to leave the
+    /// fence open: the next steps and the state marker rendered as code.
+    #[test]
+    fn a_cut_body_closes_its_fences_and_keeps_the_marker_last() {
+        let mut details = String::new();
+        for i in 0..2_000 {
+            let _ = write!(
+                details,
+                "#### finding {i}\n\n```diff\n- old line {i}\n+ new line {i}\n+ more\n```\n\n"
+            );
+        }
+        for room in [1_000, 1_013, 1_020, 1_031, 5_000, 65_000] {
+            let mut text = details.clone();
+            cut_at_block(&mut text, room);
+            assert!(text.len() <= room + 4, "{room}: {}", text.len());
+            let fences = text.lines().filter(|l| l.starts_with("```")).count();
+            assert_eq!(fences % 2, 0, "{room}: open fence in {text:?}");
+        }
+        // A single block longer than the room: cut inside it, fence closed.
+        let mut one = format!("```diff\n{}\n", "+ x\n".repeat(1000));
+        cut_at_block(&mut one, 100);
+        assert!(one.ends_with("```\n"), "{one}");
+    }
 }

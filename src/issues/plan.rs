@@ -6,10 +6,17 @@
 //!   row (vendor specs flap for minutes to days); compliance-critical ones at once.
 //! - **One issue per problem**: existing issues are matched by the hidden key marker.
 //! - **Update in place**: the body is replaced only when it changed; a comment is
-//!   added only when the problem got worse (new findings or a higher severity).
+//!   added only when the problem got worse (new findings or a higher severity), once
+//!   per worsening even when the update after it fails.
+//! - **Labels apiwatch owns** (`apiwatch`, `vendor:*`, `severity:*`, `priority:*`,
+//!   `compliance`) are replaced, never only added; labels people added are kept.
 //! - **Close** with a comment when the problem has been gone `close_after_runs` runs.
 //! - **Reopen** an issue apiwatch (or a person) closed as completed when the problem
 //!   returns; never one a person closed as "not planned".
+//! - **Never a person's issue**: an issue whose author apiwatch cannot verify as
+//!   itself is left alone, and nothing is filed over it; the plan says so.
+//! - **Debounce per contract**: only contracts checked in full tonight move their
+//!   problems' counters.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -93,15 +100,67 @@ pub struct ExistingIssue {
     /// Closed with `state_reason: not_planned` (a person's "won't fix").
     pub not_planned: bool,
     pub labels: BTreeSet<String>,
+    /// Whether apiwatch could verify that it filed the issue.
+    #[serde(default)]
+    pub owner: Owner,
+}
+
+/// Who filed an issue that carries apiwatch's marker, as far as apiwatch can tell.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "owner", rename_all = "kebab-case")]
+pub enum Owner {
+    /// Filed by the token's own login (or, for an installation token, by a bot).
+    #[default]
+    Apiwatch,
+    /// apiwatch cannot tell (its login could not be learned): hands off.
+    Unverified { reason: String },
+}
+
+/// Labels apiwatch sets and may therefore take away.
+pub fn is_owned_label(label: &str) -> bool {
+    label == "apiwatch"
+        || label == "compliance"
+        || ["vendor:", "severity:", "priority:"]
+            .iter()
+            .any(|p| label.starts_with(p))
 }
 
 /// What the runs so far saw of one problem.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tracking {
     /// Consecutive runs the problem was present.
     pub seen: u32,
     /// Consecutive runs it was absent.
     pub missing: u32,
+    /// The contract it belongs to: a night that did not check that contract in
+    /// full leaves the counters alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+    /// The worsening last announced in a comment, until the body records it: the
+    /// same worsening is never announced twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announced: Option<String>,
+}
+
+/// Why a comment is posted; closing and "back" comments follow an operation that
+/// changed the issue's state and are replayed if they fail after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CommentKind {
+    /// New findings or a higher severity; `signature` identifies the worsening.
+    Worse { signature: String },
+    /// A closed issue was reopened: the problem is back.
+    Back,
+    /// The issue was closed: why.
+    Closing,
+}
+
+impl Default for CommentKind {
+    fn default() -> Self {
+        CommentKind::Worse {
+            signature: String::new(),
+        }
+    }
 }
 
 /// One change to make on GitHub.
@@ -128,19 +187,23 @@ pub enum IssueOp {
         number: u64,
         key: String,
         body: String,
+        #[serde(default)]
+        kind: CommentKind,
     },
+    /// Closed as completed; the closing comment is a separate operation after it.
     Close {
         repo: String,
         number: u64,
         key: String,
-        comment: String,
     },
     Reopen {
         repo: String,
         number: u64,
         key: String,
     },
-    AddLabels {
+    /// The issue's whole label set: apiwatch's labels as planned, people's kept.
+    #[serde(alias = "add-labels")]
+    SetLabels {
         repo: String,
         number: u64,
         key: String,
@@ -156,7 +219,7 @@ impl IssueOp {
             | IssueOp::Comment { key, .. }
             | IssueOp::Close { key, .. }
             | IssueOp::Reopen { key, .. }
-            | IssueOp::AddLabels { key, .. } => key,
+            | IssueOp::SetLabels { key, .. } => key,
         }
     }
 
@@ -172,21 +235,27 @@ impl IssueOp {
             IssueOp::UpdateBody { repo, number, .. } => {
                 format!("update {repo}#{number}: findings changed")
             }
-            IssueOp::Comment { repo, number, .. } => {
-                format!("comment on {repo}#{number}: it got worse")
-            }
+            IssueOp::Comment {
+                repo, number, kind, ..
+            } => match kind {
+                CommentKind::Worse { .. } => format!("comment on {repo}#{number}: it got worse"),
+                CommentKind::Back => format!("comment on {repo}#{number}: the problem is back"),
+                CommentKind::Closing => {
+                    format!("comment on {repo}#{number}: why it was closed")
+                }
+            },
             IssueOp::Close { repo, number, .. } => {
                 format!("close {repo}#{number}: the problem is gone")
             }
             IssueOp::Reopen { repo, number, .. } => {
                 format!("reopen {repo}#{number}: the problem is back")
             }
-            IssueOp::AddLabels {
+            IssueOp::SetLabels {
                 repo,
                 number,
                 labels,
                 ..
-            } => format!("label {repo}#{number}: {}", labels.join(", ")),
+            } => format!("labels of {repo}#{number}: {}", labels.join(", ")),
         }
     }
 }
@@ -212,6 +281,9 @@ pub struct Plan {
     pub ops: Vec<IssueOp>,
     /// (key, title, seen, needed): not filed yet.
     pub waiting: Vec<(String, String, u32, u32)>,
+    /// (title, `repo#number`, why): an issue with this problem's marker that
+    /// apiwatch cannot verify it filed; left alone, nothing filed over it.
+    pub held: Vec<(String, String, String)>,
 }
 
 /// Plans tonight's operations. `tracking` is updated in place for the next run.
@@ -244,8 +316,19 @@ pub fn plan_in(
         let t = tracking.entry(d.key.clone()).or_default();
         t.seen += 1;
         t.missing = 0;
+        t.contract = Some(d.contract.clone());
         let ready = d.compliance || t.seen >= d.debounce_runs.max(1);
         match by_key.get(d.key.as_str()) {
+            Some(e) if e.owner != Owner::Apiwatch => {
+                let Owner::Unverified { reason } = &e.owner else {
+                    continue;
+                };
+                out.held.push((
+                    d.title.clone(),
+                    format!("{}#{}", e.repo, e.number),
+                    reason.clone(),
+                ));
+            }
             None if ready => out.ops.push(IssueOp::Create {
                 repo: d.repo.clone().unwrap_or_else(|| default_repo.to_owned()),
                 key: d.key.clone(),
@@ -262,7 +345,7 @@ pub fn plan_in(
                 out.waiting
                     .push((d.key.clone(), d.title.clone(), t.seen, d.debounce_runs))
             }
-            Some(e) => update_existing(&mut out.ops, d, e),
+            Some(e) => update_existing(&mut out.ops, d, e, t.announced.as_deref()),
         }
     }
     close_gone(
@@ -273,9 +356,16 @@ pub fn plan_in(
         settings,
         checked,
     );
-    // Problems that vanished before ever being filed start over.
+    // Problems that vanished before ever being filed start over — if their contract
+    // was checked in full tonight; a partial night proves nothing about the others.
+    let was_checked = |t: &Tracking| {
+        checked.is_none_or(|set| t.contract.as_ref().is_none_or(|c| set.contains(c)))
+    };
     for (key, t) in tracking.iter_mut() {
-        if !desired_keys.contains(key.as_str()) && !by_key.contains_key(key.as_str()) {
+        if !desired_keys.contains(key.as_str())
+            && !by_key.contains_key(key.as_str())
+            && was_checked(t)
+        {
             t.seen = 0;
             t.missing += 1;
         }
@@ -284,14 +374,15 @@ pub fn plan_in(
     out
 }
 
-/// The issue each key is filed as. Prefer an open issue, then the newest, if
-/// history left several.
+/// The issue each key is filed as. Prefer one apiwatch verified as its own, then
+/// an open issue, then the newest, if history left several.
 fn issues_by_key(existing: &[ExistingIssue]) -> BTreeMap<&str, &ExistingIssue> {
     let mut m: BTreeMap<&str, &ExistingIssue> = BTreeMap::new();
+    let rank = |e: &ExistingIssue| (e.owner == Owner::Apiwatch, e.open, e.number);
     for e in existing {
         let better = match m.get(e.key.as_str()) {
             None => true,
-            Some(cur) => (e.open, e.number) > (cur.open, cur.number),
+            Some(cur) => rank(e) > rank(cur),
         };
         if better {
             m.insert(&e.key, e);
@@ -301,8 +392,14 @@ fn issues_by_key(existing: &[ExistingIssue]) -> BTreeMap<&str, &ExistingIssue> {
 }
 
 /// A problem still detected that has an issue: reopen it if closed, say what
-/// changed, and bring its text and labels up to date.
-fn update_existing(ops: &mut Vec<IssueOp>, d: &PlannedIssue, e: &ExistingIssue) {
+/// changed (unless that worsening was `announced` already), and bring its text and
+/// labels up to date.
+fn update_existing(
+    ops: &mut Vec<IssueOp>,
+    d: &PlannedIssue,
+    e: &ExistingIssue,
+    announced: Option<&str>,
+) {
     let number = e.number;
     if !e.open {
         ops.push(IssueOp::Reopen {
@@ -311,16 +408,20 @@ fn update_existing(ops: &mut Vec<IssueOp>, d: &PlannedIssue, e: &ExistingIssue) 
             key: d.key.clone(),
         });
     }
-    if let Some(body) = followup_comment(d, e) {
+    if let Some((body, kind)) = followup_comment(d, e)
+        && !matches!(&kind, CommentKind::Worse { signature } if Some(signature.as_str()) == announced)
+    {
         ops.push(IssueOp::Comment {
             repo: e.repo.clone(),
             number,
             key: d.key.clone(),
             body,
+            kind,
         });
     }
     // The comment goes first: if it fails, the update is skipped and tomorrow's
-    // plan asks for both again (nothing lost, nothing said twice).
+    // plan asks for both again. If the update fails after it, the worsening is
+    // recorded as announced, so tomorrow says nothing twice.
     if e.body != d.body || e.title != d.title {
         ops.push(IssueOp::UpdateBody {
             repo: e.repo.clone(),
@@ -330,27 +431,33 @@ fn update_existing(ops: &mut Vec<IssueOp>, d: &PlannedIssue, e: &ExistingIssue) 
             body: d.body.clone(),
         });
     }
-    let missing: Vec<String> = d
+    // apiwatch's own labels as planned tonight (a warning that became an error
+    // loses `severity:warning`), people's labels as they are.
+    let wanted: BTreeSet<String> = e
         .labels
         .iter()
-        .filter(|l| !e.labels.contains(*l))
+        .filter(|l| !is_owned_label(l))
+        .chain(d.labels.iter())
         .cloned()
         .collect();
-    if !missing.is_empty() {
-        ops.push(IssueOp::AddLabels {
+    if wanted != e.labels {
+        ops.push(IssueOp::SetLabels {
             repo: e.repo.clone(),
             number,
             key: d.key.clone(),
-            labels: missing,
+            labels: wanted.into_iter().collect(),
         });
     }
 }
 
 /// What to tell an issue's readers tonight, if anything: the problem is back, or
 /// it got worse (new findings, a higher severity) than the issue records.
-fn followup_comment(d: &PlannedIssue, e: &ExistingIssue) -> Option<String> {
+fn followup_comment(d: &PlannedIssue, e: &ExistingIssue) -> Option<(String, CommentKind)> {
     if !e.open {
-        return Some("The problem is back: apiwatch detects it again (details above).".into());
+        return Some((
+            "The problem is back: apiwatch detects it again (details above).".into(),
+            CommentKind::Back,
+        ));
     }
     let (before_severity, before) = recorded(&e.body);
     // The marker holds at most the first fingerprints (sorted); only those can be told new.
@@ -378,8 +485,11 @@ fn followup_comment(d: &PlannedIssue, e: &ExistingIssue) -> Option<String> {
             if new.len() == 1 { "" } else { "s" }
         )
     };
-    Some(format!(
-        "This got worse tonight: {what}. The description above is up to date."
+    let new_list: Vec<&str> = new.iter().map(|f| f.as_str()).collect();
+    let signature = format!("{}:{}", d.severity, new_list.join(","));
+    Some((
+        format!("This got worse tonight: {what}. The description above is up to date."),
+        CommentKind::Worse { signature },
     ))
 }
 
@@ -401,12 +511,18 @@ fn close_gone(
         let t = tracking.entry(e.key.clone()).or_default();
         t.seen = 0;
         t.missing += 1;
-        if e.open && t.missing >= settings.close_after_runs.max(1) {
+        if e.open && t.missing >= settings.close_after_runs.max(1) && e.owner == Owner::Apiwatch {
             ops.push(IssueOp::Close {
                 repo: e.repo.clone(),
                 number: e.number,
                 key: e.key.clone(),
-                comment: format!("apiwatch has not detected this problem for {} runs in a row: closing. It will reopen this issue if the problem returns.", t.missing),
+            });
+            ops.push(IssueOp::Comment {
+                repo: e.repo.clone(),
+                number: e.number,
+                key: e.key.clone(),
+                body: format!("apiwatch has not detected this problem for {} runs in a row: closing. It will reopen this issue if the problem returns.", t.missing),
+                kind: CommentKind::Closing,
             });
         }
     }
@@ -455,6 +571,7 @@ mod tests {
             open: true,
             not_planned: false,
             labels: d.labels.iter().cloned().collect(),
+            owner: Owner::Apiwatch,
         }
     }
 
@@ -467,7 +584,7 @@ mod tests {
                 IssueOp::Comment { .. } => "comment",
                 IssueOp::Close { .. } => "close",
                 IssueOp::Reopen { .. } => "reopen",
-                IssueOp::AddLabels { .. } => "label",
+                IssueOp::SetLabels { .. } => "labels",
             })
             .collect()
     }
@@ -585,19 +702,19 @@ mod tests {
         );
         assert_eq!(
             kinds(&plan(&[], std::slice::from_ref(&e), &mut t, "o/r", s)),
-            ["close"]
+            ["close", "comment"]
         );
         e.open = false;
-        assert_eq!(
-            kinds(&plan(
-                std::slice::from_ref(&d),
-                std::slice::from_ref(&e),
-                &mut t,
-                "o/r",
-                s
-            )),
-            ["reopen", "comment"]
+        let p = plan(
+            std::slice::from_ref(&d),
+            std::slice::from_ref(&e),
+            &mut t,
+            "o/r",
+            s,
         );
+        assert_eq!(kinds(&p), ["reopen", "comment"]);
+        // plan.txt used to call this "it got worse".
+        assert_eq!(p.ops[1].describe(), "comment on o/r#9: the problem is back");
         e.not_planned = true;
         assert!(
             plan(&[d], &[e], &mut t, "o/r", s).ops.is_empty(),
@@ -624,6 +741,119 @@ mod tests {
         }
     }
 
+    /// A problem that escalated from warning to error used to end up with both
+    /// severity labels: apiwatch's own labels are replaced, a person's are kept.
+    #[test]
+    fn owned_labels_are_replaced_and_peoples_kept() {
+        let mut t = BTreeMap::new();
+        let mut d = desired("k", &["f1"], Severity::Error, false, 1);
+        d.labels = vec![
+            "apiwatch".into(),
+            "severity:error".into(),
+            "compliance".into(),
+        ];
+        let mut e = existing_from(&d, 4);
+        e.labels = BTreeSet::from([
+            "apiwatch".to_owned(),
+            "severity:warning".to_owned(),
+            "team:growth".to_owned(),
+        ]);
+        let p = plan(&[d], &[e], &mut t, "o/r", PlanSettings::default());
+        assert_eq!(
+            p.ops.last(),
+            Some(&IssueOp::SetLabels {
+                repo: "o/r".into(),
+                number: 4,
+                key: "k".into(),
+                labels: vec![
+                    "apiwatch".into(),
+                    "compliance".into(),
+                    "severity:error".into(),
+                    "team:growth".into()
+                ]
+            })
+        );
+    }
+
+    /// A worsening whose comment was posted while the body update after it failed
+    /// is not announced again the next night.
+    #[test]
+    fn a_worsening_is_announced_once() {
+        let mut t = BTreeMap::new();
+        let before = desired("k", &["f1"], Severity::Warning, false, 1);
+        let e = existing_from(&before, 3);
+        let worse = desired("k", &["f1", "f2"], Severity::Warning, false, 1);
+        let p = plan(
+            std::slice::from_ref(&worse),
+            std::slice::from_ref(&e),
+            &mut t,
+            "o/r",
+            PlanSettings::default(),
+        );
+        let Some(IssueOp::Comment {
+            kind: CommentKind::Worse { signature },
+            ..
+        }) = p.ops.first()
+        else {
+            panic!("{p:?}")
+        };
+        // The executor records the posted comment; the update failed, so the
+        // issue still shows the old body.
+        t.get_mut("k").unwrap().announced = Some(signature.clone());
+        let p = plan(
+            std::slice::from_ref(&worse),
+            &[e],
+            &mut t,
+            "o/r",
+            PlanSettings::default(),
+        );
+        assert_eq!(kinds(&p), ["update"]);
+    }
+
+    /// A `--contract` run (or a night when one vendor failed) must not restart the
+    /// debounce of problems of contracts it did not check.
+    #[test]
+    fn a_partial_night_leaves_other_contracts_counters_alone() {
+        let mut t = BTreeMap::new();
+        let mut other = desired("k2", &["f1"], Severity::Error, false, 3);
+        other.contract = "other".into();
+        let s = PlanSettings::default();
+        plan(std::slice::from_ref(&other), &[], &mut t, "o/r", s);
+        plan(std::slice::from_ref(&other), &[], &mut t, "o/r", s);
+        // Tonight only contract `c` is checked.
+        let only_c = BTreeSet::from(["c".to_owned()]);
+        plan_in(&[], &[], &mut t, "o/r", s, Some(&only_c));
+        assert_eq!(t["k2"].seen, 2, "{t:?}");
+        let p = plan(std::slice::from_ref(&other), &[], &mut t, "o/r", s);
+        assert_eq!(kinds(&p), ["create"], "filed on its third night, not late");
+    }
+
+    /// An issue apiwatch cannot verify it filed is left alone and nothing is filed
+    /// over it; the plan says so.
+    #[test]
+    fn an_unverified_issue_is_held_not_edited() {
+        let mut t = BTreeMap::new();
+        let d = desired("k", &["f1", "f2"], Severity::Error, false, 1);
+        let mut e = existing_from(&desired("k", &["f1"], Severity::Warning, false, 1), 5);
+        e.owner = Owner::Unverified {
+            reason: "GET /user: 502".into(),
+        };
+        let p = plan(
+            &[d],
+            std::slice::from_ref(&e),
+            &mut t,
+            "o/r",
+            PlanSettings::default(),
+        );
+        assert!(p.ops.is_empty(), "{p:?}");
+        assert_eq!(p.held.len(), 1);
+        // Nor is it closed when the problem goes away.
+        let s = PlanSettings {
+            close_after_runs: 1,
+        };
+        assert!(plan(&[], &[e], &mut t, "o/r", s).ops.is_empty());
+    }
+
     #[test]
     fn missing_labels_are_added() {
         let mut t = BTreeMap::new();
@@ -633,11 +863,11 @@ mod tests {
         let p = plan(&[d], &[e], &mut t, "o/r", PlanSettings::default());
         assert_eq!(
             p.ops.last(),
-            Some(&IssueOp::AddLabels {
+            Some(&IssueOp::SetLabels {
                 repo: "o/r".into(),
                 number: 4,
                 key: "k".into(),
-                labels: vec!["compliance".into()]
+                labels: vec!["apiwatch".into(), "compliance".into()]
             })
         );
     }

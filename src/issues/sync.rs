@@ -1,11 +1,13 @@
 //! One night's issue filing: list what exists, plan, apply, remember.
 //!
-//! The run-to-run state (`.apiwatch/issues.json`) holds the debounce tracking and, for
-//! the record, the operations GitHub did not accept. Nothing is replayed blindly:
-//! tomorrow's plan, made from a fresh listing, asks again for whatever is still
-//! missing. Operations on one issue depend on each other — when the body update
-//! fails, the "got worse" comment is not posted (tomorrow's plan will post both), so a
-//! bad night never produces duplicate comments.
+//! The run-to-run state (`.apiwatch/issues.json`) holds the debounce tracking and the
+//! operations GitHub did not accept. Tomorrow's plan, made from a fresh listing, asks
+//! again for whatever it can see is missing (an issue not created, a body not
+//! updated, an issue still open). What a listing cannot show — the comment that
+//! should follow a close or a reopen that did go through — is replayed from the
+//! state first. Operations on one issue depend on each other: once one fails, the
+//! rest wait for tomorrow's plan. A "got worse" comment that was posted is recorded,
+//! so it is not posted again when the update after it failed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::PlannedIssue;
 use super::github::GitHub;
-use super::plan::{ExistingIssue, IssueOp, Plan, PlanSettings, Tracking, plan_in};
+use super::plan::{CommentKind, ExistingIssue, IssueOp, Plan, PlanSettings, Tracking, plan_in};
 use crate::files::write_atomic;
 
 /// What survives from one run to the next.
@@ -51,6 +53,8 @@ pub struct SyncOutcome {
     pub failed: Vec<(IssueOp, String)>,
     /// Repositories that could not be listed (nothing was planned against them).
     pub unreachable: Vec<(String, String)>,
+    /// Operations kept from an earlier night and applied (or, in a dry run, due) now.
+    pub replayed: Vec<IssueOp>,
 }
 
 impl SyncOutcome {
@@ -58,11 +62,21 @@ impl SyncOutcome {
     pub fn lines(&self, dry_run: bool) -> Vec<String> {
         let verb = if dry_run { "would " } else { "" };
         let mut lines: Vec<String> = self
-            .plan
-            .ops
+            .replayed
             .iter()
-            .map(|o| format!("{verb}{}", o.describe()))
+            .map(|o| format!("{verb}replay from the last run: {}", o.describe()))
             .collect();
+        lines.extend(
+            self.plan
+                .ops
+                .iter()
+                .map(|o| format!("{verb}{}", o.describe())),
+        );
+        for (title, issue, why) in &self.plan.held {
+            lines.push(format!(
+                "held: {title} — {issue} carries apiwatch's marker but apiwatch cannot verify it filed it ({why}); not edited, nothing filed over it"
+            ));
+        }
         for (_, title, seen, needed) in &self.plan.waiting {
             lines.push(format!(
                 "waiting: {title} (seen {seen} of {needed} runs before it is filed)"
@@ -70,7 +84,7 @@ impl SyncOutcome {
         }
         for (op, err) in &self.failed {
             lines.push(format!(
-                "FAILED, kept for the next run: {} ({err})",
+                "FAILED, retried on the next run: {} ({err})",
                 op.describe()
             ));
         }
@@ -155,34 +169,90 @@ pub async fn sync(
         settings,
         checked.as_ref(),
     );
-    state.pending.clear();
-    if let Some(gh) = github.filter(|_| scope.apply) {
-        let mut broken: BTreeSet<(String, u64)> = BTreeSet::new();
-        for op in &tonight.ops {
-            let target = op_issue(op);
-            if target.as_ref().is_some_and(|t| broken.contains(t)) {
-                outcome.failed.push((
-                    op.clone(),
-                    "skipped: an earlier operation on this issue failed".into(),
-                ));
-                continue;
-            }
-            match gh.apply(op).await {
-                Ok(()) => outcome.applied.push(op.clone()),
-                Err(e) => {
-                    if let Some(t) = target {
-                        broken.insert(t);
-                    }
-                    outcome.failed.push((op.clone(), e.to_string()));
-                }
+    let replay: Vec<IssueOp> = std::mem::take(&mut state.pending)
+        .into_iter()
+        .filter(only_replayable)
+        .collect();
+    let Some(gh) = github.filter(|_| scope.apply) else {
+        // A dry run changes nothing: what is due stays due.
+        outcome.replayed = replay.clone();
+        state.pending = replay;
+        outcome.plan = tonight;
+        return outcome;
+    };
+    let mut still_pending = Vec::new();
+    for op in replay {
+        match gh.apply(&op).await {
+            Ok(()) => outcome.replayed.push(op),
+            Err(e) => {
+                outcome.failed.push((op.clone(), e.to_string()));
+                still_pending.push(op);
             }
         }
     }
-    state
-        .pending
-        .extend(outcome.failed.iter().map(|(op, _)| op.clone()));
+    let mut broken: BTreeSet<(String, u64)> = BTreeSet::new();
+    for op in &tonight.ops {
+        let target = op_issue(op);
+        if target.as_ref().is_some_and(|t| broken.contains(t)) {
+            outcome.failed.push((
+                op.clone(),
+                "skipped: an earlier operation on this issue failed".into(),
+            ));
+            continue;
+        }
+        match gh.apply(op).await {
+            Ok(()) => {
+                record_applied(&mut state.tracking, op);
+                outcome.applied.push(op.clone());
+            }
+            Err(e) => {
+                if let Some(t) = target {
+                    broken.insert(t);
+                }
+                // A comment after a close or reopen that went through cannot be
+                // planned again from the listing: keep it to replay.
+                if only_replayable(op) {
+                    still_pending.push(op.clone());
+                }
+                outcome.failed.push((op.clone(), e.to_string()));
+            }
+        }
+    }
+    state.pending = still_pending;
     outcome.plan = tonight;
     outcome
+}
+
+/// Operations tomorrow's plan cannot ask for again: the comment that follows a
+/// close or a reopen (the listing shows the new state, not the missing comment).
+fn only_replayable(op: &IssueOp) -> bool {
+    matches!(
+        op,
+        IssueOp::Comment {
+            kind: CommentKind::Closing | CommentKind::Back,
+            ..
+        }
+    )
+}
+
+/// Remembers what an applied operation said, so it is not said twice.
+fn record_applied(tracking: &mut BTreeMap<String, Tracking>, op: &IssueOp) {
+    match op {
+        IssueOp::Comment {
+            key,
+            kind: CommentKind::Worse { signature },
+            ..
+        } => {
+            tracking.entry(key.clone()).or_default().announced = Some(signature.clone());
+        }
+        // The body's state marker now records the worsening.
+        IssueOp::UpdateBody { key, .. } => {
+            if let Some(t) = tracking.get_mut(key) {
+                t.announced = None;
+            }
+        }
+        _ => {}
+    }
 }
 
 fn op_issue(op: &IssueOp) -> Option<(String, u64)> {
@@ -192,6 +262,6 @@ fn op_issue(op: &IssueOp) -> Option<(String, u64)> {
         | IssueOp::Comment { repo, number, .. }
         | IssueOp::Close { repo, number, .. }
         | IssueOp::Reopen { repo, number, .. }
-        | IssueOp::AddLabels { repo, number, .. } => Some((repo.clone(), *number)),
+        | IssueOp::SetLabels { repo, number, .. } => Some((repo.clone(), *number)),
     }
 }
