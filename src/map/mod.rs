@@ -8,8 +8,9 @@
 //! and not at 3 a.m. by a silent nightly run. The format is documented in
 //! `docs/contract-format.md`.
 
+mod sections;
+
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,8 @@ use toml::Spanned;
 use crate::config::{
     ChangelogKind, Keywords, Location, Selectors, SourceCredential, UseEntry, Uses,
 };
-use crate::finding::{Level, Overrides, RuleId};
+use crate::finding::{Level, Overrides};
+use sections::Errors;
 
 /// All contracts, sorted by name.
 #[derive(Debug, Clone, Serialize)]
@@ -326,8 +328,6 @@ struct RawPolicy {
     escalate_after_failures: Option<u32>,
 }
 
-const COMPLIANCE_KINDS: [&str; 5] = ["opt-out", "unsubscribe", "consent", "deletion", "other"];
-
 // ---- loading ---------------------------------------------------------------
 
 /// What the loader cannot judge itself and asks the stage that can: whether a CSS
@@ -419,354 +419,63 @@ pub fn parse_contract_with(
     text: &str,
     checks: &dyn Checks,
 ) -> Result<Contract, Vec<ContractError>> {
-    let shown = file.display().to_string();
-    let err_at = |span: Option<Range<usize>>, message: String| {
-        let (line, column) = span.map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        ContractError {
-            file: shown.clone(),
-            line,
-            column,
-            message,
-        }
+    let mut errors = Errors {
+        file: file.display().to_string(),
+        text,
+        list: Vec::new(),
     };
     if !name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         || name.is_empty()
     {
-        return Err(vec![err_at(
+        errors.at(
             None,
             format!("contract folder name `{name}` must use only a-z, 0-9 and -"),
-        )]);
+        );
+        return Err(errors.list);
     }
     let raw: RawFile = match toml::from_str(text) {
         Ok(r) => r,
-        Err(e) => return Err(vec![err_at(e.span(), e.message().trim().to_owned())]),
-    };
-    let mut errors = Vec::new();
-    let whole = Some(0..0);
-    let owners = match raw.owners {
-        Some(o) => {
-            let o = o.into_inner();
-            if o.team.get_ref().trim().is_empty() {
-                errors.push(err_at(
-                    Some(o.team.span()),
-                    "`owners.team` must name the owning team".into(),
-                ));
-            }
-            if let Some(repo) = &o.repo
-                && let text = repo.get_ref()
-                && (text.split('/').count() != 2
-                    || text.starts_with('/')
-                    || text.ends_with('/')
-                    || text.contains(char::is_whitespace))
-            {
-                errors.push(err_at(
-                    Some(repo.span()),
-                    format!("`owners.repo` must be `owner/name`, not `{text}`"),
-                ));
-            }
-            Some(Owners {
-                team: o.team.into_inner(),
-                repo: o.repo.map(Spanned::into_inner),
-                assignees: o.assignees,
-                mentions: o.mentions,
-                labels: o.labels,
-            })
-        }
-        None => {
-            errors.push(err_at(
-                whole.clone(),
-                "missing `[owners]`: every contract needs an owning team (owners.team)".into(),
-            ));
-            None
+        Err(e) => {
+            errors.at(e.span(), e.message().trim());
+            return Err(errors.list);
         }
     };
-    let pin = match raw.pin {
-        Some(p) => {
-            if p.get_ref().version.trim().is_empty() {
-                errors.push(err_at(
-                    Some(p.span()),
-                    "`pin.version` is empty: which vendor version is pinned?".into(),
-                ));
-            }
-            let p = p.into_inner();
-            Some(Pin {
-                version: p.version,
-                snapshots: p
-                    .snapshots
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| PathBuf::from("snapshots").join(name)),
-            })
-        }
-        None => {
-            errors.push(err_at(
-                whole.clone(),
-                "missing `[pin]` with the pinned `version`".into(),
-            ));
-            None
-        }
+    // The order of the calls is the order errors are reported in.
+    let owners = sections::owners(raw.owners, &mut errors);
+    let pin = sections::pin(raw.pin, name, &mut errors);
+    let specs = sections::specs(raw.spec, &mut errors);
+    let changelogs = sections::changelogs(raw.changelog, checks, &mut errors);
+    let uses = sections::uses(raw.uses, &mut errors);
+    let sandbox = raw.sandbox.map(|s| sections::sandbox(s, &mut errors));
+    let policy = raw
+        .policy
+        .map(|p| sections::policy(p, &mut errors))
+        .unwrap_or_default();
+    let contract = sections::contract(raw.contract, &mut errors);
+    if !errors.list.is_empty() {
+        return Err(errors.list);
+    }
+    let (Some(owners), Some(pin)) = (owners, pin) else {
+        errors.at(None, "incomplete contract");
+        return Err(errors.list);
     };
-    if raw.spec.is_empty() {
-        errors.push(err_at(
-            whole.clone(),
-            "missing `[[spec]]`: where does the vendor publish the OpenAPI spec?".into(),
-        ));
-    }
-    let mut specs = Vec::new();
-    for s in raw.spec {
-        let span = s.span();
-        let s = s.into_inner();
-        let spec_name = s.name.unwrap_or_else(|| "openapi".to_owned());
-        if !spec_name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            errors.push(err_at(
-                Some(span.clone()),
-                format!("spec name `{spec_name}` must use only letters, digits, - and _"),
-            ));
-        }
-        if specs.iter().any(|x: &SpecSource| x.name == spec_name) {
-            errors.push(err_at(
-                Some(span.clone()),
-                format!(
-                    "two `[[spec]]` entries are named `{spec_name}`; give each a distinct `name`"
-                ),
-            ));
-        }
-        if let Some(f) = &s.format
-            && !matches!(f.get_ref().as_str(), "json" | "yaml")
-        {
-            errors.push(err_at(
-                Some(f.span()),
-                format!("`format` must be json or yaml, not `{}`", f.get_ref()),
-            ));
-        }
-        let credential = credential(s.token_env, s.token_header, &mut |span, msg| {
-            errors.push(err_at(Some(span), msg))
-        });
-        match location(s.url, s.file, span) {
-            Ok(location) => specs.push(SpecSource {
-                name: spec_name,
-                location,
-                format: s.format.map(Spanned::into_inner),
-                credential,
-            }),
-            Err((span, msg)) => errors.push(err_at(Some(span), msg)),
-        }
-    }
-    let mut changelogs = Vec::new();
-    for c in raw.changelog {
-        let span = c.span();
-        let c = c.into_inner();
-        if c.kind == ChangelogKind::Html && c.selectors.is_none() {
-            errors.push(err_at(
-                Some(span.clone()),
-                "an html changelog needs `selectors` (at least `entry`)".into(),
-            ));
-        }
-        if let Some(sel) = &c.selectors {
-            if c.kind != ChangelogKind::Html {
-                errors.push(err_at(
-                    Some(span.clone()),
-                    "`selectors` only apply to `kind = \"html\"`".into(),
-                ));
-            }
-            for s in sel.all().filter(|s| !checks.css_selector(s)) {
-                errors.push(err_at(
-                    Some(span.clone()),
-                    format!("invalid CSS selector `{s}` in `selectors`"),
-                ));
-            }
-        }
-        let credential = credential(c.token_env, c.token_header, &mut |span, msg| {
-            errors.push(err_at(Some(span), msg))
-        });
-        match location(c.url, c.file, span) {
-            Ok(location) => changelogs.push(ChangelogSource {
-                location,
-                kind: c.kind,
-                selectors: c.selectors,
-                keywords: c.keywords,
-                credential,
-            }),
-            Err((span, msg)) => errors.push(err_at(Some(span), msg)),
-        }
-    }
-    let mut uses = Vec::new();
-    for u in raw.uses {
-        let u = u.into_inner();
-        let op_span = u.operation.span();
-        let reference = u.operation.into_inner();
-        if reference.trim().is_empty() {
-            errors.push(err_at(Some(op_span.clone()), "`operation` is empty".into()));
-        }
-        let compliance = match u.compliance {
-            Some(c) if !COMPLIANCE_KINDS.contains(&c.get_ref().as_str()) => {
-                errors.push(err_at(
-                    Some(c.span()),
-                    format!(
-                        "`compliance` must be one of {}, not `{}`",
-                        COMPLIANCE_KINDS.join(", "),
-                        c.get_ref()
-                    ),
-                ));
-                None
-            }
-            c => c.map(Spanned::into_inner),
-        };
-        uses.push(UsedOperation {
-            operation: reference,
-            compliance,
-            note: u.note,
-            line: line_col(text, op_span.start).0,
-            column: line_col(text, op_span.start).1,
-        });
-    }
-    let sandbox = raw.sandbox.map(|s| {
-        let s = s.into_inner();
-        let url = s.base_url.get_ref();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            errors.push(err_at(Some(s.base_url.span()), format!("`base_url` must be an http(s) URL, not `{url}`")));
-        }
-        let mut credentials = BTreeMap::new();
-        for (role, var) in s.credentials {
-            if !is_env_name(var.get_ref()) {
-                errors.push(err_at(
-                    Some(var.span()),
-                    format!("credential `{role}` must name an environment variable (like CORVID_CLIENT_ID), not hold a value"),
-                ));
-            }
-            credentials.insert(role, var.into_inner());
-        }
-        if s.auth != AuthKind::None && credentials.is_empty() {
-            errors.push(err_at(Some(s.base_url.span()), "`credentials` must name the environment variables holding the sandbox credentials".into()));
-        }
-        Sandbox {
-            base_url: s.base_url.into_inner(),
-            auth: s.auth,
-            credentials,
-            token_url: s.token_url,
-            api_key_header: s.api_key_header,
-            version_header: s.version_header,
-        }
-    });
-    let mut policy = Policy::default();
-    if let Some(p) = raw.policy {
-        let p_span = p.span();
-        let p = p.into_inner();
-        if p.debounce_runs == Some(0) || p.escalate_after_failures == Some(0) {
-            errors.push(err_at(
-                Some(p_span),
-                "`debounce_runs` and `escalate_after_failures` count runs: at least 1".into(),
-            ));
-        }
-        policy.fail_on = p.fail_on.unwrap_or(policy.fail_on);
-        policy.debounce_runs = p.debounce_runs.unwrap_or(policy.debounce_runs);
-        policy.escalate_after_failures = p
-            .escalate_after_failures
-            .unwrap_or(policy.escalate_after_failures);
-        for ext in p.deprecation_extensions {
-            if !ext.get_ref().starts_with("x-") {
-                errors.push(err_at(
-                    Some(ext.span()),
-                    format!(
-                        "`{}` is not a vendor extension (they start with `x-`)",
-                        ext.get_ref()
-                    ),
-                ));
-            }
-            policy.deprecation_extensions.push(ext.into_inner());
-        }
-        for (id, level) in p.severity {
-            match RuleId::parse(id.get_ref()) {
-                Some(rule) => {
-                    policy.severity.insert(rule, level);
-                }
-                None => errors.push(err_at(
-                    Some(id.span()),
-                    format!(
-                        "unknown rule `{}` in `policy.severity` (see `apiwatch rules`)",
-                        id.get_ref()
-                    ),
-                )),
-            }
-        }
-    }
-    let contract_span = raw.contract.span();
-    let contract = raw.contract.into_inner();
-    if contract.vendor.trim().is_empty() || contract.api.trim().is_empty() {
-        errors.push(err_at(
-            Some(contract_span),
-            "`contract.vendor` and `contract.api` must name the vendor and its API".into(),
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    match (owners, pin) {
-        (Some(owners), Some(pin)) => Ok(Contract {
-            name: name.to_owned(),
-            file: file.to_path_buf(),
-            vendor: contract.vendor,
-            api: contract.api,
-            description: contract.description,
-            docs: contract.docs,
-            owners,
-            pin,
-            specs,
-            changelogs,
-            uses,
-            sandbox,
-            policy,
-        }),
-        _ => Err(vec![err_at(None, "incomplete contract".into())]),
-    }
-}
-
-fn location(
-    url: Option<Spanned<String>>,
-    file: Option<Spanned<String>>,
-    span: Range<usize>,
-) -> Result<Location, (Range<usize>, String)> {
-    match (url, file) {
-        (Some(u), None) => {
-            let text = u.get_ref();
-            if text.starts_with("https://") || text.starts_with("http://") {
-                Ok(Location::Url(u.into_inner()))
-            } else {
-                Err((
-                    u.span(),
-                    format!("`url` must start with https:// or http://, not `{text}`"),
-                ))
-            }
-        }
-        (None, Some(f)) => Ok(Location::File(PathBuf::from(f.into_inner()))),
-        (Some(u), Some(_)) => Err((u.span(), "give either `url` or `file`, not both".into())),
-        (None, None) => Err((span, "needs a `url` or a `file`".into())),
-    }
-}
-
-fn credential(
-    env: Option<Spanned<String>>,
-    header: Option<String>,
-    error: &mut dyn FnMut(Range<usize>, String),
-) -> Option<SourceCredential> {
-    let env = env?;
-    if !is_env_name(env.get_ref()) {
-        error(env.span(), "`token_env` must name an environment variable (like VENDOR_DOCS_TOKEN), not hold the token".into());
-    }
-    Some(SourceCredential {
-        env: env.into_inner(),
-        header,
+    Ok(Contract {
+        name: name.to_owned(),
+        file: file.to_path_buf(),
+        vendor: contract.vendor,
+        api: contract.api,
+        description: contract.description,
+        docs: contract.docs,
+        owners,
+        pin,
+        specs,
+        changelogs,
+        uses,
+        sandbox,
+        policy,
     })
-}
-
-fn is_env_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_uppercase() || c == '_')
-        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// 1-based line and column of a byte offset.

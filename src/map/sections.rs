@@ -1,0 +1,401 @@
+//! One validator per `contract.toml` section: each turns its raw table into the
+//! checked value and records every problem it finds, so one pass reports them all.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use toml::Spanned;
+
+use super::{
+    AuthKind, ChangelogSource, Checks, ContractError, Owners, Pin, Policy, RawChangelog,
+    RawContract, RawOwners, RawPin, RawPolicy, RawSandbox, RawSource, RawUse, Sandbox, SpecSource,
+    UsedOperation, line_col,
+};
+use crate::config::{ChangelogKind, Location, SourceCredential};
+use crate::finding::RuleId;
+
+const COMPLIANCE_KINDS: [&str; 5] = ["opt-out", "unsubscribe", "consent", "deletion", "other"];
+
+/// The problems found in one file so far, in the order they were found.
+pub(super) struct Errors<'t> {
+    pub(super) file: String,
+    pub(super) text: &'t str,
+    pub(super) list: Vec<ContractError>,
+}
+
+impl Errors<'_> {
+    /// Records `message` at the start of `span`; no span means the whole file (1:1).
+    pub(super) fn at(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+        let (line, column) = span.map(|s| line_col(self.text, s.start)).unwrap_or((1, 1));
+        self.list.push(ContractError {
+            file: self.file.clone(),
+            line,
+            column,
+            message: message.into(),
+        });
+    }
+}
+
+/// Checks `[owners]`: present, a non-blank team, and a repo spelled `owner/name`.
+pub(super) fn owners(raw: Option<Spanned<RawOwners>>, errors: &mut Errors) -> Option<Owners> {
+    let Some(o) = raw else {
+        errors.at(
+            None,
+            "missing `[owners]`: every contract needs an owning team (owners.team)",
+        );
+        return None;
+    };
+    let o = o.into_inner();
+    if o.team.get_ref().trim().is_empty() {
+        errors.at(
+            Some(o.team.span()),
+            "`owners.team` must name the owning team",
+        );
+    }
+    if let Some(repo) = &o.repo
+        && let text = repo.get_ref()
+        && (text.split('/').count() != 2
+            || text.starts_with('/')
+            || text.ends_with('/')
+            || text.contains(char::is_whitespace))
+    {
+        errors.at(
+            Some(repo.span()),
+            format!("`owners.repo` must be `owner/name`, not `{text}`"),
+        );
+    }
+    Some(Owners {
+        team: o.team.into_inner(),
+        repo: o.repo.map(Spanned::into_inner),
+        assignees: o.assignees,
+        mentions: o.mentions,
+        labels: o.labels,
+    })
+}
+
+/// Checks `[pin]`: present, with a non-blank version (snapshots default to `snapshots/<name>`).
+pub(super) fn pin(raw: Option<Spanned<RawPin>>, name: &str, errors: &mut Errors) -> Option<Pin> {
+    let Some(p) = raw else {
+        errors.at(None, "missing `[pin]` with the pinned `version`");
+        return None;
+    };
+    if p.get_ref().version.trim().is_empty() {
+        errors.at(
+            Some(p.span()),
+            "`pin.version` is empty: which vendor version is pinned?",
+        );
+    }
+    let p = p.into_inner();
+    Some(Pin {
+        version: p.version,
+        snapshots: p
+            .snapshots
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("snapshots").join(name)),
+    })
+}
+
+/// Checks the `[[spec]]` entries: at least one, each valid, names distinct.
+pub(super) fn specs(raw: Vec<Spanned<RawSource>>, errors: &mut Errors) -> Vec<SpecSource> {
+    if raw.is_empty() {
+        errors.at(
+            None,
+            "missing `[[spec]]`: where does the vendor publish the OpenAPI spec?",
+        );
+    }
+    let mut specs = Vec::new();
+    for s in raw {
+        if let Some(spec) = spec(s, &specs, errors) {
+            specs.push(spec);
+        }
+    }
+    specs
+}
+
+/// Checks one `[[spec]]`: name, format, credential, location, no name shared with `accepted`.
+fn spec(
+    raw: Spanned<RawSource>,
+    accepted: &[SpecSource],
+    errors: &mut Errors,
+) -> Option<SpecSource> {
+    let span = raw.span();
+    let s = raw.into_inner();
+    let spec_name = s.name.unwrap_or_else(|| "openapi".to_owned());
+    if !spec_name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        errors.at(
+            Some(span.clone()),
+            format!("spec name `{spec_name}` must use only letters, digits, - and _"),
+        );
+    }
+    // An entry with a bad location is reported already and never accepted, so a
+    // later entry sharing its name is not called a duplicate on top of that.
+    if accepted.iter().any(|x| x.name == spec_name) {
+        errors.at(
+            Some(span.clone()),
+            format!("two `[[spec]]` entries are named `{spec_name}`; give each a distinct `name`"),
+        );
+    }
+    if let Some(f) = &s.format
+        && !matches!(f.get_ref().as_str(), "json" | "yaml")
+    {
+        errors.at(
+            Some(f.span()),
+            format!("`format` must be json or yaml, not `{}`", f.get_ref()),
+        );
+    }
+    let credential = credential(s.token_env, s.token_header, errors);
+    let location = location(s.url, s.file, span, errors)?;
+    Some(SpecSource {
+        name: spec_name,
+        location,
+        format: s.format.map(Spanned::into_inner),
+        credential,
+    })
+}
+
+/// Checks the `[[changelog]]` entries; those with a bad location are dropped.
+pub(super) fn changelogs(
+    raw: Vec<Spanned<RawChangelog>>,
+    checks: &dyn Checks,
+    errors: &mut Errors,
+) -> Vec<ChangelogSource> {
+    raw.into_iter()
+        .filter_map(|c| changelog(c, checks, errors))
+        .collect()
+}
+
+/// Checks one `[[changelog]]`: parseable selectors for html only, credential, location.
+fn changelog(
+    raw: Spanned<RawChangelog>,
+    checks: &dyn Checks,
+    errors: &mut Errors,
+) -> Option<ChangelogSource> {
+    let span = raw.span();
+    let c = raw.into_inner();
+    if c.kind == ChangelogKind::Html && c.selectors.is_none() {
+        errors.at(
+            Some(span.clone()),
+            "an html changelog needs `selectors` (at least `entry`)",
+        );
+    }
+    if let Some(sel) = &c.selectors {
+        if c.kind != ChangelogKind::Html {
+            errors.at(
+                Some(span.clone()),
+                "`selectors` only apply to `kind = \"html\"`",
+            );
+        }
+        for s in sel.all().filter(|s| !checks.css_selector(s)) {
+            errors.at(
+                Some(span.clone()),
+                format!("invalid CSS selector `{s}` in `selectors`"),
+            );
+        }
+    }
+    let credential = credential(c.token_env, c.token_header, errors);
+    let location = location(c.url, c.file, span, errors)?;
+    Some(ChangelogSource {
+        location,
+        kind: c.kind,
+        selectors: c.selectors,
+        keywords: c.keywords,
+        credential,
+    })
+}
+
+/// Checks the `[[uses]]` entries: a non-blank operation and a known compliance kind.
+pub(super) fn uses(raw: Vec<Spanned<RawUse>>, errors: &mut Errors) -> Vec<UsedOperation> {
+    let mut uses = Vec::new();
+    for u in raw {
+        let u = u.into_inner();
+        let op_span = u.operation.span();
+        let reference = u.operation.into_inner();
+        if reference.trim().is_empty() {
+            errors.at(Some(op_span.clone()), "`operation` is empty");
+        }
+        let compliance = match u.compliance {
+            Some(c) if !COMPLIANCE_KINDS.contains(&c.get_ref().as_str()) => {
+                errors.at(
+                    Some(c.span()),
+                    format!(
+                        "`compliance` must be one of {}, not `{}`",
+                        COMPLIANCE_KINDS.join(", "),
+                        c.get_ref()
+                    ),
+                );
+                None
+            }
+            c => c.map(Spanned::into_inner),
+        };
+        let (line, column) = line_col(errors.text, op_span.start);
+        uses.push(UsedOperation {
+            operation: reference,
+            compliance,
+            note: u.note,
+            line,
+            column,
+        });
+    }
+    uses
+}
+
+/// Checks `[sandbox]`: an http(s) base URL and credentials naming environment variables.
+pub(super) fn sandbox(raw: Spanned<RawSandbox>, errors: &mut Errors) -> Sandbox {
+    let s = raw.into_inner();
+    let url = s.base_url.get_ref();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        errors.at(
+            Some(s.base_url.span()),
+            format!("`base_url` must be an http(s) URL, not `{url}`"),
+        );
+    }
+    let mut credentials = BTreeMap::new();
+    for (role, var) in s.credentials {
+        if !is_env_name(var.get_ref()) {
+            errors.at(
+                Some(var.span()),
+                format!(
+                    "credential `{role}` must name an environment variable (like CORVID_CLIENT_ID), not hold a value"
+                ),
+            );
+        }
+        credentials.insert(role, var.into_inner());
+    }
+    if s.auth != AuthKind::None && credentials.is_empty() {
+        errors.at(
+            Some(s.base_url.span()),
+            "`credentials` must name the environment variables holding the sandbox credentials",
+        );
+    }
+    Sandbox {
+        base_url: s.base_url.into_inner(),
+        auth: s.auth,
+        credentials,
+        token_url: s.token_url,
+        api_key_header: s.api_key_header,
+        version_header: s.version_header,
+    }
+}
+
+/// Checks `[policy]`: run counts of at least 1, `x-` extensions, known rules in `severity`.
+pub(super) fn policy(raw: Spanned<RawPolicy>, errors: &mut Errors) -> Policy {
+    let p_span = raw.span();
+    let p = raw.into_inner();
+    if p.debounce_runs == Some(0) || p.escalate_after_failures == Some(0) {
+        errors.at(
+            Some(p_span),
+            "`debounce_runs` and `escalate_after_failures` count runs: at least 1",
+        );
+    }
+    let default = Policy::default();
+    let mut policy = Policy {
+        fail_on: p.fail_on.unwrap_or(default.fail_on),
+        debounce_runs: p.debounce_runs.unwrap_or(default.debounce_runs),
+        escalate_after_failures: p
+            .escalate_after_failures
+            .unwrap_or(default.escalate_after_failures),
+        ..default
+    };
+    for ext in p.deprecation_extensions {
+        if !ext.get_ref().starts_with("x-") {
+            errors.at(
+                Some(ext.span()),
+                format!(
+                    "`{}` is not a vendor extension (they start with `x-`)",
+                    ext.get_ref()
+                ),
+            );
+        }
+        policy.deprecation_extensions.push(ext.into_inner());
+    }
+    for (id, level) in p.severity {
+        match RuleId::parse(id.get_ref()) {
+            Some(rule) => {
+                policy.severity.insert(rule, level);
+            }
+            None => errors.at(
+                Some(id.span()),
+                format!(
+                    "unknown rule `{}` in `policy.severity` (see `apiwatch rules`)",
+                    id.get_ref()
+                ),
+            ),
+        }
+    }
+    policy
+}
+
+/// Checks `[contract]`: a non-blank vendor and API.
+pub(super) fn contract(raw: Spanned<RawContract>, errors: &mut Errors) -> RawContract {
+    let span = raw.span();
+    let contract = raw.into_inner();
+    if contract.vendor.trim().is_empty() || contract.api.trim().is_empty() {
+        errors.at(
+            Some(span),
+            "`contract.vendor` and `contract.api` must name the vendor and its API",
+        );
+    }
+    contract
+}
+
+/// Checks a source gives exactly one of an http(s) `url` or a `file`.
+fn location(
+    url: Option<Spanned<String>>,
+    file: Option<Spanned<String>>,
+    span: Range<usize>,
+    errors: &mut Errors,
+) -> Option<Location> {
+    match (url, file) {
+        (Some(u), None) => {
+            let text = u.get_ref();
+            if text.starts_with("https://") || text.starts_with("http://") {
+                Some(Location::Url(u.into_inner()))
+            } else {
+                errors.at(
+                    Some(u.span()),
+                    format!("`url` must start with https:// or http://, not `{text}`"),
+                );
+                None
+            }
+        }
+        (None, Some(f)) => Some(Location::File(PathBuf::from(f.into_inner()))),
+        (Some(u), Some(_)) => {
+            errors.at(Some(u.span()), "give either `url` or `file`, not both");
+            None
+        }
+        (None, None) => {
+            errors.at(Some(span), "needs a `url` or a `file`");
+            None
+        }
+    }
+}
+
+/// Checks a private source's `token_env` names an environment variable, not the token itself.
+fn credential(
+    env: Option<Spanned<String>>,
+    header: Option<String>,
+    errors: &mut Errors,
+) -> Option<SourceCredential> {
+    let env = env?;
+    if !is_env_name(env.get_ref()) {
+        errors.at(
+            Some(env.span()),
+            "`token_env` must name an environment variable (like VENDOR_DOCS_TOKEN), not hold the token",
+        );
+    }
+    Some(SourceCredential {
+        env: env.into_inner(),
+        header,
+    })
+}
+
+/// Whether `s` looks like an environment variable name (`[A-Z_][A-Z0-9_]*`).
+fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_uppercase() || c == '_')
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
