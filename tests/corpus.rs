@@ -1,5 +1,8 @@
-//! Real vendor specs from `../shared/corpus` (beside the checkout). These tests skip,
-//! saying so, when the corpus is absent (a user's fresh clone does not have it).
+//! Real vendor specs, from the directory named by `APIWATCH_CORPUS` (set by
+//! `.github/workflows/corpus.yml`, which fills it with `ci/fetch-corpus`), else from
+//! `../shared/corpus` (beside the checkout). These tests skip, saying so, when neither
+//! is there (a user's fresh clone has none); they fail when `APIWATCH_CORPUS` is set
+//! but holds no corpus, so a misconfigured CI cannot pass by skipping.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,11 +13,27 @@ use apiwatch::finding::Finding;
 use apiwatch::spec::{load::load_file, model::ApiModel};
 
 fn corpus() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("APIWATCH_CORPUS") {
+        let dir = PathBuf::from(dir);
+        assert!(
+            dir.join("MANIFEST.json").is_file(),
+            "APIWATCH_CORPUS is set to {:?}, but {:?} does not exist: \
+             fill it with `ci/fetch-corpus {}` or unset APIWATCH_CORPUS",
+            dir,
+            dir.join("MANIFEST.json"),
+            dir.display()
+        );
+        return Some(dir);
+    }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if dir.join("MANIFEST.json").is_file() {
         Some(dir)
     } else {
-        eprintln!("skipping: ../shared/corpus is not present");
+        eprintln!(
+            "skipping: no spec corpus: APIWATCH_CORPUS is not set and ../shared/corpus \
+             (beside the checkout) is not present; `ci/fetch-corpus DIR` then \
+             `APIWATCH_CORPUS=DIR cargo test --test corpus` runs these tests"
+        );
         None
     }
 }
