@@ -721,7 +721,7 @@ fn relative_file_refs_are_followed_but_never_outside_the_spec_folder() {
     };
     std::fs::write(api.join("base.yaml"), spec("schemas/contact.yaml#/Contact")).unwrap();
     std::fs::write(api.join("rev.yaml"), spec("schemas/contact2.yaml#/Contact")).unwrap();
-    std::fs::write(api.join("schemas/contact.yaml"), "Contact:\n  type: object\n  properties:\n    email: {type: string}\n    phone: {type: string}\n").unwrap();
+    std::fs::write(api.join("schemas/contact.yaml"), "Contact:\n  type: object\n  required: [phone]\n  properties:\n    email: {type: string}\n    phone: {type: string}\n").unwrap();
     std::fs::write(
         api.join("schemas/contact2.yaml"),
         "Contact:\n  type: object\n  properties:\n    email: {type: string}\n",

@@ -199,3 +199,110 @@ fn every_corpus_spec_parses_and_equals_itself() {
     }
     assert!(checked >= 20, "only {checked} corpus specs found");
 }
+
+/// False-alarm patterns of the precision audit not fixed yet: their sampled
+/// findings may still be reported. Each must still be reported at its place, at
+/// some severity (so a fix shows up here as a test failure, and the pattern
+/// leaves the list).
+const STILL_OPEN: &[&str] = &[
+    "allof-reordered",
+    "oneof-member-renamed",
+    "stripe-anyof-deleted-wrap",
+    "nullable-oneof-collapsed-to-ref",
+    "type-contradicts-enum-glitch",
+    "anyof-member-added-structurally-subsumed",
+];
+
+/// Findings judged true at their sampled severity that are now reported lower, on
+/// purpose, with the reason: matched by place, not by fingerprint (the rule moved).
+const DOWNGRADED: &[(u64, &str)] = &[(
+    40,
+    "an optional response property removed is a warning (readers handle its absence); \
+     here its data moved under `definition`, which the two specs cannot tell apart",
+)];
+
+/// The precision audit (`tests/data/precision/`): a seeded sample of 60 error and 20
+/// warning findings on the corpus pairs, each judged by reading both specs. Every
+/// finding judged true is still reported, at its severity or above; every false
+/// alarm is gone (or reported below the severity it was sampled at), except the
+/// patterns still open. Prints the sample's precision.
+#[test]
+fn the_precision_audit_false_alarms_stay_gone_and_no_true_finding_is_lost() {
+    let Some(dir) = corpus() else {
+        return;
+    };
+    let audit: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/data/precision/audit-2026-11-30.json").unwrap(),
+    )
+    .unwrap();
+    let rank = |s: &str| match s {
+        "error" => 2,
+        "warning" => 1,
+        _ => 0,
+    };
+    let mut by_pair: std::collections::BTreeMap<(String, String), Vec<Finding>> =
+        Default::default();
+    let (mut lost, mut remaining, mut open_seen) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tally: std::collections::BTreeMap<(&str, bool), usize> = Default::default();
+    for a in audit["findings"].as_array().unwrap() {
+        let s = |k: &str| a[k].as_str().unwrap_or_default();
+        let pair = (s("base").to_owned(), s("revision").to_owned());
+        let findings = by_pair.entry(pair.clone()).or_insert_with(|| {
+            let b = load_file(&dir.join(&pair.0)).unwrap();
+            let r = load_file(&dir.join(&pair.1)).unwrap();
+            apiwatch::compare(&b, &r, &Default::default())
+        });
+        // Matched by rule and place, not fingerprint: a fingerprint includes the
+        // media type, and a relabelled body is now compared under its new label.
+        let still = findings
+            .iter()
+            .filter(|f| rank(f.severity.as_str()) >= rank(s("severity")))
+            .find(|f| {
+                f.rule == s("rule")
+                    && f.location == s("location")
+                    && f.path.as_deref() == a["path"].as_str()
+                    && f.method.as_deref() == a["method"].as_str()
+                    && f.subject.rsplit(" property ").next()
+                        == s("subject").rsplit(" property ").next()
+            });
+        let id = a["id"].as_u64().unwrap();
+        let at_place = findings
+            .iter()
+            .any(|f| f.location == s("location") && f.subject == s("subject"));
+        if DOWNGRADED.iter().any(|(d, _)| *d == id) {
+            assert!(at_place, "#{id}: the downgraded finding is gone");
+            continue;
+        }
+        if STILL_OPEN.contains(&s("pattern")) && at_place {
+            open_seen.push(s("pattern").to_owned());
+        }
+        match (s("verdict"), still) {
+            ("true", None) => lost.push(id),
+            ("true", Some(_)) => *tally.entry((s("severity"), true)).or_default() += 1,
+            (_, Some(_)) if STILL_OPEN.contains(&s("pattern")) => {
+                *tally.entry((s("severity"), false)).or_default() += 1;
+            }
+            (_, Some(_)) => remaining.push((id, s("pattern").to_owned())),
+            (_, None) => {}
+        }
+    }
+    for severity in ["error", "warning"] {
+        let t = tally.get(&(severity, true)).copied().unwrap_or(0);
+        let f = tally.get(&(severity, false)).copied().unwrap_or(0);
+        eprintln!(
+            "precision audit, {severity}s still reported: {t} true, {f} false ({:.0} %)",
+            100.0 * t as f64 / (t + f).max(1) as f64
+        );
+    }
+    assert!(
+        lost.is_empty(),
+        "true findings no longer reported: {lost:?}"
+    );
+    assert!(remaining.is_empty(), "false alarms are back: {remaining:?}");
+    for pattern in STILL_OPEN {
+        assert!(
+            open_seen.iter().any(|p| p == pattern),
+            "`{pattern}` is no longer reported: take it off STILL_OPEN"
+        );
+    }
+}

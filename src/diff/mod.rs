@@ -214,6 +214,12 @@ pub enum ChangeKind {
     MediaTypeRemoved {
         media: String,
     },
+    /// The same JSON under another label (`application/json` →
+    /// `application/vnd.api+json`); its schema is compared as usual.
+    MediaTypeRelabelled {
+        from: String,
+        to: String,
+    },
     ResponseAdded {
         status: String,
     },
@@ -427,6 +433,38 @@ fn renamed_schemes<'a>(
                 == 1
         })
         .collect()
+}
+
+/// JSON, whatever the label: `application/json`, `text/json`, `application/*+json`.
+fn is_json(media: &str) -> bool {
+    let m = media.split(';').next().unwrap_or("").trim();
+    m.eq_ignore_ascii_case("application/json")
+        || m.eq_ignore_ascii_case("text/json")
+        || (m.len() > "application/+json".len()
+            && m.get(..12)
+                .is_some_and(|t| t.eq_ignore_ascii_case("application/"))
+            && m.get(m.len() - 5..)
+                .is_some_and(|t| t.eq_ignore_ascii_case("+json")))
+}
+
+/// A JSON body whose media type was relabelled: exactly one JSON-compatible type
+/// gone and exactly one new, so that the schemas under them are compared rather
+/// than everything reported removed (Klaviyo moved to `application/vnd.api+json`).
+fn json_relabel<'m, 'a>(
+    base: &'m BTreeMap<String, MediaType<'a>>,
+    rev: &'m BTreeMap<String, MediaType<'a>>,
+) -> Option<(&'m String, &'m String)> {
+    let only = |mine: &'m BTreeMap<String, MediaType<'a>>,
+                other: &BTreeMap<String, MediaType<'a>>| {
+        let mut json = mine
+            .keys()
+            .filter(|m| !other.contains_key(*m) && is_json(m));
+        match (json.next(), json.next()) {
+            (Some(m), None) => Some(m),
+            _ => None,
+        }
+    };
+    Some((only(base, rev)?, only(rev, base)?))
 }
 
 /// Whether a media range (`*/*`, `application/*`) takes a media type.
@@ -877,7 +915,27 @@ impl<'a> Engine<'a> {
                     rp.clone(),
                 );
             }
+            let start = self.out.len();
             self.schema(op, &scope, b.schema.as_ref(), r.schema.as_ref());
+            if b.required && r.required {
+                // A default only matters to a client that may omit the value: the
+                // default of a required parameter (Klaviyo's `revision` header on
+                // every operation) changing is no change to any call.
+                let mut i = start;
+                while i < self.out.len() {
+                    let c = &self.out[i];
+                    if c.schema_path.is_empty()
+                        && matches!(
+                            c.kind,
+                            ChangeKind::Schema(SchemaChange::DefaultChanged { .. })
+                        )
+                    {
+                        self.out.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
         }
         for (key, b) in &bm {
             if !rm.contains_key(key) && b.location != "path" {
@@ -949,7 +1007,28 @@ impl<'a> Engine<'a> {
         scope: impl Fn(Option<String>) -> Scope,
         (bptr, rptr): (&str, &str),
     ) {
+        let relabelled = json_relabel(base, rev);
         for (media, rm) in rev {
+            if let Some((from, to)) = relabelled.filter(|(_, to)| *to == media) {
+                let bm = &base[from];
+                self.push(
+                    op,
+                    scope(None),
+                    ChangeKind::MediaTypeRelabelled {
+                        from: from.clone(),
+                        to: to.clone(),
+                    },
+                    Some(bm.pointer.clone()),
+                    Some(rm.pointer.clone()),
+                );
+                self.schema(
+                    op,
+                    &scope(Some(media.clone())),
+                    bm.schema.as_ref(),
+                    rm.schema.as_ref(),
+                );
+                continue;
+            }
             match base.get(media) {
                 None => self.push(
                     op,
@@ -969,7 +1048,7 @@ impl<'a> Engine<'a> {
             }
         }
         for (media, bm) in base {
-            if rev.contains_key(media) {
+            if rev.contains_key(media) || relabelled.is_some_and(|(from, _)| from == media) {
                 continue;
             }
             // A request media type folded into a wildcard (`application/json` →

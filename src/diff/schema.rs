@@ -270,6 +270,17 @@ impl<'a> SchemaDiffer<'a> {
         // of two objects) has the members' types: that is no change to "any".
         let bt = effective_types(&self.base, b);
         let rt = effective_types(&self.rev, r);
+        // An enum without `type` already has its values' type: declaring it
+        // (`{enum: [false]}` → `{type: boolean, enum: [false]}`) is no change, and
+        // declaring another is a change from that type.
+        let bt = match enum_type(b) {
+            Some(t) if bt.is_empty() && !rt.is_empty() => t,
+            _ => bt,
+        };
+        let rt = match enum_type(r) {
+            Some(t) if rt.is_empty() && !bt.is_empty() => t,
+            _ => rt,
+        };
         let object_replaced = bt.contains("object") && !rt.is_empty() && !rt.contains("object");
         if bt != rt {
             out.push(found_at(
@@ -417,7 +428,11 @@ impl<'a> SchemaDiffer<'a> {
                         continue;
                     }
                     let rpv = self.rev.view(rp);
-                    if was != is {
+                    // A property that becomes nullable and leaves `required` at once is
+                    // still sent, as null (Stripe never lists nullable properties as
+                    // required): one root cause, reported once, as "became nullable".
+                    let nulled = was && !is && rpv.nullable && !self.base.view(bp).nullable;
+                    if was != is && !nulled {
                         let (read_only, write_only) = (rpv.read_only, rpv.write_only);
                         out.push(Found::new(
                             PropertyPath::one(name),
@@ -828,6 +843,25 @@ fn effective_types<'a>(
         out.extend(member);
     }
     out
+}
+
+/// The one JSON type all of an enum's values have, if they have one.
+fn enum_type(v: &SchemaView<'_>) -> Option<std::collections::BTreeSet<String>> {
+    let kind = |value: &str| -> &'static str {
+        match value.as_bytes().first() {
+            Some(b'"') => "string",
+            Some(b'{') => "object",
+            Some(b'[') => "array",
+            _ if value == "true" || value == "false" => "boolean",
+            _ if value.parse::<i64>().is_ok() => "integer",
+            _ => "number",
+        }
+    };
+    let mut kinds = v.enum_values.as_ref()?.iter().map(|value| kind(value));
+    let first = kinds.next()?;
+    kinds
+        .all(|k| k == first)
+        .then(|| std::collections::BTreeSet::from([first.to_owned()]))
 }
 
 /// Declared types, or what the keywords imply when none is declared: a schema with

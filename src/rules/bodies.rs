@@ -34,6 +34,16 @@ pub fn media_type(added: bool, request: bool, webhook: bool) -> RuleId {
     })
 }
 
+/// The same JSON under another media type.
+pub fn media_type_relabelled(request: bool, webhook: bool) -> RuleId {
+    id(match (request, webhook) {
+        (true, false) => Body::RequestBodyMediaTypeRelabelled,
+        (false, false) => Body::ResponseMediaTypeRelabelled,
+        (true, true) => Body::WebhookPayloadMediaTypeRelabelled,
+        (false, true) => Body::WebhookResponseMediaTypeRelabelled,
+    })
+}
+
 pub fn response_added(status: &str) -> RuleId {
     id(if is_success(status) {
         Body::ResponseSuccessStatusAdded

@@ -97,6 +97,7 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
         K::RequestBodyRemoved => (some("present"), None),
         K::MediaTypeAdded { media } | K::ResponseAdded { status: media } => (None, some(media)),
         K::MediaTypeRemoved { media } | K::ResponseRemoved { status: media } => (some(media), None),
+        K::MediaTypeRelabelled { from, to } => (some(from), some(to)),
         K::BecameRequired { .. } => (some("optional"), some("required")),
         K::BecameOptional { .. } => (some("required"), some("optional")),
         K::Deprecated { sunset } => (
@@ -160,6 +161,7 @@ pub fn detail(kind: &ChangeKind) -> String {
             format!("{scheme}:{scope}")
         }
         K::MediaTypeAdded { media } | K::MediaTypeRemoved { media } => media.clone(),
+        K::MediaTypeRelabelled { to, .. } => to.clone(),
         K::ResponseAdded { status } | K::ResponseRemoved { status } => status.clone(),
         _ => String::new(),
     }
@@ -249,6 +251,9 @@ pub fn message(change: &Change, subject: &str) -> String {
         K::RequestBodyRemoved => "request body removed".to_owned(),
         K::MediaTypeAdded { media } => format!("{subject}: media type `{media}` added"),
         K::MediaTypeRemoved { media } => format!("{subject}: media type `{media}` removed"),
+        K::MediaTypeRelabelled { from, to } => {
+            format!("{subject}: media type `{from}` relabelled `{to}` (the same JSON)")
+        }
         K::ResponseAdded { status } => format!("response status {status} added"),
         K::ResponseRemoved { status } => format!("response status {status} removed"),
         K::HeaderAdded { .. } => format!("{subject} added"),

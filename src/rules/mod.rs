@@ -82,6 +82,10 @@ pub fn classify(change: &Change, today: &str) -> Option<RuleId> {
             matches!(change.scope, Scope::RequestBody { .. }),
             webhook,
         ),
+        K::MediaTypeRelabelled { .. } => bodies::media_type_relabelled(
+            matches!(change.scope, Scope::RequestBody { .. }),
+            webhook,
+        ),
         K::ResponseAdded { status } => bodies::response_added(status),
         K::ResponseRemoved { status } => bodies::response_removed(status),
         K::HeaderAdded { .. } => bodies::header_added(),

@@ -111,7 +111,7 @@ pub fn keyword(subject: Subject, change: &SchemaChange) -> Option<RuleId> {
     use SchemaChange as S;
     let rule = |r: SchemaRule| Some(RuleId::Schema(subject, r));
     match change {
-        S::TypeChanged { from, to } => rule(type_change(from, to)),
+        S::TypeChanged { from, to } => rule(type_change(subject, from, to)),
         S::FormatChanged { from: None, .. } => rule(SchemaRule::FormatAdded),
         S::FormatChanged { to: None, .. } => rule(SchemaRule::FormatRemoved),
         S::FormatChanged {
@@ -167,6 +167,7 @@ pub fn keyword(subject: Subject, change: &SchemaChange) -> Option<RuleId> {
         S::PropertyRemoved {
             deprecated,
             closed,
+            required,
             read_only,
             write_only,
             ..
@@ -177,6 +178,10 @@ pub fn keyword(subject: Subject, change: &SchemaChange) -> Option<RuleId> {
                     PropertyRule::RemovedAfterDeprecation
                 } else if *closed {
                     PropertyRule::RemovedFromClosedObject
+                } else if !*required && !subject.is_request() {
+                    // A reader written for the old spec already copes with an
+                    // optional property's absence: a warning, not a break.
+                    PropertyRule::RemovedOptional
                 } else {
                     PropertyRule::Removed
                 },
@@ -221,12 +226,20 @@ pub fn keyword(subject: Subject, change: &SchemaChange) -> Option<RuleId> {
 }
 
 /// Widened: every old type still allowed (or any type now); narrowed: the reverse.
-/// `integer` → `number` widens, the reverse narrows.
-fn type_change(from: &[String], to: &[String]) -> SchemaRule {
+/// `integer` → `number` widens, the reverse narrows. A request parameter travels as
+/// text, so a number or boolean one becoming a string accepts every value it did
+/// (Intercom's integer path ids became strings).
+fn type_change(subject: Subject, from: &[String], to: &[String]) -> SchemaRule {
     let one = |types: &[String], t: &str| types.len() == 1 && types[0] == t;
+    let scalar = |t: &String| matches!(t.as_str(), "integer" | "number" | "boolean");
+    let text_parameter = subject == Subject::RequestParameter
+        && one(to, "string")
+        && !from.is_empty()
+        && from.iter().all(scalar);
     let widened = (!from.is_empty() && from.iter().all(|t| to.contains(t)))
         || (one(from, "integer") && one(to, "number"))
-        || (!from.is_empty() && to.is_empty());
+        || (!from.is_empty() && to.is_empty())
+        || text_parameter;
     let narrowed = (!to.is_empty() && to.iter().all(|t| from.contains(t)))
         || (one(from, "number") && one(to, "integer"))
         || (from.is_empty() && !to.is_empty());

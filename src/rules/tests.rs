@@ -80,6 +80,10 @@ fn every_kind() -> Vec<ChangeKind> {
         K::RequestBodyRemoved,
         K::MediaTypeAdded { media: s("a/b") },
         K::MediaTypeRemoved { media: s("a/b") },
+        K::MediaTypeRelabelled {
+            from: s("application/json"),
+            to: s("application/vnd.api+json"),
+        },
         K::Reactivated,
         K::Deprecated { sunset: None },
     ];

@@ -92,6 +92,14 @@ fn is_version_segment(seg: &str) -> bool {
             .iter()
             .all(|c| c.is_ascii_alphanumeric() || *c == b'.');
     }
+    // 1.1, 2.0.3: a bare dotted version (Mailchimp Transactional's `/api/1.2`)
+    if seg.contains('.')
+        && seg
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return true;
+    }
     // 2025-09, 2010-04-01
     let parts: Vec<&str> = seg.split('-').collect();
     (parts.len() == 2 || parts.len() == 3)
@@ -140,5 +148,8 @@ mod tests {
         assert_eq!(loose_key("/crm/v3/lists"), "/crm/{version}/lists");
         assert_eq!(loose_key("/vip/list"), "/vip/list");
         assert_eq!(loose_key("/2010-04-01/Accounts"), "/{version}/Accounts");
+        assert_eq!(loose_key("/api/1.2/templates"), "/api/{version}/templates");
+        assert_eq!(loose_key("/files/report.1/x"), "/files/report.1/x");
+        assert_eq!(loose_key("/items/12/x"), "/items/12/x");
     }
 }

@@ -51,6 +51,18 @@ rule_family! {
         WebhookResponseMediaTypeRemoved = "webhook-response-media-type-removed", Error,
             "Webhook response media type removed",
             "Answers in that content type are no longer understood by the vendor.";
+        RequestBodyMediaTypeRelabelled = "request-body-media-type-relabelled", Warning,
+            "Request media type relabelled",
+            "The same JSON under another media type: a server that checks Content-Type may refuse the old label with 415.";
+        ResponseMediaTypeRelabelled = "response-media-type-relabelled", Info,
+            "Response media type relabelled",
+            "The same JSON under another media type: clients that parse JSON keep working.";
+        WebhookPayloadMediaTypeRelabelled = "webhook-payload-media-type-relabelled", Info,
+            "Webhook payload media type relabelled",
+            "The same JSON under another media type: handlers that parse JSON keep working.";
+        WebhookResponseMediaTypeRelabelled = "webhook-response-media-type-relabelled", Warning,
+            "Webhook response media type relabelled",
+            "The vendor now expects the answer under another media type and may refuse the old one.";
         ResponseMediaTypeAdded = "response-media-type-added", Info,
             "Response media type added",
             "Existing clients keep receiving what they asked for.";

@@ -298,6 +298,9 @@ schema_family! {
         RemovedFromClosedObject = "property-removed-from-closed-object", Error, Error,
             "property removed from an object that allows no others",
             "Requests that still send it are rejected; clients that read it lose it.";
+        RemovedOptional = "property-removed-optional", Warning, Warning,
+            "property removed (it was optional)",
+            "Clients written for the old spec already handle its absence, but lose what it carried.";
         RemovedAfterDeprecation = "property-removed-after-deprecation", Info, Warning,
             "property removed after deprecation",
             "It was announced, but clients that still read it lose it.";
