@@ -1120,10 +1120,19 @@ impl<'a> Engine<'a> {
                 continue;
             };
             let st = status.clone();
+            // 204, 205 and 304 carry no body (RFC 9110), whatever the spec lists
+            // under them: content dropped from a 204 (SendGrid) is no change.
+            let bodiless = ["204", "205", "304"].contains(&status.as_str());
+            let empty = BTreeMap::new();
+            let (bc, rc) = if bodiless {
+                (&empty, &empty)
+            } else {
+                (&br.content, &rr.content)
+            };
             self.content(
                 op,
-                &br.content,
-                &rr.content,
+                bc,
+                rc,
                 |media| Scope::Response {
                     status: st.clone(),
                     media,

@@ -587,7 +587,13 @@ impl<'a> SchemaDiffer<'a> {
         } else {
             (&self.rev, &self.base)
         };
-        let lone_id = self.member_ids(lone, std::slice::from_ref(&single));
+        // The lone schema reached through a `$ref` is named by its component, like
+        // the members (its own title would not match a `$ref` member's name).
+        let lone_view = if grew { b } else { r };
+        let lone_id = match &lone_view.ref_target {
+            Some(target) => vec![target.clone()],
+            None => self.member_ids(lone, std::slice::from_ref(&single)),
+        };
         let ids = self.member_ids(many, &list);
         let partner = if grew {
             let mut pairs = pair_members(&lone_id, &ids, false);
@@ -607,6 +613,31 @@ impl<'a> SchemaDiffer<'a> {
                     self.node(&single, member, depth + 1)
                 } else {
                     self.node(member, &single, depth + 1)
+                };
+                // `nullable` on the composition covers its members: a nullable
+                // `oneOf` collapsed to one nullable member (or the reverse) keeps
+                // what null means.
+                let composed_nullable = if grew { r.nullable } else { b.nullable };
+                let lone_nullable = lone_view.nullable;
+                let nested: Rc<Vec<Found>> = if composed_nullable && lone_nullable {
+                    Rc::new(
+                        nested
+                            .iter()
+                            .filter(|f| {
+                                !(f.path.is_empty()
+                                    && matches!(
+                                        &*f.kind,
+                                        ChangeKind::Schema(
+                                            SchemaChange::BecameNullable
+                                                | SchemaChange::BecameNotNullable
+                                        )
+                                    ))
+                            })
+                            .cloned()
+                            .collect(),
+                    )
+                } else {
+                    nested
                 };
                 prefix(
                     out,
@@ -648,6 +679,46 @@ impl<'a> SchemaDiffer<'a> {
         if open_base.is_empty() || pairs.iter().all(Option::is_some) {
             return;
         }
+        // Members that say what they are with a constant (`type: {enum: [string]}`,
+        // a discriminator's value) pair by it first: siblings of one shape that
+        // differ only by that constant would make the shape ambiguous.
+        let constants = |resolver: &Resolver<'a>, node: &SchemaNode<'a>| {
+            let v = resolver.view(node);
+            let mut set = std::collections::BTreeSet::new();
+            for (name, p) in &v.properties {
+                if let Some(values) = &resolver.view(p).enum_values
+                    && values.len() == 1
+                {
+                    set.extend(values.iter().map(|value| format!("{name}={value}")));
+                }
+            }
+            set
+        };
+        let base_constants: Vec<(usize, std::collections::BTreeSet<String>)> = open_base
+            .iter()
+            .map(|&j| (j, constants(&self.base, &base[j])))
+            .collect();
+        let rev_constants: Vec<Option<std::collections::BTreeSet<String>>> = (0..rev.len())
+            .map(|i| pairs[i].is_none().then(|| constants(&self.rev, &rev[i])))
+            .collect();
+        for i in 0..rev.len() {
+            let Some(mine) = rev_constants[i].as_ref().filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            let same_rev = rev_constants
+                .iter()
+                .flatten()
+                .filter(|c| *c == mine)
+                .count();
+            let matches: Vec<usize> = base_constants
+                .iter()
+                .filter(|(j, c)| c == mine && !pairs.contains(&Some(*j)))
+                .map(|(j, _)| *j)
+                .collect();
+            if let ([j], 1) = (matches.as_slice(), same_rev) {
+                pairs[i] = Some(*j);
+            }
+        }
         // What a member is: its types and its property names two levels deep (API
         // envelopes share their top level: `type`, `id`, `attributes`).
         let shape = |resolver: &Resolver<'a>, node: &SchemaNode<'a>| {
@@ -655,8 +726,15 @@ impl<'a> SchemaDiffer<'a> {
             let mut names = std::collections::BTreeSet::new();
             for (name, p) in &v.properties {
                 names.insert(name.clone());
-                for inner in resolver.view(p).properties.keys() {
+                let pv = resolver.view(p);
+                for inner in pv.properties.keys() {
                     names.insert(format!("{name}.{inner}"));
+                }
+                // A short enum is part of what a member is: Klaviyo's string and
+                // string-array filters have the same property names and differ by
+                // their operators.
+                if let Some(values) = pv.enum_values.as_ref().filter(|v| v.len() <= 32) {
+                    names.extend(values.iter().map(|value| format!("{name}={value}")));
                 }
             }
             (implied_types(&v), names)
