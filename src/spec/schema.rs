@@ -349,13 +349,49 @@ impl<'a> Resolver<'a> {
         }
         if let Some(Value::Object(props)) = map.get("properties") {
             for (k, p) in props {
-                view.properties.entry(k.clone()).or_insert_with(|| {
+                let node = || {
                     SchemaNode::borrowed(p, join(pointer, &["/properties/", &escape_pointer(k)]))
-                });
+                };
+                match view.properties.entry(k.clone()) {
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(node());
+                    }
+                    // `allOf` members that both declare an object property (an overlay
+                    // re-declaring `attributes` with one extra field): the fullest
+                    // declaration stands, whatever the members' order, so reordering
+                    // the members is no change.
+                    std::collections::btree_map::Entry::Occupied(mut e) => {
+                        let current = match e.get().value {
+                            Cow::Borrowed(v) => self.property_count(v),
+                            Cow::Owned(_) => usize::MAX,
+                        };
+                        if self.property_count(p) > current {
+                            e.insert(node());
+                        }
+                    }
+                }
             }
         }
         read_required(view, value);
         read_additional(view, map, pointer);
+    }
+
+    /// How many properties a schema declares itself or through its `allOf` members
+    /// (one level; enough to tell an overlay from the object it overlays).
+    fn property_count(&self, value: &'a Value) -> usize {
+        let (value, _) = self.follow(value);
+        let own = |v: &Value| {
+            v.get("properties")
+                .and_then(Value::as_object)
+                .map_or(0, Map::len)
+        };
+        own(value)
+            + value
+                .get("allOf")
+                .and_then(Value::as_array)
+                .map_or(0, |members| {
+                    members.iter().map(|m| own(self.follow(m).0)).sum()
+                })
     }
 
     /// Nullable wrappers and single-member compositions read as their member; other
