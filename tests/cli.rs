@@ -931,3 +931,61 @@ fn webhook_payload_became_required_is_reported_not_dropped() {
     assert!(text.contains("webhook-payload-became-optional"), "{text}");
     assert!(!text.contains("no changes found"), "{text}");
 }
+
+/// One change to a shared component (`Contact.lifecycle_stage`, reached by four
+/// operations) is said once, with its reach; the JSON keeps one finding per
+/// operation, tied by `root_cause`; SARIF has one result for it.
+#[test]
+fn a_shared_change_is_reported_once_with_its_reach() {
+    let base = repo().join("snapshots/crm-contacts/contacts.json");
+    let rev = repo().join("demo/upstream/crm-contacts/contacts.yaml");
+    let text = String::from_utf8(diff_cmd(&base, &rev, &[]).output().unwrap().stdout).unwrap();
+    let shared: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("Contact.lifecycle_stage"))
+        .collect();
+    assert_eq!(shared.len(), 1, "{text}");
+    assert!(
+        shared[0].contains("affects 4 operations (4 in use)"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("+ 1 shared change (above)").count(),
+        4,
+        "{text}"
+    );
+    let json: Value = serde_json::from_slice(
+        &diff_cmd(&base, &rev, &["--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let causes: std::collections::BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "response-property-removed")
+        .map(|f| f["root_cause"].as_str().unwrap())
+        .collect();
+    assert_eq!(causes.len(), 1, "four findings, one root cause");
+    let sarif: Value = serde_json::from_slice(
+        &diff_cmd(&base, &rev, &["--format", "sarif"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let removed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "response-property-removed")
+        .collect();
+    assert_eq!(removed.len(), 1, "{removed:#?}");
+    assert!(
+        removed[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("affects 4 operations")
+    );
+}

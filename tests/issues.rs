@@ -47,6 +47,7 @@ fn finding(i: usize, message: &str) -> Finding {
         compliance_kind: Some("opt-out".into()),
         sunset: Some("2027-03-01".into()),
         fingerprint: format!("{i:016x}"),
+        root_cause: format!("{i:016x}"),
         contract: Some("crm-contacts".into()),
         excerpt: Some("--- base\n+++ revision\n@@ -1 +1,2 @@\n {\n+  \"reason\": {}\n".into()),
         op_key: "/contacts/{}/unsubscribe POST".into(),

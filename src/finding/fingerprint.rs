@@ -83,6 +83,28 @@ pub fn fingerprint(rule: RuleId, identity: &Identity<'_>) -> String {
     hex16(&h.finalize())
 }
 
+/// The root cause of a finding: the rule, where in the spec, before and after —
+/// not the operation, so that one change to a shared component reached by many
+/// operations is one root cause.
+pub fn root_cause(
+    rule: RuleId,
+    location: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        rule.as_str(),
+        location,
+        before.unwrap_or("\u{0}"),
+        after.unwrap_or("\u{0}"),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex16(&h.finalize())
+}
+
 /// The key of the GitHub issue for one operation (or source) of a contract.
 pub fn issue_key(contract: &str, op_key: &str) -> String {
     let mut h = Sha256::new();

@@ -103,6 +103,10 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sunset: Option<String>,
     pub fingerprint: String,
+    /// The change itself, whichever operation reached it: findings of one shared
+    /// component change on many operations have one root cause (rule, spec
+    /// location, before and after).
+    pub root_cause: String,
     /// The contract the finding belongs to (in `apiwatch run`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contract: Option<String>,
@@ -179,6 +183,12 @@ impl Finding {
             None => draft.rule.default_severity(),
         };
         let fingerprint = fingerprint(draft.rule, &draft.identity);
+        let root_cause = fingerprint::root_cause(
+            draft.rule,
+            &draft.location,
+            draft.before.as_deref(),
+            draft.after.as_deref(),
+        );
         let (method, path, operation_id) = match draft.operation {
             Some(op) => (Some(op.method), Some(op.path), op.operation_id),
             None => (None, None, None),
@@ -201,6 +211,7 @@ impl Finding {
             compliance_kind: draft.in_use.compliance_kind,
             sunset: draft.sunset,
             fingerprint,
+            root_cause,
             contract: draft.contract,
             excerpt: draft.excerpt,
             op_key: draft.op_key,

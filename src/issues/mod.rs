@@ -76,13 +76,38 @@ pub fn desired(contract: &Contract, findings: &[Finding], report_hint: &str) -> 
             groups.entry(f.op_key.as_str()).or_default().push(f);
         }
     }
+    // A change to a shared component reaches other operations too: the issue says
+    // how far, so owners fix the root cause once.
+    let own: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.contract.as_deref() == Some(&contract.name))
+        .cloned()
+        .collect();
+    let reach: BTreeMap<String, String> = crate::report::root::shared(&own)
+        .iter()
+        .map(|rc| (rc.first().root_cause.clone(), rc.reach()))
+        .collect();
+    let ctx = IssueContext {
+        contract,
+        reach: &reach,
+        report_hint,
+    };
     groups
         .into_iter()
-        .map(|(op_key, fs)| issue(contract, op_key, &fs, report_hint))
+        .map(|(op_key, fs)| issue(&ctx, op_key, &fs))
         .collect()
 }
 
-fn issue(contract: &Contract, op_key: &str, fs: &[&Finding], report_hint: &str) -> PlannedIssue {
+/// What every issue of one contract is rendered with.
+struct IssueContext<'c> {
+    contract: &'c Contract,
+    /// Root cause → how far it reaches, for changes shared by several operations.
+    reach: &'c BTreeMap<String, String>,
+    report_hint: &'c str,
+}
+
+fn issue(ctx: &IssueContext<'_>, op_key: &str, fs: &[&Finding]) -> PlannedIssue {
+    let contract = ctx.contract;
     let key = issue_key(&contract.name, op_key);
     let first = fs[0];
     let op = match (&first.method, &first.path) {
@@ -123,7 +148,7 @@ fn issue(contract: &Contract, op_key: &str, fs: &[&Finding], report_hint: &str) 
     labels.extend(contract.owners.labels.iter().cloned());
     labels.sort();
     labels.dedup();
-    let body = body(contract, &key, &op, fs, report_hint);
+    let body = body(ctx, &key, &op, fs);
     let mut fingerprints: Vec<String> = fs.iter().map(|f| f.fingerprint.clone()).collect();
     fingerprints.sort();
     PlannedIssue {
@@ -143,7 +168,8 @@ fn issue(contract: &Contract, op_key: &str, fs: &[&Finding], report_hint: &str) 
 
 pub use crate::finding::issue_key;
 
-fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: &str) -> String {
+fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String {
+    let (contract, report_hint) = (ctx.contract, ctx.report_hint);
     let mut out = String::new();
     let _ = writeln!(out, "{}", plan::marker(key, &contract.name));
     let _ = writeln!(
@@ -182,9 +208,14 @@ fn body(contract: &Contract, key: &str, op: &str, fs: &[&Finding], report_hint: 
         "\n### Findings\n\n| severity | rule | where | before → after |\n|---|---|---|---|"
     );
     for f in fs.iter().take(MAX_TABLE_ROWS) {
+        let shared = ctx
+            .reach
+            .get(&f.root_cause)
+            .map(|r| format!(" (shared change: {r})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | {} → {} |",
+            "| {} | `{}` | {}{shared} | {} → {} |",
             f.severity,
             f.rule,
             cell(&sanitize::quote(&clip(&f.subject))),

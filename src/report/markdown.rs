@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::Report;
+use super::{Report, root};
 use crate::finding::catalog::Changelog;
 use crate::finding::{Finding, RuleId};
 
@@ -52,8 +52,41 @@ pub fn render(report: &Report) -> String {
         "**{}**\n",
         super::text::summary_line(report).trim_end()
     );
+    let shared = root::shared(&report.findings);
+    let shared_keys = root::keys(&shared);
+    if !shared.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Shared changes\n\nEach made once in the spec and reached by several operations; listed here once.\n"
+        );
+        for rc in &shared {
+            let f = rc.first();
+            let ctx = f
+                .contract
+                .as_deref()
+                .map(|c| format!("{c}: "))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- **{}** `{}` — {ctx}`{}`: {}{} — {}",
+                f.severity,
+                f.rule,
+                rc.place(),
+                inline(&f.rule.meta().title),
+                inline(&super::text::before_after(f)),
+                rc.reach()
+            );
+            if let Some(ex) = &f.excerpt {
+                let _ = writeln!(out, "\n  ```diff\n{}  ```\n", indent(ex, "  "));
+            }
+        }
+        out.push('\n');
+    }
     let mut last: Option<(Option<String>, String)> = None;
     for f in &report.findings {
+        if shared_keys.contains(&(&f.contract, f.root_cause.as_str())) {
+            continue;
+        }
         let group = (f.contract.clone(), f.op_key.clone());
         if last.as_ref() != Some(&group) {
             let ctx = f

@@ -9,6 +9,7 @@ pub mod excerpt;
 pub mod json;
 pub mod map;
 pub mod markdown;
+pub mod root;
 pub mod rules;
 pub mod sarif;
 pub mod text;

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::Report;
-use crate::finding::{RuleId, Severity};
+use crate::finding::{Finding, RuleId, Severity};
 
 pub fn render(report: &Report, artifact: &str) -> String {
     let mut used: Vec<RuleId> = report.findings.iter().map(|f| f.rule).collect();
@@ -25,10 +25,25 @@ pub fn render(report: &Report, artifact: &str) -> String {
             })
         })
         .collect();
+    // A change shared by several operations is one result, at its one place.
+    let reach: std::collections::HashMap<(&Option<String>, &str), String> =
+        super::root::shared(&report.findings)
+            .iter()
+            .map(|rc| {
+                let f: &Finding = rc.findings[0];
+                ((&f.contract, f.root_cause.as_str()), rc.reach())
+            })
+            .collect();
+    let mut seen = std::collections::HashSet::new();
     let results: Vec<Value> = report
         .findings
         .iter()
+        .filter(|f| seen.insert((&f.contract, f.root_cause.as_str())))
         .map(|f| {
+            let shared = reach
+                .get(&(&f.contract, f.root_cause.as_str()))
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
             // A removal's pointer is into the base document: point at that file.
             let in_base = f.base_pointer.as_deref() == Some(f.location.as_str()) && f.revision_pointer.as_deref() != Some(f.location.as_str());
             let uri = match (&f.contract, &report.base) {
@@ -39,7 +54,7 @@ pub fn render(report: &Report, artifact: &str) -> String {
             json!({
                 "ruleId": f.rule,
                 "level": level(f.severity),
-                "message": {"text": format!("{} {}: {}", f.method.as_deref().unwrap_or(""), f.path.as_deref().unwrap_or(""), f.message)},
+                "message": {"text": format!("{} {}: {}{shared}", f.method.as_deref().unwrap_or(""), f.path.as_deref().unwrap_or(""), f.message)},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": {"uri": uri}},
                     "logicalLocations": [{"name": format!("{} {}", f.method.as_deref().unwrap_or(""), f.path.as_deref().unwrap_or("")), "fullyQualifiedName": f.location, "kind": "member"}],

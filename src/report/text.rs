@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::Report;
+use super::{Report, root};
 use crate::finding::{Finding, Severity};
 
 fn paint(color: bool, style: Style, text: &str) -> String {
@@ -23,54 +23,122 @@ fn severity_style(s: Severity) -> Style {
     }
 }
 
-/// Renders findings grouped by operation; `color` adds ANSI styles.
+/// Renders findings grouped by operation, changes shared by several operations
+/// first and once; `color` adds ANSI styles.
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
-    let mut current: Option<(Option<String>, String)> = None;
-    for f in &report.findings {
-        let group = (f.contract.clone(), f.op_key.clone());
-        if current.as_ref() != Some(&group) {
-            if current.is_some() {
-                out.push('\n');
-            }
-            if f.contract.is_some() && current.as_ref().map(|c| &c.0) != Some(&f.contract) {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    paint(
-                        color,
-                        bold.underline(),
-                        &format!("contract {}", f.contract.as_deref().unwrap_or(""))
-                    )
-                );
+    let shared = root::shared(&report.findings);
+    let shared_keys = root::keys(&shared);
+    if !shared.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                color,
+                bold,
+                "Shared changes (each made once in the spec, reached by several operations)"
+            )
+        );
+        for rc in &shared {
+            let f = rc.first();
+            let _ = writeln!(
+                out,
+                "  {} {}: {}{} — {} {}",
+                paint(
+                    color,
+                    severity_style(f.severity),
+                    &format!("{:<7}", f.severity.as_str())
+                ),
+                contract_prefix(f) + &rc.place(),
+                f.rule.meta().title,
+                before_after(f),
+                rc.reach(),
+                paint(color, dim, &format!("[{}]", f.rule))
+            );
+        }
+        out.push('\n');
+    }
+    let mut current_contract: Option<&Option<String>> = None;
+    for group in report
+        .findings
+        .chunk_by(|a, b| (&a.contract, &a.op_key) == (&b.contract, &b.op_key))
+    {
+        let f = &group[0];
+        if f.contract.is_some() && current_contract != Some(&f.contract) {
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(
+                    color,
+                    bold.underline(),
+                    &format!("contract {}", f.contract.as_deref().unwrap_or(""))
+                )
+            );
+        }
+        current_contract = Some(&f.contract);
+        let _ = writeln!(
+            out,
+            "{}{}",
+            paint(color, bold, &op_title(f)),
+            relevance(f, color)
+        );
+        let mut shared_here = 0;
+        for f in group {
+            if shared_keys.contains(&(&f.contract, f.root_cause.as_str())) {
+                shared_here += 1;
+                continue;
             }
             let _ = writeln!(
                 out,
-                "{}{}",
-                paint(color, bold, &op_title(f)),
-                relevance(f, color)
+                "  {} {} {}",
+                paint(
+                    color,
+                    severity_style(f.severity),
+                    &format!("{:<7}", f.severity.as_str())
+                ),
+                f.message,
+                paint(color, dim, &format!("[{}]", f.rule))
             );
-            current = Some(group);
         }
-        let _ = writeln!(
-            out,
-            "  {} {} {}",
-            paint(
-                color,
-                severity_style(f.severity),
-                &format!("{:<7}", f.severity.as_str())
-            ),
-            f.message,
-            paint(color, dim, &format!("[{}]", f.rule))
-        );
-    }
-    if !report.findings.is_empty() {
+        if shared_here > 0 {
+            let _ = writeln!(
+                out,
+                "  {}",
+                paint(
+                    color,
+                    dim,
+                    &format!(
+                        "+ {shared_here} shared change{} (above)",
+                        plural(shared_here)
+                    )
+                )
+            );
+        }
         out.push('\n');
     }
     out.push_str(&summary_line(report));
     out
+}
+
+/// ` (optional → required)`, when the finding has a before or an after.
+pub fn before_after(f: &Finding) -> String {
+    match (&f.before, &f.after) {
+        (None, None) => String::new(),
+        (b, a) => format!(
+            " ({} → {})",
+            b.as_deref().unwrap_or("—"),
+            a.as_deref().unwrap_or("—")
+        ),
+    }
+}
+
+fn contract_prefix(f: &Finding) -> String {
+    f.contract
+        .as_deref()
+        .map(|c| format!("{c}: "))
+        .unwrap_or_default()
 }
 
 fn op_title(f: &Finding) -> String {
