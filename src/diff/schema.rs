@@ -78,6 +78,9 @@ pub enum SchemaChange {
     VariantAdded {
         composition: String,
         member: String,
+        /// Every value of the new member was already accepted by an old one (an
+        /// open object with only optional properties, none of them retyped).
+        accepted_before: bool,
     },
     VariantRemoved {
         composition: String,
@@ -521,7 +524,7 @@ impl<'a> SchemaDiffer<'a> {
                     );
                 }
                 None => out.push(member_change(
-                    true,
+                    Some(self.accepted_before(r, base)),
                     composition,
                     &rids[i],
                     &bv.pointer,
@@ -533,7 +536,7 @@ impl<'a> SchemaDiffer<'a> {
             for (j, b) in base.iter().enumerate() {
                 if !pairs.contains(&Some(j)) {
                     out.push(member_change(
-                        false,
+                        None,
                         composition,
                         &bids[j],
                         &b.pointer,
@@ -646,7 +649,7 @@ impl<'a> SchemaDiffer<'a> {
                 );
             } else if grew {
                 out.push(member_change(
-                    true,
+                    Some(self.accepted_before(member, std::slice::from_ref(&single))),
                     composition,
                     &ids[i],
                     &b.pointer,
@@ -654,7 +657,7 @@ impl<'a> SchemaDiffer<'a> {
                 ));
             } else {
                 out.push(member_change(
-                    false,
+                    None,
                     composition,
                     &ids[i],
                     &member.pointer,
@@ -663,6 +666,31 @@ impl<'a> SchemaDiffer<'a> {
             }
         }
         true
+    }
+
+    /// Whether every value of a new (revision) member was already accepted by one of
+    /// the base's members: an open object with no required property accepts any
+    /// object whose shared properties keep their types (Stripe's
+    /// `sepa_debit: anyOf [old options, client options]`).
+    fn accepted_before(&self, new: &SchemaNode<'a>, old: &[SchemaNode<'a>]) -> bool {
+        let n = self.rev.view(new);
+        let object =
+            |types: &std::collections::BTreeSet<String>| types.iter().all(|t| t == "object");
+        if !object(&implied_types(&n)) || implied_types(&n).is_empty() {
+            return false;
+        }
+        old.iter().any(|o| {
+            let ov = self.base.view(o);
+            object(&implied_types(&ov))
+                && ov.required.is_empty()
+                && !matches!(ov.additional, Some(Additional::Allowed(false)))
+                && ov.properties.iter().all(|(name, op)| {
+                    let before = implied_types(&self.base.view(op));
+                    n.properties.get(name).is_none_or(|np| {
+                        before.is_empty() || before == implied_types(&self.rev.view(np))
+                    })
+                })
+        })
     }
 
     /// Members left unpaired by identity are paired by what they are: a component
@@ -882,12 +910,20 @@ fn bound_changes(b: &SchemaView<'_>, r: &SchemaView<'_>, out: &mut Vec<Found>) {
 }
 
 /// A `oneOf`/`anyOf` member added (or removed), at the schema that gained (lost) it.
-fn member_change(added: bool, composition: &str, member: &str, base: &str, rev: &str) -> Found {
+/// A member added (`Some(accepted_before)`) or removed (`None`).
+fn member_change(
+    added: Option<bool>,
+    composition: &str,
+    member: &str,
+    base: &str,
+    rev: &str,
+) -> Found {
     let (composition, member) = (composition.to_owned(), member.to_owned());
-    let change = if added {
+    let change = if let Some(accepted_before) = added {
         SchemaChange::VariantAdded {
             composition,
             member,
+            accepted_before,
         }
     } else {
         SchemaChange::VariantRemoved {

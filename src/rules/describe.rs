@@ -329,7 +329,15 @@ fn schema_message(sc: &SchemaChange, subject: &str) -> String {
         S::VariantAdded {
             composition,
             member,
+            accepted_before: false,
         } => format!("{subject}: {composition} member `{member}` added"),
+        S::VariantAdded {
+            composition,
+            member,
+            accepted_before: true,
+        } => format!(
+            "{subject}: {composition} member `{member}` added (its values already fit the old schema)"
+        ),
         S::VariantRemoved {
             composition,
             member,

@@ -204,6 +204,10 @@ pub fn keyword(subject: Subject, change: &SchemaChange) -> Option<RuleId> {
             },
         ),
         S::DefaultChanged { .. } => rule(SchemaRule::DefaultValueChanged),
+        S::VariantAdded {
+            accepted_before: true,
+            ..
+        } => rule(SchemaRule::MemberAddedAlreadyAccepted),
         S::VariantAdded { composition, .. } => rule(if composition == "oneOf" {
             SchemaRule::OneOfAdded
         } else {

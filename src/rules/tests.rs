@@ -239,6 +239,7 @@ fn every_schema_change() -> Vec<SchemaChange> {
             out.push(S::VariantAdded {
                 composition: s(composition),
                 member: s("m"),
+                accepted_before: b,
             });
             out.push(S::VariantRemoved {
                 composition: s(composition),

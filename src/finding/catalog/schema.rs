@@ -259,6 +259,9 @@ schema_family! {
         AnyOfAdded = "any-of-added", Info, Warning,
             "anyOf member added",
             "Clients receive a shape they do not handle.";
+        MemberAddedAlreadyAccepted = "member-added-already-accepted", Info, Info,
+            "oneOf/anyOf member added that the old schema already accepted",
+            "Every value of the new member fits an old one (an open object with optional properties): nothing new to handle.";
         AnyOfRemoved = "any-of-removed", Error, Info,
             "anyOf member removed",
             "Requests of the removed shape are rejected.";
