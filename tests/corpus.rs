@@ -335,3 +335,28 @@ fn check_audit(dir: &std::path::Path, file: &str) {
         );
     }
 }
+
+/// Recall: Intercom 2.9 → 2.10 `POST /tickets/{id}/reply` became `oneOf [contact
+/// reply, admin reply]`; the admin reply now requires `type` and an enum
+/// `message_type` that 2.9 requests do not send. Reported as errors (it was only
+/// "properties removed" warnings, for the wrong reason).
+#[test]
+fn intercom_ticket_reply_break_is_an_error() {
+    let Some(f) = compare("intercom/api/2.9.yaml", "intercom/api/2.10.yaml") else {
+        return;
+    };
+    let errors: Vec<&str> = f
+        .iter()
+        .filter(|f| f.path.as_deref() == Some("/tickets/{id}/reply"))
+        .filter(|f| f.severity == apiwatch::finding::Severity::Error)
+        .map(|f| f.rule.as_str())
+        .collect();
+    assert!(
+        errors.contains(&"request-property-added-required"),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&"request-property-became-enum"),
+        "{errors:?}"
+    );
+}

@@ -607,6 +607,24 @@ impl<'a> SchemaDiffer<'a> {
             self.pair_by_shape(&list, std::slice::from_ref(&single), &mut pairs);
             pairs.first().copied().flatten()
         };
+        // Else the one member that still has every property the lone schema had
+        // (Intercom's ticket reply became `oneOf [contact reply, admin reply]`;
+        // only the admin reply keeps `body`, `admin_id` and `message_type`).
+        let partner = partner.or_else(|| {
+            let lone_view = lone.view(&single);
+            let lone_names: Vec<&String> = lone_view.properties.keys().collect();
+            if lone_names.is_empty() {
+                return None;
+            }
+            let mut holding = list.iter().enumerate().filter(|(_, m)| {
+                let names = many.view(m).properties;
+                lone_names.iter().all(|n| names.contains_key(*n))
+            });
+            match (holding.next(), holding.next()) {
+                (Some((i, _)), None) => Some(i),
+                _ => None,
+            }
+        });
         let Some(partner) = partner else {
             return false;
         };
