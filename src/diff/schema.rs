@@ -607,23 +607,40 @@ impl<'a> SchemaDiffer<'a> {
             self.pair_by_shape(&list, std::slice::from_ref(&single), &mut pairs);
             pairs.first().copied().flatten()
         };
-        // Else the one member that still has every property the lone schema had
-        // (Intercom's ticket reply became `oneOf [contact reply, admin reply]`;
-        // only the admin reply keeps `body`, `admin_id` and `message_type`).
+        // Else the member that still has what the lone schema promised — every
+        // required property (all of them, when none is required) — and, among
+        // several such, the one most like it by property names (Intercom's ticket
+        // reply became `oneOf [contact reply, admin reply]`; Klaviyo's send
+        // strategy became one member per `method`, all keeping `method`).
         let partner = partner.or_else(|| {
             let lone_view = lone.view(&single);
-            let lone_names: Vec<&String> = lone_view.properties.keys().collect();
-            if lone_names.is_empty() {
+            let lone_names: std::collections::BTreeSet<&String> =
+                lone_view.properties.keys().collect();
+            let promised: Vec<&String> = if lone_view.required.is_empty() {
+                lone_names.iter().copied().collect()
+            } else {
+                lone_view.required.iter().collect()
+            };
+            if promised.is_empty() {
                 return None;
             }
-            let mut holding = list.iter().enumerate().filter(|(_, m)| {
-                let names = many.view(m).properties;
-                lone_names.iter().all(|n| names.contains_key(*n))
-            });
-            match (holding.next(), holding.next()) {
-                (Some((i, _)), None) => Some(i),
-                _ => None,
-            }
+            let mut holders: Vec<(usize, usize)> = list
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| {
+                    let names = many.view(m).properties;
+                    if !promised.iter().all(|n| names.contains_key(*n)) {
+                        return None;
+                    }
+                    let common = names.keys().filter(|n| lone_names.contains(n)).count();
+                    let union = names.len() + lone_names.len() - common;
+                    Some(((common * 1000).checked_div(union).unwrap_or(0), i))
+                })
+                .collect();
+            // Members alike (two strategies holding only `method`) are all the same
+            // to compare with: the first of the best keeps the output stable.
+            holders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            holders.first().map(|(_, i)| *i)
         });
         let Some(partner) = partner else {
             return false;
