@@ -146,6 +146,12 @@ impl Serialize for PropertyPath {
 #[serde(tag = "change", rename_all = "kebab-case")]
 pub enum ChangeKind {
     OperationAdded,
+    /// The servers' base path changed (`/api/1.1` → `/api/1.2`) and operations
+    /// were paired across it: said once, for the whole API.
+    ServerBasePathChanged {
+        from: String,
+        to: String,
+    },
     OperationRemoved {
         deprecated: bool,
         sunset: Option<String>,
@@ -288,6 +294,32 @@ pub fn diff_each(
         out: Vec::new(),
     };
     let pairs = pair_operations(base, rev);
+    let moved = pairs
+        .iter()
+        .any(|p| matches!(p, Pairing::Both(b, r) if b.key != r.key));
+    if moved && base.base_path != rev.base_path {
+        let api = Arc::new(OpRef {
+            method: String::new(),
+            path: String::new(),
+            operation_id: None,
+            key: "~servers".into(),
+            base_key: None,
+            base_label: None,
+            base_operation_id: None,
+            reversed: false,
+            via: None,
+        });
+        engine.push(
+            &api,
+            Scope::Operation,
+            ChangeKind::ServerBasePathChanged {
+                from: base.base_path.clone(),
+                to: rev.base_path.clone(),
+            },
+            Some("/servers".into()),
+            Some("/servers".into()),
+        );
+    }
     for pair in pairs {
         if !engine.out.is_empty() {
             sink(std::mem::take(&mut engine.out));

@@ -110,10 +110,7 @@ fn issue(ctx: &IssueContext<'_>, op_key: &str, fs: &[&Finding]) -> PlannedIssue 
     let contract = ctx.contract;
     let key = issue_key(&contract.name, op_key);
     let first = fs[0];
-    let op = match (&first.method, &first.path) {
-        (Some(m), Some(p)) => format!("{m} {p}"),
-        _ => "source".to_owned(),
-    };
+    let op = crate::report::group_title(first);
     let severity = fs
         .iter()
         .map(|f| f.severity)

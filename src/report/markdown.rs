@@ -99,12 +99,7 @@ pub fn render(report: &Report) -> String {
                 (true, None) => " — in use".to_owned(),
                 (false, _) => " — not used".to_owned(),
             };
-            let _ = writeln!(
-                out,
-                "## {ctx}`{} {}`{tag}\n",
-                f.method.as_deref().unwrap_or(""),
-                f.path.as_deref().unwrap_or("")
-            );
+            let _ = writeln!(out, "## {ctx}`{}`{tag}\n", super::group_title(f));
             last = Some(group);
         }
         finding(&mut out, f);

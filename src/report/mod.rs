@@ -107,6 +107,23 @@ impl Report {
     }
 }
 
+/// What a group of findings is about, for headings: the operation, else the
+/// changelog, the source or the whole API they concern.
+pub fn group_title(f: &Finding) -> String {
+    if f.method.is_none() {
+        return match f.op_key.strip_prefix("~changelog ") {
+            Some(source) => format!("changelog {source}"),
+            None if f.op_key == "~servers" => "the API's servers".to_owned(),
+            None => f.op_key.clone(),
+        };
+    }
+    format!(
+        "{} {}",
+        f.method.as_deref().unwrap_or(""),
+        f.path.as_deref().unwrap_or("")
+    )
+}
+
 /// Whether findings reach a `--fail-on` level: only in-use ones count unless `all`.
 /// Compliance-critical findings at warning or above always fail.
 /// `None` (`fail_on = "never"`) never fails, compliance included: it was asked for.

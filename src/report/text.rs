@@ -142,21 +142,10 @@ fn contract_prefix(f: &Finding) -> String {
 }
 
 fn op_title(f: &Finding) -> String {
-    // Source-level and changelog findings have no operation: name their group instead.
-    if f.method.is_none() {
-        return match f.op_key.strip_prefix("~changelog ") {
-            Some(source) => format!("changelog {source}"),
-            None => f.op_key.clone(),
-        };
-    }
-    let op = format!(
-        "{} {}",
-        f.method.as_deref().unwrap_or(""),
-        f.path.as_deref().unwrap_or("")
-    );
-    match &f.operation_id {
-        Some(id) => format!("{op} ({id})"),
-        None => op,
+    let title = super::group_title(f);
+    match (&f.method, &f.operation_id) {
+        (Some(_), Some(id)) => format!("{title} ({id})"),
+        _ => title,
     }
 }
 

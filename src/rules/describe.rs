@@ -77,6 +77,7 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
             }),
         ),
         K::OperationReactivated => (some("deprecated"), some("active")),
+        K::ServerBasePathChanged { from, to } => (some(from), some(to)),
         K::SunsetChanged { from, to }
         | K::OperationIdChanged { from, to }
         | K::StabilityChanged { from, to } => (opt(from), opt(to)),
@@ -177,6 +178,9 @@ pub fn message(change: &Change, subject: &str) -> String {
     };
     match &change.kind {
         K::OperationAdded => format!("new {what}"),
+        K::ServerBasePathChanged { from, to } => format!(
+            "the API's base path changed from `{from}` to `{to}`; operations are paired across it"
+        ),
         K::OperationRemoved { deprecated, sunset } => match (deprecated, sunset) {
             (_, Some(d)) => format!("{what} removed (announced sunset: {d})"),
             (true, None) => format!("deprecated {what} removed"),

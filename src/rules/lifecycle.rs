@@ -37,6 +37,10 @@ pub fn deprecated(sunset: Option<&str>) -> RuleId {
     })
 }
 
+pub fn base_path_changed() -> RuleId {
+    id(Lifecycle::ServerBasePathChanged)
+}
+
 pub fn reactivated() -> RuleId {
     id(Lifecycle::EndpointReactivated)
 }

@@ -55,6 +55,7 @@ pub fn classify(change: &Change, today: &str) -> Option<RuleId> {
     let webhook = change.op.reversed;
     Some(match &change.kind {
         K::OperationAdded => lifecycle::added(webhook),
+        K::ServerBasePathChanged { .. } => lifecycle::base_path_changed(),
         K::OperationRemoved { deprecated, sunset } => {
             lifecycle::removed(webhook, *deprecated, sunset.as_deref(), today)
         }
@@ -165,13 +166,15 @@ fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
     let scope = scope_key(&change.scope);
     let path = property_path(change);
     let detail = describe::detail(&change.kind);
+    // A change to the whole API (its base path) belongs to no operation.
+    let operation = (!change.op.method.is_empty()).then(|| OperationRef {
+        method: change.op.method.clone(),
+        path: change.op.path.clone(),
+        operation_id: change.op.operation_id.clone(),
+    });
     let draft = Draft {
         rule,
-        operation: Some(OperationRef {
-            method: change.op.method.clone(),
-            path: change.op.path.clone(),
-            operation_id: change.op.operation_id.clone(),
-        }),
+        operation,
         location,
         subject,
         message,
@@ -179,7 +182,15 @@ fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
         after,
         base_pointer,
         revision_pointer,
-        in_use: InUse::from_lookup(ctx.relevance.lookup(&change.op)),
+        // A change to the whole API reaches every operation in use.
+        in_use: if change.op.method.is_empty() {
+            InUse {
+                in_use: true,
+                compliance_kind: None,
+            }
+        } else {
+            InUse::from_lookup(ctx.relevance.lookup(&change.op))
+        },
         sunset,
         contract: None,
         excerpt: None,

@@ -15,6 +15,10 @@ fn every_kind() -> Vec<ChangeKind> {
     let some = |v: &str| Some(s(v));
     let mut kinds = vec![
         K::OperationAdded,
+        K::ServerBasePathChanged {
+            from: s("/api/1.1"),
+            to: s("/api/1.2"),
+        },
         K::OperationRemoved {
             deprecated: false,
             sunset: None,

@@ -48,6 +48,9 @@ rule_family! {
         EndpointStabilityIncreased = "endpoint-stability-increased", Info,
             "Stability level increased",
             "The vendor now commits to keeping the operation stable.";
+        ServerBasePathChanged = "server-base-path-changed", Warning,
+            "The API's base path changed",
+            "Operations are paired across it, but clients that build URLs from the old base path call the old one; check the vendor still serves it.";
         WebhookAdded = "webhook-added", Info,
             "Webhook or callback added",
             "A new event the vendor can send.";
