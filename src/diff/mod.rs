@@ -950,23 +950,7 @@ impl<'a> Engine<'a> {
             let start = self.out.len();
             self.schema(op, &scope, b.schema.as_ref(), r.schema.as_ref());
             if b.required && r.required {
-                // A default only matters to a client that may omit the value: the
-                // default of a required parameter (Klaviyo's `revision` header on
-                // every operation) changing is no change to any call.
-                let mut i = start;
-                while i < self.out.len() {
-                    let c = &self.out[i];
-                    if c.schema_path.is_empty()
-                        && matches!(
-                            c.kind,
-                            ChangeKind::Schema(SchemaChange::DefaultChanged { .. })
-                        )
-                    {
-                        self.out.remove(i);
-                    } else {
-                        i += 1;
-                    }
-                }
+                self.drop_default_changes(start);
             }
         }
         for (key, b) in &bm {
@@ -986,6 +970,26 @@ impl<'a> Engine<'a> {
                     Some(b.pointer.clone()),
                     None,
                 );
+            }
+        }
+    }
+
+    /// A default only matters to a client that may omit the value: the default of a
+    /// required parameter (Klaviyo's `revision` header on every operation) changing
+    /// is no change to any call. Drops such changes pushed since `start`.
+    fn drop_default_changes(&mut self, start: usize) {
+        let mut i = start;
+        while i < self.out.len() {
+            let c = &self.out[i];
+            if c.schema_path.is_empty()
+                && matches!(
+                    c.kind,
+                    ChangeKind::Schema(SchemaChange::DefaultChanged { .. })
+                )
+            {
+                self.out.remove(i);
+            } else {
+                i += 1;
             }
         }
     }

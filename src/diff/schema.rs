@@ -607,41 +607,7 @@ impl<'a> SchemaDiffer<'a> {
             self.pair_by_shape(&list, std::slice::from_ref(&single), &mut pairs);
             pairs.first().copied().flatten()
         };
-        // Else the member that still has what the lone schema promised — every
-        // required property (all of them, when none is required) — and, among
-        // several such, the one most like it by property names (Intercom's ticket
-        // reply became `oneOf [contact reply, admin reply]`; Klaviyo's send
-        // strategy became one member per `method`, all keeping `method`).
-        let partner = partner.or_else(|| {
-            let lone_view = lone.view(&single);
-            let lone_names: std::collections::BTreeSet<&String> =
-                lone_view.properties.keys().collect();
-            let promised: Vec<&String> = if lone_view.required.is_empty() {
-                lone_names.iter().copied().collect()
-            } else {
-                lone_view.required.iter().collect()
-            };
-            if promised.is_empty() {
-                return None;
-            }
-            let mut holders: Vec<(usize, usize)> = list
-                .iter()
-                .enumerate()
-                .filter_map(|(i, m)| {
-                    let names = many.view(m).properties;
-                    if !promised.iter().all(|n| names.contains_key(*n)) {
-                        return None;
-                    }
-                    let common = names.keys().filter(|n| lone_names.contains(n)).count();
-                    let union = names.len() + lone_names.len() - common;
-                    Some(((common * 1000).checked_div(union).unwrap_or(0), i))
-                })
-                .collect();
-            // Members alike (two strategies holding only `method`) are all the same
-            // to compare with: the first of the best keeps the output stable.
-            holders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            holders.first().map(|(_, i)| *i)
-        });
+        let partner = partner.or_else(|| holder_of_promises(lone, many, &single, &list));
         let Some(partner) = partner else {
             return false;
         };
@@ -656,24 +622,8 @@ impl<'a> SchemaDiffer<'a> {
                 // `oneOf` collapsed to one nullable member (or the reverse) keeps
                 // what null means.
                 let composed_nullable = if grew { r.nullable } else { b.nullable };
-                let lone_nullable = lone_view.nullable;
-                let nested: Rc<Vec<Found>> = if composed_nullable && lone_nullable {
-                    Rc::new(
-                        nested
-                            .iter()
-                            .filter(|f| {
-                                !(f.path.is_empty()
-                                    && matches!(
-                                        &*f.kind,
-                                        ChangeKind::Schema(
-                                            SchemaChange::BecameNullable
-                                                | SchemaChange::BecameNotNullable
-                                        )
-                                    ))
-                            })
-                            .cloned()
-                            .collect(),
-                    )
+                let nested = if composed_nullable && lone_view.nullable {
+                    without_root_nullability(&nested)
                 } else {
                     nested
                 };
@@ -945,6 +895,63 @@ fn bound_changes(b: &SchemaView<'_>, r: &SchemaView<'_>, out: &mut Vec<Found>) {
 }
 
 /// A `oneOf`/`anyOf` member added (or removed), at the schema that gained (lost) it.
+/// The member that still has what a lone schema promised — every required
+/// property (all of them, when none is required) — and, among several, the one
+/// most like it by property names; the first of equally alike ones keeps the output
+/// stable (Intercom's ticket reply became `oneOf [contact reply, admin reply]`;
+/// Klaviyo's send strategy became one member per `method`, all keeping `method`).
+fn holder_of_promises<'a>(
+    lone: &Resolver<'a>,
+    many: &Resolver<'a>,
+    single: &SchemaNode<'a>,
+    list: &[SchemaNode<'a>],
+) -> Option<usize> {
+    let lone_view = lone.view(single);
+    let lone_names: std::collections::BTreeSet<&String> = lone_view.properties.keys().collect();
+    let promised: Vec<&String> = if lone_view.required.is_empty() {
+        lone_names.iter().copied().collect()
+    } else {
+        lone_view.required.iter().collect()
+    };
+    if promised.is_empty() {
+        return None;
+    }
+    let mut holders: Vec<(usize, usize)> = list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            let names = many.view(m).properties;
+            if !promised.iter().all(|n| names.contains_key(*n)) {
+                return None;
+            }
+            let common = names.keys().filter(|n| lone_names.contains(n)).count();
+            let union = names.len() + lone_names.len() - common;
+            Some(((common * 1000).checked_div(union).unwrap_or(0), i))
+        })
+        .collect();
+    holders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    holders.first().map(|(_, i)| *i)
+}
+
+/// The changes without "became (not) nullable" at the compared node itself.
+fn without_root_nullability(found: &Rc<Vec<Found>>) -> Rc<Vec<Found>> {
+    Rc::new(
+        found
+            .iter()
+            .filter(|f| {
+                !(f.path.is_empty()
+                    && matches!(
+                        &*f.kind,
+                        ChangeKind::Schema(
+                            SchemaChange::BecameNullable | SchemaChange::BecameNotNullable
+                        )
+                    ))
+            })
+            .cloned()
+            .collect(),
+    )
+}
+
 /// A member added (`Some(accepted_before)`) or removed (`None`).
 fn member_change(
     added: Option<bool>,

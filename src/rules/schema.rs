@@ -106,7 +106,8 @@ fn property(subject: Subject, rule: PropertyRule) -> Option<RuleId> {
     PropertySubject::of(subject).map(|s| RuleId::Property(s, rule))
 }
 
-/// The rule of a keyword change at a subject.
+/// The rule of a keyword change at a subject. One arm per kind of schema change,
+/// exhaustively: a new kind does not compile until it is judged here.
 pub fn keyword(subject: Subject, change: &SchemaChange) -> Option<RuleId> {
     use SchemaChange as S;
     let rule = |r: SchemaRule| Some(RuleId::Schema(subject, r));
