@@ -48,6 +48,8 @@ enum Fault {
     CreateThenHang,
     /// The next comment answers 500.
     CommentFails,
+    /// The next comment is posted, then answers 502 (the reply was lost).
+    CommentPostedThenFails,
     /// The next body update answers 502.
     UpdateFails,
     /// The next `GET /user` answers 502.
@@ -244,7 +246,8 @@ async fn comment(
     Path((_o, _r, n)): Path<(String, String, u64)>,
     Json(v): Json<Value>,
 ) -> Response {
-    if f.take(&[Fault::CommentFails]).is_some() {
+    let fault = f.take(&[Fault::CommentFails, Fault::CommentPostedThenFails]);
+    if fault == Some(Fault::CommentFails) {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     if let Some(refused) = f.rate_window() {
@@ -256,7 +259,27 @@ async fn comment(
     };
     i.comments.push(v["body"].as_str().unwrap().to_owned());
     *f.writes.lock().unwrap() += 1;
+    if fault == Some(Fault::CommentPostedThenFails) {
+        return StatusCode::BAD_GATEWAY.into_response();
+    }
     (StatusCode::CREATED, Json(json!({"id": 1}))).into_response()
+}
+
+async fn comments(
+    State(f): State<Arc<Fake>>,
+    Path((_o, _r, n)): Path<(String, String, u64)>,
+) -> Response {
+    let issues = f.issues.lock().unwrap();
+    let Some(i) = issues.iter().find(|i| i.number == n) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    Json(
+        i.comments
+            .iter()
+            .map(|c| json!({"body": c}))
+            .collect::<Vec<_>>(),
+    )
+    .into_response()
 }
 
 /// `PUT .../labels`: replaces the issue's labels.
@@ -304,7 +327,10 @@ async fn start() -> (String, Arc<Fake>) {
             get(list).post(create_maybe_hanging),
         )
         .route("/repos/{o}/{r}/issues/{n}", patch(update))
-        .route("/repos/{o}/{r}/issues/{n}/comments", post(comment))
+        .route(
+            "/repos/{o}/{r}/issues/{n}/comments",
+            post(comment).get(comments),
+        )
         .route("/repos/{o}/{r}/issues/{n}/labels", put(labels))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -826,7 +852,8 @@ async fn a_closing_comment_that_failed_is_replayed_once() {
         .run(&[problem("a", &["f1"], Severity::Error, true, 1)])
         .await;
     night.run(&[]).await;
-    fake.faults.lock().unwrap().extend([Fault::CommentFails; 3]);
+    // Comments are not retried on a 5xx (GitHub may have posted them): one fault.
+    fake.faults.lock().unwrap().push_back(Fault::CommentFails);
     let outcome = night.run(&[]).await;
     assert_eq!(outcome.failed.len(), 1, "{:?}", outcome.failed);
     {
@@ -865,4 +892,56 @@ async fn an_escalation_replaces_the_severity_label_and_keeps_peoples_labels() {
     let mut labels = fake.issues.lock().unwrap()[0].labels.clone();
     labels.sort();
     assert_eq!(labels, ["apiwatch", "severity:error", "team:growth"]);
+}
+
+/// A comment GitHub posted but whose answer was lost (a 502) used to be retried at
+/// once, and posted twice. Comments are repeated only after a rate limit.
+#[tokio::test]
+async fn a_comment_whose_answer_was_lost_is_not_posted_twice() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let mut night = Night::new(&gh);
+    night
+        .run(&[problem("a", &["f1"], Severity::Error, true, 1)])
+        .await;
+    fake.faults
+        .lock()
+        .unwrap()
+        .push_back(Fault::CommentPostedThenFails);
+    let worse = problem("a", &["f1", "f2"], Severity::Error, true, 1);
+    night.run(std::slice::from_ref(&worse)).await;
+    night.run(std::slice::from_ref(&worse)).await;
+    let issue = fake.issues.lock().unwrap()[0].clone();
+    assert_eq!(issue.comments.len(), 1, "{:?}", issue.comments);
+    assert_eq!(issue.body, worse.body);
+}
+
+/// A closing comment kept for replay is dropped when a person reopened the issue
+/// in between (tonight's plan speaks for it), and never posted on an issue
+/// apiwatch cannot verify.
+#[tokio::test]
+async fn a_kept_closing_comment_is_not_replayed_once_it_is_stale() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let mut night = Night::new(&gh);
+    night
+        .run(&[problem("a", &["f1"], Severity::Error, true, 1)])
+        .await;
+    night.run(&[]).await;
+    fake.faults.lock().unwrap().push_back(Fault::CommentFails);
+    night.run(&[]).await;
+    assert_eq!(night.state.pending.len(), 1);
+    // A person reopens the issue before the next night.
+    fake.issues.lock().unwrap()[0].open = true;
+    night.run(&[]).await;
+    let issue = fake.issues.lock().unwrap()[0].clone();
+    assert!(
+        issue
+            .comments
+            .iter()
+            .all(|c| !c.contains("closing") || issue.comments.len() == 1),
+        "{:?}",
+        issue.comments
+    );
+    assert!(night.state.pending.is_empty());
 }

@@ -18,7 +18,7 @@ use octocrab::Octocrab;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::plan::{ExistingIssue, IssueOp, Owner, contract_of, key_of};
+use super::plan::{ExistingIssue, IssueOp, Owner, comment_marker, contract_of, key_of};
 use crate::retry::{Again, RetryPolicy, Verdict};
 
 /// How to reach GitHub.
@@ -82,6 +82,20 @@ impl GitHubConfig {
 struct Failed {
     error: GitHubError,
     again: Again,
+    /// Refused before it was handled (429, a rate-limit 403): repeating it cannot
+    /// do it twice.
+    rate_limited: bool,
+}
+
+/// Which failures a call is repeated after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retries {
+    /// Reads and idempotent writes (PATCH, PUT): 5xx, transport errors, rate limits.
+    All,
+    /// Writes that are not idempotent (a comment): only refusals that prove
+    /// nothing was done. A 502 or a timeout may come after GitHub posted it.
+    RateLimitsOnly,
+    Never,
 }
 
 impl Failed {
@@ -89,6 +103,7 @@ impl Failed {
         Failed {
             error,
             again: Again::No,
+            rate_limited: false,
         }
     }
 
@@ -96,6 +111,7 @@ impl Failed {
         Failed {
             error,
             again: Again::AfterBackoff,
+            rate_limited: false,
         }
     }
 }
@@ -196,18 +212,29 @@ impl GitHub {
         method: Method,
         path: &str,
         body: Option<&Value>,
-        retry: bool,
+        retries: Retries,
     ) -> Result<String, GitHubError> {
         let policy = RetryPolicy {
-            max_attempts: if retry {
-                self.config.max_attempts.max(1)
-            } else {
+            max_attempts: if retries == Retries::Never {
                 1
+            } else {
+                self.config.max_attempts.max(1)
             },
             ..self.config.retry_policy()
         };
         policy
-            .run(|| self.once(&method, path, body))
+            .run(|| async {
+                self.once(&method, path, body).await.map_err(|failed| {
+                    if retries == Retries::RateLimitsOnly && !failed.rate_limited {
+                        Failed {
+                            again: Again::No,
+                            ..failed
+                        }
+                    } else {
+                        failed
+                    }
+                })
+            })
             .await
             .map_err(|failed| failed.error)
     }
@@ -288,7 +315,11 @@ impl GitHub {
         } else {
             Again::No
         };
-        Err(Failed { error: err, again })
+        Err(Failed {
+            error: err,
+            again,
+            rate_limited,
+        })
     }
 
     /// Which account the token acts as. `/user` is retried like every read; an
@@ -296,7 +327,7 @@ impl GitHub {
     async fn identity(&self) -> Identity {
         self.identity
             .get_or_init(|| async {
-                match self.call(Method::GET, "/user", None, true).await {
+                match self.call(Method::GET, "/user", None, Retries::All).await {
                     Ok(text) => serde_json::from_str::<Value>(&text)
                         .ok()
                         .and_then(|v| v.get("login")?.as_str().map(str::to_owned))
@@ -304,7 +335,15 @@ impl GitHub {
                             || Identity::Unknown("GET /user gave no login".into()),
                             Identity::Login,
                         ),
-                    Err(GitHubError::Status { status: 403, .. }) => Identity::Installation,
+                    // A rate limit that outlasted the retries is no statement about
+                    // the token: only a plain refusal says "installation token".
+                    Err(GitHubError::Status {
+                        status: 403,
+                        ref message,
+                        ..
+                    }) if !message.to_ascii_lowercase().contains("rate limit") => {
+                        Identity::Installation
+                    }
                     Err(e) => Identity::Unknown(e.to_string()),
                 }
             })
@@ -328,7 +367,7 @@ impl GitHub {
             let path = format!(
                 "/repos/{repo}/issues?labels=apiwatch&state=all&per_page=100&page={page}{creator}"
             );
-            let text = self.call(Method::GET, &path, None, true).await?;
+            let text = self.call(Method::GET, &path, None, Retries::All).await?;
             let issues: Vec<GhIssue> =
                 serde_json::from_str(&text).map_err(|e| GitHubError::Request {
                     method: "GET".into(),
@@ -398,6 +437,22 @@ impl GitHub {
         Err(last.unwrap_or_else(|| GitHubError::Setup("create failed".into())))
     }
 
+    /// The bodies of an issue's comments (the first 100, where apiwatch's are).
+    async fn comments(&self, path: &str) -> Result<Vec<String>, GitHubError> {
+        let listing = format!("{path}?per_page=100");
+        let text = self.call(Method::GET, &listing, None, Retries::All).await?;
+        let comments: Vec<Value> =
+            serde_json::from_str(&text).map_err(|e| GitHubError::Request {
+                method: "GET".into(),
+                path: listing.clone(),
+                message: format!("unexpected response: {e}"),
+            })?;
+        Ok(comments
+            .iter()
+            .filter_map(|c| c.get("body").and_then(Value::as_str).map(str::to_owned))
+            .collect())
+    }
+
     /// Applies one operation.
     pub async fn apply(&self, op: &IssueOp) -> Result<(), GitHubError> {
         match op {
@@ -423,27 +478,39 @@ impl GitHub {
                     Method::PATCH,
                     &format!("/repos/{repo}/issues/{number}"),
                     Some(&json!({ "title": title, "body": body })),
-                    true,
+                    Retries::All,
                 )
                 .await
                 .map(drop),
             IssueOp::Comment {
                 repo, number, body, ..
-            } => self
-                .call(
+            } => {
+                let path = format!("/repos/{repo}/issues/{number}/comments");
+                // Posted already, by an attempt whose answer was lost?
+                if let Some(marker) = comment_marker(body)
+                    && self
+                        .comments(&path)
+                        .await?
+                        .iter()
+                        .any(|c| comment_marker(c) == Some(marker))
+                {
+                    return Ok(());
+                }
+                self.call(
                     Method::POST,
-                    &format!("/repos/{repo}/issues/{number}/comments"),
+                    &path,
                     Some(&json!({ "body": body })),
-                    true,
+                    Retries::RateLimitsOnly,
                 )
                 .await
-                .map(drop),
+                .map(drop)
+            }
             IssueOp::Close { repo, number, .. } => self
                 .call(
                     Method::PATCH,
                     &format!("/repos/{repo}/issues/{number}"),
                     Some(&json!({ "state": "closed", "state_reason": "completed" })),
-                    true,
+                    Retries::All,
                 )
                 .await
                 .map(drop),
@@ -452,7 +519,7 @@ impl GitHub {
                     Method::PATCH,
                     &format!("/repos/{repo}/issues/{number}"),
                     Some(&json!({ "state": "open" })),
-                    true,
+                    Retries::All,
                 )
                 .await
                 .map(drop),
@@ -466,7 +533,7 @@ impl GitHub {
                     Method::PUT,
                     &format!("/repos/{repo}/issues/{number}/labels"),
                     Some(&json!({ "labels": labels })),
-                    true,
+                    Retries::All,
                 )
                 .await
                 .map(drop),

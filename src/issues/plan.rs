@@ -27,10 +27,31 @@ use crate::finding::Severity;
 
 const KEY_MARKER: &str = "<!-- apiwatch:issue=";
 const STATE_MARKER: &str = "<!-- apiwatch:state ";
+const COMMENT_MARKER: &str = "<!-- apiwatch:comment=";
 
 /// The hidden marker that identifies a problem's issue.
 pub fn marker(key: &str, contract: &str) -> String {
     format!("{KEY_MARKER}{key} contract={contract} -->")
+}
+
+/// A comment's body with the hidden marker that identifies it (issue key, kind,
+/// and what it says), so that a comment GitHub posted but did not confirm is
+/// recognised instead of posted again.
+pub fn marked_comment(key: &str, kind: &CommentKind, text: &str) -> String {
+    let what = match kind {
+        CommentKind::Worse { signature } => format!("worse:{signature}"),
+        CommentKind::Back => "back".to_owned(),
+        CommentKind::Closing => "closing".to_owned(),
+    };
+    let id = crate::finding::issue_key(key, &format!("{what}\0{text}"));
+    format!("{text}\n\n{COMMENT_MARKER}{id} -->")
+}
+
+/// The marker in a comment body, if apiwatch wrote it.
+pub fn comment_marker(body: &str) -> Option<&str> {
+    let start = body.find(COMMENT_MARKER)? + COMMENT_MARKER.len();
+    let rest = &body[start..];
+    Some(&rest[..rest.find(" -->")?])
 }
 
 /// The hidden marker recording what the body reported (for "got worse").
@@ -117,7 +138,10 @@ pub enum Owner {
 }
 
 /// Labels apiwatch sets and may therefore take away.
+/// GitHub matches labels without regard to case and reports them in the
+/// repository's own casing (`Severity:Warning`).
 pub fn is_owned_label(label: &str) -> bool {
+    let label = label.to_ascii_lowercase();
     label == "apiwatch"
         || label == "compliance"
         || ["vendor:", "severity:", "priority:"]
@@ -358,8 +382,10 @@ pub fn plan_in(
     );
     // Problems that vanished before ever being filed start over — if their contract
     // was checked in full tonight; a partial night proves nothing about the others.
+    // An entry that does not say its contract (state from before it was recorded)
+    // is left alone by a partial night too.
     let was_checked = |t: &Tracking| {
-        checked.is_none_or(|set| t.contract.as_ref().is_none_or(|c| set.contains(c)))
+        checked.is_none_or(|set| t.contract.as_ref().is_some_and(|c| set.contains(c)))
     };
     for (key, t) in tracking.iter_mut() {
         if !desired_keys.contains(key.as_str())
@@ -408,14 +434,14 @@ fn update_existing(
             key: d.key.clone(),
         });
     }
-    if let Some((body, kind)) = followup_comment(d, e)
+    if let Some((text, kind)) = followup_comment(d, e)
         && !matches!(&kind, CommentKind::Worse { signature } if Some(signature.as_str()) == announced)
     {
         ops.push(IssueOp::Comment {
             repo: e.repo.clone(),
             number,
             key: d.key.clone(),
-            body,
+            body: marked_comment(&d.key, &kind, &text),
             kind,
         });
     }
@@ -437,10 +463,14 @@ fn update_existing(
         .labels
         .iter()
         .filter(|l| !is_owned_label(l))
+        .filter(|l| !d.labels.iter().any(|w| w.eq_ignore_ascii_case(l)))
         .chain(d.labels.iter())
         .cloned()
         .collect();
-    if wanted != e.labels {
+    let lower = |set: &BTreeSet<String>| -> BTreeSet<String> {
+        set.iter().map(|l| l.to_ascii_lowercase()).collect()
+    };
+    if lower(&wanted) != lower(&e.labels) {
         ops.push(IssueOp::SetLabels {
             repo: e.repo.clone(),
             number,
@@ -517,11 +547,15 @@ fn close_gone(
                 number: e.number,
                 key: e.key.clone(),
             });
+            let text = format!(
+                "apiwatch has not detected this problem for {} runs in a row: closing. It will reopen this issue if the problem returns.",
+                t.missing
+            );
             ops.push(IssueOp::Comment {
                 repo: e.repo.clone(),
                 number: e.number,
                 key: e.key.clone(),
-                body: format!("apiwatch has not detected this problem for {} runs in a row: closing. It will reopen this issue if the problem returns.", t.missing),
+                body: marked_comment(&e.key, &CommentKind::Closing, &text),
                 kind: CommentKind::Closing,
             });
         }

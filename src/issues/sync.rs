@@ -15,8 +15,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::PlannedIssue;
-use super::github::GitHub;
-use super::plan::{CommentKind, ExistingIssue, IssueOp, Plan, PlanSettings, Tracking, plan_in};
+use super::github::{GitHub, GitHubError};
+use super::plan::{
+    CommentKind, ExistingIssue, IssueOp, Owner, Plan, PlanSettings, Tracking, plan_in,
+};
 use crate::files::write_atomic;
 
 /// What survives from one run to the next.
@@ -155,6 +157,7 @@ pub async fn sync(
         let t = state.tracking.entry(d.key.clone()).or_default();
         t.seen += 1;
         t.missing = 0;
+        t.contract = Some(d.contract.clone());
     }
     let checked = if unreachable.is_empty() {
         scope.checked.clone()
@@ -169,21 +172,34 @@ pub async fn sync(
         settings,
         checked.as_ref(),
     );
-    let replay: Vec<IssueOp> = std::mem::take(&mut state.pending)
+    // Replay only what is still due, on an issue apiwatch can see is its own and in
+    // the state the comment speaks of; what cannot be judged tonight waits.
+    let mut replay = Vec::new();
+    let mut still_pending = Vec::new();
+    for op in std::mem::take(&mut state.pending)
         .into_iter()
         .filter(only_replayable)
-        .collect();
+    {
+        match still_due(&op, &existing, &tonight, &unreachable) {
+            Due::Now => replay.push(op),
+            Due::Later => still_pending.push(op),
+            Due::Never => {}
+        }
+    }
     let Some(gh) = github.filter(|_| scope.apply) else {
         // A dry run changes nothing: what is due stays due.
         outcome.replayed = replay.clone();
-        state.pending = replay;
+        state.pending = replay.into_iter().chain(still_pending).collect();
         outcome.plan = tonight;
         return outcome;
     };
-    let mut still_pending = Vec::new();
     for op in replay {
         match gh.apply(&op).await {
             Ok(()) => outcome.replayed.push(op),
+            // The issue is gone (deleted, transferred): nothing left to say.
+            Err(GitHubError::Status {
+                status: 404 | 410, ..
+            }) => {}
             Err(e) => {
                 outcome.failed.push((op.clone(), e.to_string()));
                 still_pending.push(op);
@@ -221,6 +237,68 @@ pub async fn sync(
     state.pending = still_pending;
     outcome.plan = tonight;
     outcome
+}
+
+/// Whether a kept comment is to be posted tonight.
+enum Due {
+    Now,
+    /// Not judged tonight (the repository could not be listed, or apiwatch cannot
+    /// verify the issue is its own): kept.
+    Later,
+    /// No longer true, or said by tonight's plan anyway: dropped.
+    Never,
+}
+
+fn still_due(
+    op: &IssueOp,
+    existing: &[ExistingIssue],
+    tonight: &Plan,
+    unreachable: &BTreeSet<String>,
+) -> Due {
+    let IssueOp::Comment {
+        repo, number, kind, ..
+    } = op
+    else {
+        return Due::Never;
+    };
+    if unreachable.contains(repo) {
+        return Due::Later;
+    }
+    let Some(issue) = existing
+        .iter()
+        .find(|e| &e.repo == repo && e.number == *number)
+    else {
+        return Due::Never;
+    };
+    if issue.owner != Owner::Apiwatch {
+        return Due::Later;
+    }
+    let planned_again = tonight.ops.iter().any(|o| {
+        matches!(o, IssueOp::Comment { repo: r, number: n, kind: k, .. }
+            if r == repo && n == number && k == kind)
+    });
+    // Tonight's plan changing the issue's state again makes the comment stale.
+    let changes_state = |closing: bool| {
+        tonight.ops.iter().any(|o| match o {
+            IssueOp::Reopen {
+                repo: r, number: n, ..
+            } => closing && r == repo && n == number,
+            IssueOp::Close {
+                repo: r, number: n, ..
+            } => !closing && r == repo && n == number,
+            _ => false,
+        })
+    };
+    let state_fits = match kind {
+        CommentKind::Closing => !issue.open && !changes_state(true),
+        CommentKind::Back => issue.open && !issue.not_planned && !changes_state(false),
+        CommentKind::Worse { .. } => false,
+    };
+    if state_fits && !planned_again {
+        Due::Now
+    } else {
+        Due::Never
+    }
 }
 
 /// Operations tomorrow's plan cannot ask for again: the comment that follows a
