@@ -291,19 +291,42 @@ fn cut_at_block(text: &mut String, room: usize) {
     }
     let cut = text[..cut].rfind("\n\n").map_or(cut, |i| i + 1);
     text.truncate(cut);
-    let fences = text
-        .lines()
-        .filter(|l| {
-            let l = l.trim_start();
-            l.starts_with("```") || l.starts_with("~~~")
-        })
-        .count();
-    if fences % 2 == 1 {
+    if let Some(fence) = open_fence(text) {
         if !text.ends_with('\n') {
             text.push('\n');
         }
-        text.push_str("```\n");
+        text.push_str(&fence);
+        text.push('\n');
     }
+}
+
+/// The fence of a code block left open at the end of `text`, as CommonMark reads
+/// fences: one opens on three or more backticks or tildes (an info string may
+/// follow) and closes only on a line of the same character, at least as long,
+/// with nothing after it. A diff's context line "```bash" opens nothing inside one.
+fn open_fence(text: &str) -> Option<String> {
+    let mut open: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim_start();
+        let run = |c: char| line.chars().take_while(|x| *x == c).count();
+        match &open {
+            None => {
+                for c in ['`', '~'] {
+                    if run(c) >= 3 {
+                        open = Some(c.to_string().repeat(run(c)));
+                        break;
+                    }
+                }
+            }
+            Some(fence) => {
+                let c = fence.chars().next().unwrap_or('`');
+                if run(c) >= fence.len() && line.trim_end().chars().all(|x| x == c) {
+                    open = None;
+                }
+            }
+        }
+    }
+    open
 }
 
 fn slug(s: &str) -> String {
@@ -341,6 +364,13 @@ mod tests {
             let fences = text.lines().filter(|l| l.starts_with("```")).count();
             assert_eq!(fences % 2, 0, "{room}: open fence in {text:?}");
         }
+        // A context line that opens a fence in the quoted text is not a closing
+        // fence inside a diff: the block stays open and is closed with its own fence.
+        let mut quoted = "````diff\n  ```bash\n  echo hi\n".to_owned();
+        quoted.push_str(&"+ x\n".repeat(100));
+        cut_at_block(&mut quoted, 60);
+        assert!(quoted.ends_with("````\n"), "{quoted}");
+        assert_eq!(open_fence(&quoted), None);
         // A single block longer than the room: cut inside it, fence closed.
         let mut one = format!("```diff\n{}\n", "+ x\n".repeat(1000));
         cut_at_block(&mut one, 100);
