@@ -276,12 +276,16 @@ impl<'a> SchemaDiffer<'a> {
         // An enum without `type` already has its values' type: declaring it
         // (`{enum: [false]}` → `{type: boolean, enum: [false]}`) is no change, and
         // declaring another is a change from that type.
+        // A declared type that none of the enum's values has is a vendor's slip
+        // (Mailchimp's `{type: object, enum: ["send", ...]}`): the values say it.
         let bt = match enum_type(b) {
             Some(t) if bt.is_empty() && !rt.is_empty() => t,
+            Some(t) if !bt.is_empty() && !fits(&t, &bt) => t,
             _ => bt,
         };
         let rt = match enum_type(r) {
             Some(t) if rt.is_empty() && !bt.is_empty() => t,
+            Some(t) if !rt.is_empty() && !fits(&t, &rt) => t,
             _ => rt,
         };
         let object_replaced = bt.contains("object") && !rt.is_empty() && !rt.contains("object");
@@ -999,6 +1003,17 @@ fn effective_types<'a>(
         out.extend(member);
     }
     out
+}
+
+/// Whether values of the enum's type are of one of the declared types (an integer
+/// is a number too).
+fn fits(
+    values: &std::collections::BTreeSet<String>,
+    declared: &std::collections::BTreeSet<String>,
+) -> bool {
+    values
+        .iter()
+        .all(|v| declared.contains(v) || (v == "integer" && declared.contains("number")))
 }
 
 /// The one JSON type all of an enum's values have, if they have one.

@@ -348,7 +348,8 @@ impl<'a> Resolver<'a> {
             view.items = Some(SchemaNode::borrowed(items, join(pointer, &["/items"])));
         }
         if let Some(Value::Object(props)) = map.get("properties") {
-            for (k, p) in props {
+            // A property named "" is a vendor's glitch, not a field a client uses.
+            for (k, p) in props.iter().filter(|(k, _)| !k.is_empty()) {
                 let node = || {
                     SchemaNode::borrowed(p, join(pointer, &["/properties/", &escape_pointer(k)]))
                 };
@@ -459,10 +460,17 @@ impl<'a> Resolver<'a> {
         match m.get("type") {
             Some(Value::String(t)) => t == "null",
             Some(Value::Array(ts)) => ts.iter().all(|t| t == "null"),
-            _ => m
-                .get("enum")
-                .and_then(Value::as_array)
-                .is_some_and(|e| e.iter().all(Value::is_null)),
+            _ => {
+                m.get("enum")
+                    .and_then(Value::as_array)
+                    .is_some_and(|e| e.iter().all(Value::is_null))
+                    // `{nullable: true}` and nothing else (3.0's way to say "or null"
+                    // in an `anyOf`): a null member.
+                    || m.as_object().is_some_and(|o| {
+                        o.get("nullable") == Some(&Value::Bool(true))
+                            && o.keys().all(|k| k == "nullable" || is_annotation(k))
+                    })
+            }
         }
     }
 }
