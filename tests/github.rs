@@ -945,3 +945,47 @@ async fn a_kept_closing_comment_is_not_replayed_once_it_is_stale() {
     );
     assert!(night.state.pending.is_empty());
 }
+
+/// With an installation token any bot looked like apiwatch: another workflow's or
+/// App's bot issue carrying a copied marker was adopted. The bot account apiwatch
+/// files as is learned from the issue it creates and kept in the state; only that
+/// bot's issues are apiwatch's from then on.
+#[tokio::test]
+async fn an_installation_token_owns_only_its_own_bots_issues() {
+    let (base, fake) = start().await;
+    *fake.user.lock().unwrap() = UserMode::Installation;
+    let gh = client(&base);
+    let mut night = Night::new(&gh);
+    let a = problem("a", &["f1"], Severity::Error, true, 1);
+    night.run(std::slice::from_ref(&a)).await;
+    assert_eq!(
+        night.state.bot_login.as_deref(),
+        Some("github-actions[bot]")
+    );
+    let c = problem("c", &["f9"], Severity::Error, true, 1);
+    fake.issues.lock().unwrap().push(FakeIssue {
+        author: "issue-ops[bot]".into(),
+        author_type: "Bot".into(),
+        number: 2,
+        title: "filed by another workflow".into(),
+        body: problem("c", &["f0"], Severity::Warning, true, 1).body,
+        open: true,
+        state_reason: None,
+        labels: vec!["apiwatch".into()],
+        comments: vec![],
+    });
+    // A later run, with a fresh client: the state says which bot is apiwatch.
+    let gh = client(&base);
+    night.gh = &gh;
+    night.run(&[a, c.clone()]).await;
+    let issues = fake.issues.lock().unwrap();
+    let other = issues.iter().find(|i| i.number == 2).unwrap();
+    assert_eq!(other.title, "filed by another workflow", "not adopted");
+    assert!(other.comments.is_empty());
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.author == "github-actions[bot]" && i.body == c.body),
+        "apiwatch filed its own issue for c"
+    );
+}

@@ -147,6 +147,9 @@ pub struct GitHub {
     config: GitHubConfig,
     /// Which account the token acts as, asked once per run.
     identity: tokio::sync::OnceCell<Identity>,
+    /// The bot account an installation token files as, once known (from the run
+    /// state, or from an issue this run created): only its issues are apiwatch's.
+    bot_login: std::sync::Mutex<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -203,6 +206,7 @@ impl GitHub {
             octo,
             config,
             identity: tokio::sync::OnceCell::new(),
+            bot_login: std::sync::Mutex::new(None),
         })
     }
 
@@ -322,6 +326,35 @@ impl GitHub {
         })
     }
 
+    /// The bot account an installation token files as, as far as known.
+    pub fn bot_login(&self) -> Option<String> {
+        self.bot_login
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Tells the client the bot account apiwatch filed as on an earlier run.
+    pub fn remember_bot_login(&self, login: Option<String>) {
+        if let Some(login) = login {
+            *self
+                .bot_login
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(login);
+        }
+    }
+
+    /// Learns the author of an issue this run created, when it is a bot.
+    fn learn_bot_login(&self, created: &str) {
+        let author = serde_json::from_str::<Value>(created)
+            .ok()
+            .and_then(|v| v.get("user").cloned())
+            .and_then(|u| serde_json::from_value::<GhUser>(u).ok());
+        if let Some(author) = author.filter(|a| a.kind == "Bot") {
+            self.remember_bot_login(Some(author.login));
+        }
+    }
+
     /// Which account the token acts as. `/user` is retried like every read; an
     /// installation token is refused it (403), which says what kind of token it is.
     async fn identity(&self) -> Identity {
@@ -378,7 +411,8 @@ impl GitHub {
             for i in issues.into_iter().filter(|i| i.pull_request.is_none()) {
                 let body = i.body.unwrap_or_default();
                 let Some(key) = key_of(&body) else { continue };
-                let Some(owner) = owner(&identity, i.user.as_ref()) else {
+                let bot = self.bot_login();
+                let Some(owner) = owner(&identity, i.user.as_ref(), bot.as_deref()) else {
                     continue;
                 };
                 out.push(ExistingIssue {
@@ -419,7 +453,10 @@ impl GitHub {
                 return Ok(());
             }
             let failed = match self.once(&Method::POST, &path, Some(payload)).await {
-                Ok(_) => return Ok(()),
+                Ok(text) => {
+                    self.learn_bot_login(&text);
+                    return Ok(());
+                }
                 Err(failed) => failed,
             };
             let wait = match failed.again {
@@ -543,13 +580,16 @@ impl GitHub {
 
 /// Whether an issue apiwatch listed is its own, given who the token is and who
 /// wrote the issue; `None`: a person's (or another account's) issue, skipped.
-fn owner(identity: &Identity, author: Option<&GhUser>) -> Option<Owner> {
+/// With an installation token, a bot's issue is apiwatch's; once the bot account
+/// apiwatch files as is known, only that bot's (another workflow's or App's bot
+/// carrying a copied marker is not).
+fn owner(identity: &Identity, author: Option<&GhUser>, bot: Option<&str>) -> Option<Owner> {
     match identity {
         Identity::Login(login) => author
             .is_some_and(|a| &a.login == login)
             .then_some(Owner::Apiwatch),
         Identity::Installation => author
-            .is_some_and(|a| a.kind == "Bot")
+            .is_some_and(|a| a.kind == "Bot" && bot.is_none_or(|b| a.login == b))
             .then_some(Owner::Apiwatch),
         Identity::Unknown(why) => Some(Owner::Unverified {
             reason: format!("cannot learn which account the token is ({why})"),

@@ -27,6 +27,10 @@ pub struct IssueState {
     pub tracking: BTreeMap<String, Tracking>,
     /// Operations GitHub did not accept last time.
     pub pending: Vec<IssueOp>,
+    /// The bot account an installation token files issues as (learned from the
+    /// first issue it created): later runs own only that bot's issues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_login: Option<String>,
 }
 
 impl IssueState {
@@ -136,6 +140,7 @@ pub async fn sync(
     let mut existing: Vec<ExistingIssue> = Vec::new();
     let mut unreachable = BTreeSet::new();
     if let Some(gh) = github {
+        gh.remember_bot_login(state.bot_login.clone());
         for repo in &repos {
             match gh.list(repo).await {
                 Ok(mut issues) => existing.append(&mut issues),
@@ -235,6 +240,7 @@ pub async fn sync(
         }
     }
     state.pending = still_pending;
+    state.bot_login = gh.bot_login().or(state.bot_login.take());
     outcome.plan = tonight;
     outcome
 }
