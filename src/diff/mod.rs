@@ -152,6 +152,13 @@ pub enum ChangeKind {
         from: String,
         to: String,
     },
+    /// The default of a parameter required on every operation that has it moved
+    /// (a version-pin header): no call changes, said once per release.
+    RequiredDefaultChanged {
+        from: Option<String>,
+        to: Option<String>,
+        operations: usize,
+    },
     OperationRemoved {
         deprecated: bool,
         sunset: Option<String>,
@@ -291,6 +298,7 @@ pub fn diff_each(
         renamed_schemes: renamed_schemes(&base.security_schemes, &rev.security_schemes),
         base_schemes: &base.security_schemes,
         rev_schemes: &rev.security_schemes,
+        required_defaults: BTreeMap::new(),
         out: Vec::new(),
     };
     let pairs = pair_operations(base, rev);
@@ -298,19 +306,8 @@ pub fn diff_each(
         .iter()
         .any(|p| matches!(p, Pairing::Both(b, r) if b.key != r.key));
     if moved && base.base_path != rev.base_path {
-        let api = Arc::new(OpRef {
-            method: String::new(),
-            path: String::new(),
-            operation_id: None,
-            key: "~servers".into(),
-            base_key: None,
-            base_label: None,
-            base_operation_id: None,
-            reversed: false,
-            via: None,
-        });
         engine.push(
-            &api,
+            &api_op(),
             Scope::Operation,
             ChangeKind::ServerBasePathChanged {
                 from: base.base_path.clone(),
@@ -351,9 +348,38 @@ pub fn diff_each(
             }
         }
     }
+    let api = api_op();
+    for ((location, name, from, to), operations) in std::mem::take(&mut engine.required_defaults) {
+        engine.push(
+            &api,
+            Scope::Parameter { location, name },
+            ChangeKind::RequiredDefaultChanged {
+                from,
+                to,
+                operations,
+            },
+            None,
+            None,
+        );
+    }
     if !engine.out.is_empty() {
         sink(engine.out);
     }
+}
+
+/// The whole API, for changes that belong to no one operation.
+fn api_op() -> Arc<OpRef> {
+    Arc::new(OpRef {
+        method: String::new(),
+        path: String::new(),
+        operation_id: None,
+        key: "~api".into(),
+        base_key: None,
+        base_label: None,
+        base_operation_id: None,
+        reversed: false,
+        via: None,
+    })
 }
 
 enum Pairing<'m, 'a> {
@@ -521,6 +547,9 @@ struct Engine<'a> {
     rev_schemes: &'a BTreeMap<String, String>,
     /// Revision scheme name → base name, for schemes renamed with the same definition.
     renamed_schemes: BTreeMap<&'a String, &'a String>,
+    /// Defaults of required parameters that moved: (location, name, from, to) →
+    /// how many operations, said once at the end.
+    required_defaults: BTreeMap<(String, String, Option<String>, Option<String>), usize>,
     out: Vec<Change>,
 }
 
@@ -976,17 +1005,22 @@ impl<'a> Engine<'a> {
 
     /// A default only matters to a client that may omit the value: the default of a
     /// required parameter (Klaviyo's `revision` header on every operation) changing
-    /// is no change to any call. Drops such changes pushed since `start`.
+    /// is no change to any call. Takes such changes pushed since `start` out of the
+    /// operation, to be said once for the whole API.
     fn drop_default_changes(&mut self, start: usize) {
         let mut i = start;
         while i < self.out.len() {
             let c = &self.out[i];
-            if c.schema_path.is_empty()
-                && matches!(
-                    c.kind,
-                    ChangeKind::Schema(SchemaChange::DefaultChanged { .. })
-                )
+            if let (
+                true,
+                Scope::Parameter { location, name },
+                ChangeKind::Schema(SchemaChange::DefaultChanged { from, to }),
+            ) = (c.schema_path.is_empty(), &c.scope, &c.kind)
             {
+                *self
+                    .required_defaults
+                    .entry((location.clone(), name.clone(), from.clone(), to.clone()))
+                    .or_default() += 1;
                 self.out.remove(i);
             } else {
                 i += 1;

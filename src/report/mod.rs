@@ -113,7 +113,7 @@ pub fn group_title(f: &Finding) -> String {
     if f.method.is_none() {
         return match f.op_key.strip_prefix("~changelog ") {
             Some(source) => format!("changelog {source}"),
-            None if f.op_key == "~servers" => "the API's servers".to_owned(),
+            None if f.op_key == "~api" => "the whole API".to_owned(),
             None => f.op_key.clone(),
         };
     }

@@ -78,6 +78,7 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
         ),
         K::OperationReactivated => (some("deprecated"), some("active")),
         K::ServerBasePathChanged { from, to } => (some(from), some(to)),
+        K::RequiredDefaultChanged { from, to, .. } => (opt(from), opt(to)),
         K::SunsetChanged { from, to }
         | K::OperationIdChanged { from, to }
         | K::StabilityChanged { from, to } => (opt(from), opt(to)),
@@ -178,6 +179,16 @@ pub fn message(change: &Change, subject: &str) -> String {
     };
     match &change.kind {
         K::OperationAdded => format!("new {what}"),
+        K::RequiredDefaultChanged {
+            from,
+            to,
+            operations,
+        } => format!(
+            "{subject}: default of this required parameter changed from {} to {} on {operations} operation{} (every call sends it; no call changes)",
+            from.as_deref().unwrap_or("(none)"),
+            to.as_deref().unwrap_or("(none)"),
+            if *operations == 1 { "" } else { "s" }
+        ),
         K::ServerBasePathChanged { from, to } => format!(
             "the API's base path changed from `{from}` to `{to}`; operations are paired across it"
         ),

@@ -56,6 +56,7 @@ pub fn classify(change: &Change, today: &str) -> Option<RuleId> {
     Some(match &change.kind {
         K::OperationAdded => lifecycle::added(webhook),
         K::ServerBasePathChanged { .. } => lifecycle::base_path_changed(),
+        K::RequiredDefaultChanged { .. } => parameters::required_default_changed(),
         K::OperationRemoved { deprecated, sunset } => {
             lifecycle::removed(webhook, *deprecated, sunset.as_deref(), today)
         }
@@ -194,7 +195,11 @@ fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
         sunset,
         contract: None,
         excerpt: None,
-        op_key: format!("{} {}", change.op.key, change.op.method),
+        op_key: if change.op.method.is_empty() {
+            change.op.key.clone()
+        } else {
+            format!("{} {}", change.op.key, change.op.method)
+        },
         identity: Identity::Change {
             method: &change.op.method,
             op_key: &change.op.key,

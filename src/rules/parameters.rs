@@ -24,6 +24,10 @@ pub fn removed(deprecated: bool) -> RuleId {
     })
 }
 
+pub fn required_default_changed() -> RuleId {
+    id(Parameter::RequiredDefaultChanged)
+}
+
 pub fn style_changed() -> RuleId {
     id(Parameter::StyleChanged)
 }

@@ -19,6 +19,11 @@ fn every_kind() -> Vec<ChangeKind> {
             from: s("/api/1.1"),
             to: s("/api/1.2"),
         },
+        K::RequiredDefaultChanged {
+            from: Some(s("a")),
+            to: Some(s("b")),
+            operations: 3,
+        },
         K::OperationRemoved {
             deprecated: false,
             sunset: None,

@@ -24,6 +24,9 @@ rule_family! {
         BecameOptional = "request-parameter-became-optional", Info,
             "Request parameter became optional",
             "Existing calls keep working.";
+        RequiredDefaultChanged = "request-parameter-required-default-changed", Info,
+            "Default of a required parameter changed",
+            "Every call sends a required parameter, so no call changes; a version-pin header's default moving is the new release, said once.";
         StyleChanged = "request-parameter-style-changed", Error,
             "Parameter serialisation changed",
             "Arrays and objects must be encoded differently on the wire.";
