@@ -152,6 +152,12 @@ pub enum ChangeKind {
         from: String,
         to: String,
     },
+    /// The revision refers (`$ref`) to something it does not define (and the base
+    /// did not, there): the vendor's
+    /// slip, read as "anything" there; said once per reference.
+    DanglingReference {
+        target: String,
+    },
     /// The default of a parameter required on every operation that has it moved
     /// (a version-pin header): no call changes, said once per release.
     RequiredDefaultChanged {
@@ -349,6 +355,22 @@ pub fn diff_each(
         }
     }
     let api = api_op();
+    // New ones only: a dangling reference the pinned spec had too is not news, and
+    // a spec compared with itself shows no change.
+    let known: std::collections::BTreeSet<(String, String)> =
+        dangling_references(base_root).into_iter().collect();
+    for (at, target) in dangling_references(rev_root)
+        .into_iter()
+        .filter(|d| !known.contains(d))
+    {
+        engine.push(
+            &api,
+            Scope::Operation,
+            ChangeKind::DanglingReference { target },
+            None,
+            Some(at),
+        );
+    }
     for ((location, name, from, to), operations) in std::mem::take(&mut engine.required_defaults) {
         engine.push(
             &api,
@@ -365,6 +387,66 @@ pub fn diff_each(
     if !engine.out.is_empty() {
         sink(engine.out);
     }
+}
+
+/// Every local `$ref` in a document that resolves to nothing: (where the
+/// reference is, what it names). Bounded like the loader: the document is already
+/// size- and depth-capped.
+fn dangling_references(root: &serde_json::Value) -> Vec<(String, String)> {
+    use serde_json::Value;
+    /// A step down the document: an object key or an array index.
+    enum Step<'v> {
+        Key(&'v str),
+        Index(usize),
+    }
+    fn pointer(path: &[Step<'_>]) -> String {
+        let mut out = String::new();
+        for step in path {
+            out.push('/');
+            match step {
+                Step::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
+                Step::Index(i) => out.push_str(&i.to_string()),
+            }
+        }
+        out
+    }
+    fn walk<'v>(
+        root: &Value,
+        v: &'v Value,
+        path: &mut Vec<Step<'v>>,
+        out: &mut Vec<(String, String)>,
+    ) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref")
+                    && let Some(frag) = target.strip_prefix('#')
+                    && crate::spec::load::resolve_fragment(root, frag).is_none()
+                {
+                    out.push((pointer(path), target.clone()));
+                }
+                for (k, child) in map {
+                    if child.is_object() || child.is_array() {
+                        path.push(Step::Key(k));
+                        walk(root, child, path, out);
+                        path.pop();
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    if child.is_object() || child.is_array() {
+                        path.push(Step::Index(i));
+                        walk(root, child, path, out);
+                        path.pop();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut Vec::new(), &mut out);
+    out
 }
 
 /// The whole API, for changes that belong to no one operation.

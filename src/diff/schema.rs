@@ -233,6 +233,11 @@ impl<'a> SchemaDiffer<'a> {
         depth: usize,
         out: &mut Vec<Found>,
     ) {
+        // A reference to nothing says nothing (it is reported once, as a spec
+        // problem): no change can be read through it.
+        if b.dangling || r.dangling {
+            return;
+        }
         if self.composition_appears(b, r, depth, out) {
             return;
         }

@@ -78,6 +78,7 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
         ),
         K::OperationReactivated => (some("deprecated"), some("active")),
         K::ServerBasePathChanged { from, to } => (some(from), some(to)),
+        K::DanglingReference { target } => (None, some(target)),
         K::RequiredDefaultChanged { from, to, .. } => (opt(from), opt(to)),
         K::SunsetChanged { from, to }
         | K::OperationIdChanged { from, to }
@@ -164,6 +165,7 @@ pub fn detail(kind: &ChangeKind) -> String {
         }
         K::MediaTypeAdded { media } | K::MediaTypeRemoved { media } => media.clone(),
         K::MediaTypeRelabelled { to, .. } => to.clone(),
+        K::DanglingReference { target } => target.clone(),
         K::ResponseAdded { status } | K::ResponseRemoved { status } => status.clone(),
         _ => String::new(),
     }
@@ -189,6 +191,9 @@ pub fn message(change: &Change, subject: &str) -> String {
             to.as_deref().unwrap_or("(none)"),
             if *operations == 1 { "" } else { "s" }
         ),
+        K::DanglingReference { target } => {
+            format!("the spec refers to `{target}`, which it does not define")
+        }
         K::ServerBasePathChanged { from, to } => format!(
             "the API's base path changed from `{from}` to `{to}`; operations are paired across it"
         ),

@@ -56,6 +56,9 @@ pub fn classify(change: &Change, today: &str) -> Option<RuleId> {
     Some(match &change.kind {
         K::OperationAdded => lifecycle::added(webhook),
         K::ServerBasePathChanged { .. } => lifecycle::base_path_changed(),
+        K::DanglingReference { .. } => {
+            RuleId::Source(crate::finding::catalog::Source::DanglingReference)
+        }
         K::RequiredDefaultChanged { .. } => parameters::required_default_changed(),
         K::OperationRemoved { deprecated, sunset } => {
             lifecycle::removed(webhook, *deprecated, sunset.as_deref(), today)

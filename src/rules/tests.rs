@@ -19,6 +19,9 @@ fn every_kind() -> Vec<ChangeKind> {
             from: s("/api/1.1"),
             to: s("/api/1.2"),
         },
+        K::DanglingReference {
+            target: s("#/components/schemas/Gone"),
+        },
         K::RequiredDefaultChanged {
             from: Some(s("a")),
             to: Some(s("b")),

@@ -133,6 +133,8 @@ pub struct SchemaView<'a> {
     /// Declared types without `"null"`; empty means "any".
     pub types: BTreeSet<String>,
     pub nullable: bool,
+    /// A local `$ref` that resolves to nothing: nothing is known about the value.
+    pub dangling: bool,
     pub format: Option<String>,
     /// `enum` (or `const`) values, as canonical JSON text.
     pub enum_values: Option<BTreeSet<String>>,
@@ -314,6 +316,9 @@ impl<'a> Resolver<'a> {
         }
         let original = (value, pointer);
         let (value, last) = self.follow(value);
+        if matches!(value.get("$ref"), Some(Value::String(r)) if r.starts_with('#')) {
+            view.dangling = true;
+        }
         let pointer = last.unwrap_or(pointer);
         if top {
             // A `$ref` with constraints beside it is its own node, not the component

@@ -12,6 +12,9 @@ rule_family! {
         Invalid = "source-invalid", Error,
             "Upstream source is not a valid spec",
             "An error page or a broken file must never replace the pinned snapshot.";
+        DanglingReference = "spec-dangling-reference", Info,
+            "The spec refers to something it does not define",
+            "A `$ref` to nothing reads as \"any value\" there: changes behind it cannot be seen. Tell the vendor.";
         SnapshotMissing = "snapshot-missing", Error,
             "No pinned snapshot",
             "Without a pin there is nothing to compare the vendor's spec with; run `apiwatch pin`.";
