@@ -420,6 +420,32 @@ impl<'a> Resolver<'a> {
                 if has_null {
                     view.nullable = true;
                 }
+                // A `oneOf` of plain enums is one enum (a vendor splitting one list
+                // into members, or merging them, changes no value).
+                if non_null.len() >= 2 && non_null.iter().all(|(_, m)| self.is_enum_only(m)) {
+                    let mut values = view.enum_values.take().unwrap_or_default();
+                    for (_, m) in &non_null {
+                        let (m, _, _) = self.deref(m, "");
+                        if let Some(Value::String(t)) = m.get("type") {
+                            view.types.insert(t.clone());
+                        }
+                        for v in m
+                            .get("enum")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                        {
+                            if v.is_null() {
+                                view.nullable = true;
+                            } else {
+                                values.insert(canonical(v));
+                            }
+                        }
+                    }
+                    view.enum_values = Some(values);
+                    view.constrained = true;
+                    continue;
+                }
                 if non_null.len() == 1 && members.len() <= 2 {
                     let (i, m) = non_null[0];
                     self.fold(view, m, &format!("{pointer}/{key}/{i}"), depth + 1, false);
@@ -458,6 +484,16 @@ impl<'a> Resolver<'a> {
                     .push((key.clone(), SchemaNode::borrowed(node, frag)));
             }
         }
+    }
+
+    /// A schema that is only an enum (with its type and annotations).
+    fn is_enum_only(&self, m: &'a Value) -> bool {
+        let (m, _, _) = self.deref(m, "");
+        m.as_object().is_some_and(|o| {
+            o.get("enum").is_some_and(Value::is_array)
+                && o.keys()
+                    .all(|k| k == "enum" || k == "type" || is_annotation(k))
+        })
     }
 
     fn is_null_schema(&self, m: &'a Value) -> bool {
