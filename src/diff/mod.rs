@@ -404,7 +404,7 @@ fn dangling_references(root: &serde_json::Value) -> Vec<(String, String)> {
         for step in path {
             out.push('/');
             match step {
-                Step::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
+                Step::Key(k) => out.push_str(&crate::spec::load::escape_pointer(k)),
                 Step::Index(i) => out.push_str(&i.to_string()),
             }
         }
@@ -447,6 +447,13 @@ fn dangling_references(root: &serde_json::Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     walk(root, root, &mut Vec::new(), &mut out);
     out
+}
+
+impl OpRef {
+    /// The whole API (its base path, its version-pin defaults), not one operation.
+    pub fn is_whole_api(&self) -> bool {
+        self.method.is_empty()
+    }
 }
 
 /// The whole API, for changes that belong to no one operation.

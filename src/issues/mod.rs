@@ -78,12 +78,10 @@ pub fn desired(contract: &Contract, findings: &[Finding], report_hint: &str) -> 
     }
     // A change to a shared component reaches other operations too: the issue says
     // how far, so owners fix the root cause once.
-    let own: Vec<Finding> = findings
+    let own = findings
         .iter()
-        .filter(|f| f.contract.as_deref() == Some(&contract.name))
-        .cloned()
-        .collect();
-    let reach: BTreeMap<String, String> = crate::report::root::shared(&own)
+        .filter(|f| f.contract.as_deref() == Some(&contract.name));
+    let reach: BTreeMap<String, String> = crate::report::root::shared(own)
         .iter()
         .map(|rc| (rc.first().root_cause.clone(), rc.reach()))
         .collect();

@@ -52,9 +52,9 @@ impl RootCause<'_> {
 
 /// The root causes shared by several operations (within one contract), most
 /// severe first, then the widest.
-pub fn shared(findings: &[Finding]) -> Vec<RootCause<'_>> {
+pub fn shared<'r>(findings: impl IntoIterator<Item = &'r Finding>) -> Vec<RootCause<'r>> {
     let mut groups: BTreeMap<(&Option<String>, &str), Vec<&Finding>> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.method.is_some()) {
+    for f in findings.into_iter().filter(|f| f.method.is_some()) {
         groups
             .entry((&f.contract, f.root_cause.as_str()))
             .or_default()

@@ -171,7 +171,7 @@ fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
     let path = property_path(change);
     let detail = describe::detail(&change.kind);
     // A change to the whole API (its base path) belongs to no operation.
-    let operation = (!change.op.method.is_empty()).then(|| OperationRef {
+    let operation = (!change.op.is_whole_api()).then(|| OperationRef {
         method: change.op.method.clone(),
         path: change.op.path.clone(),
         operation_id: change.op.operation_id.clone(),
@@ -187,7 +187,7 @@ fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
         base_pointer,
         revision_pointer,
         // A change to the whole API reaches every operation in use.
-        in_use: if change.op.method.is_empty() {
+        in_use: if change.op.is_whole_api() {
             InUse {
                 in_use: true,
                 compliance_kind: None,
@@ -198,7 +198,7 @@ fn judge_one(change: &Change, ctx: &JudgeContext<'_>) -> Option<Finding> {
         sunset,
         contract: None,
         excerpt: None,
-        op_key: if change.op.method.is_empty() {
+        op_key: if change.op.is_whole_api() {
             change.op.key.clone()
         } else {
             format!("{} {}", change.op.key, change.op.method)
