@@ -156,6 +156,18 @@ async fn handler(
             )
                 .into_response()
         }
+        // Answers 304 to everything, validators or not (a broken CDN).
+        "always304" => (StatusCode::NOT_MODIFIED, [(header::ETAG, "\"v1\"")]).into_response(),
+        // Serves the spec with a validator once, then answers 304 to everything.
+        "once-then-304" if n == 1 => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::ETAG, "\"v1\""),
+            ],
+            SPEC,
+        )
+            .into_response(),
+        "once-then-304" => (StatusCode::NOT_MODIFIED, [(header::ETAG, "\"v1\"")]).into_response(),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -350,6 +362,59 @@ async fn an_unchanged_upstream_costs_a_304_and_reuses_the_cached_body() {
     assert!(second.not_modified);
     assert_eq!(second.bytes, first.bytes);
     assert_eq!(*server.not_modified.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn an_unsolicited_304_fails_after_one_request_instead_of_recursing() {
+    let (base, server) = start().await;
+    let url = format!("{base}/always304");
+    for cache in [None, Some(tempfile::tempdir().unwrap())] {
+        let before = server.hits("always304").len();
+        let f = Fetcher::new(fast(), cache.as_ref().map(|d| d.path())).unwrap();
+        let err = tokio::time::timeout(Duration::from_secs(10), f.get(&url, &Default::default()))
+            .await
+            .expect("a 304 loop must not hang")
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("304 Not Modified to a request without validators"),
+            "{err}"
+        );
+        assert_eq!(
+            server.hits("always304").len() - before,
+            1,
+            "nothing cached: one request"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_304_whose_cached_body_is_gone_earns_one_unconditional_request() {
+    let (base, server) = start().await;
+    let state = tempfile::tempdir().unwrap();
+    let f = Fetcher::new(fast(), Some(state.path())).unwrap();
+    let url = format!("{base}/once-then-304");
+    let first = f.get(&url, &Default::default()).await.unwrap();
+    f.remember(&first);
+    // The cached body disappears (a cleaned cache directory); the validators stay.
+    let mut removed = 0;
+    for file in walk(state.path()) {
+        if std::fs::read(&file).unwrap() == first.bytes {
+            std::fs::remove_file(&file).unwrap();
+            removed += 1;
+        }
+    }
+    assert_eq!(removed, 1, "the cache keeps the body in one file");
+    let err = tokio::time::timeout(Duration::from_secs(10), f.get(&url, &Default::default()))
+        .await
+        .expect("a 304 loop must not hang")
+        .unwrap_err();
+    assert!(err.to_string().contains("(after 2 attempts)"), "{err}");
+    assert_eq!(
+        server.hits("once-then-304").len(),
+        3,
+        "first fetch, conditional, unconditional"
+    );
 }
 
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -293,7 +293,61 @@ impl Fetcher {
     }
 
     /// GETs a URL with retries; `headers` carry credentials (never logged).
+    ///
+    /// With a cache, the request carries the cached validators and a 304 reuses the
+    /// cached body. A 304 that cannot be honoured (nothing cached, or the cached body
+    /// is gone) earns one unconditional request; a 304 to that one is a failure.
     pub async fn get(&self, url: &str, headers: &HeaderMap) -> Result<FetchedDoc, FetchError> {
+        let cached = self.cache.as_ref().and_then(|c| c.lookup(url));
+        let mut conditional = headers.clone();
+        if let Some(entry) = &cached {
+            for (name, value) in [
+                (reqwest::header::IF_NONE_MATCH, entry.etag.as_deref()),
+                (
+                    reqwest::header::IF_MODIFIED_SINCE,
+                    entry.last_modified.as_deref(),
+                ),
+            ] {
+                if let Some(v) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
+                    conditional.insert(name, v);
+                }
+            }
+        }
+        let sent_validators = conditional.len() != headers.len();
+        let mut doc = self.request(url, &conditional).await?;
+        if !doc.not_modified {
+            return Ok(doc);
+        }
+        let body = cached
+            .as_ref()
+            .and_then(|c| self.cache.as_ref().and_then(|cache| cache.body(c)));
+        if let Some(bytes) = body {
+            doc.bytes = bytes;
+            return Ok(doc);
+        }
+        let mut attempts = doc.attempts;
+        if sent_validators {
+            if let Some(c) = &self.cache {
+                c.forget(url);
+            }
+            let again = self.request(url, headers).await?;
+            attempts += again.attempts;
+            if !again.not_modified {
+                return Ok(FetchedDoc { attempts, ..again });
+            }
+        }
+        Err(FetchError::Http {
+            url: url.to_owned(),
+            message: "answered 304 Not Modified to a request without validators: \
+                      there is no cached body to reuse"
+                .to_owned(),
+            attempts,
+        })
+    }
+
+    /// One GET with retries, exactly as given: a 304 comes back as `not_modified`
+    /// with no bytes, for [`Fetcher::get`] to resolve.
+    async fn request(&self, url: &str, headers: &HeaderMap) -> Result<FetchedDoc, FetchError> {
         let host = reqwest::Url::parse(url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
@@ -310,24 +364,6 @@ impl Fetcher {
                 })
                 .clone()
         };
-        let cached = self.cache.as_ref().and_then(|c| c.lookup(url));
-        let mut conditional = headers.clone();
-        if let Some(entry) = &cached {
-            if let Some(etag) = entry
-                .etag
-                .as_deref()
-                .and_then(|v| HeaderValue::from_str(v).ok())
-            {
-                conditional.insert(reqwest::header::IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = entry
-                .last_modified
-                .as_deref()
-                .and_then(|v| HeaderValue::from_str(v).ok())
-            {
-                conditional.insert(reqwest::header::IF_MODIFIED_SINCE, lm);
-            }
-        }
         let attempts = std::sync::atomic::AtomicUsize::new(0);
         let result = self
             .config
@@ -337,25 +373,12 @@ impl Fetcher {
                 let _host = host_gate.acquire().await;
                 self.gates.rate.until_key_ready(&host).await;
                 let n = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                self.attempt(url, &conditional, n).await
+                self.attempt(url, headers, n).await
             })
             .await;
         let attempts = attempts.load(std::sync::atomic::Ordering::SeqCst);
         match result {
-            Ok(mut doc) => {
-                doc.attempts = attempts;
-                if doc.not_modified {
-                    match cached
-                        .as_ref()
-                        .and_then(|c| self.cache.as_ref().and_then(|cache| cache.body(c)))
-                    {
-                        Some(bytes) => doc.bytes = bytes,
-                        // A 304 without a usable cached body: ask again, unconditionally.
-                        None => return Box::pin(self.get_unconditional(url, headers)).await,
-                    }
-                }
-                Ok(doc)
-            }
+            Ok(doc) => Ok(FetchedDoc { attempts, ..doc }),
             Err(a) => Err(match a.error {
                 FetchError::Http { url, message, .. } => FetchError::Http {
                     url,
@@ -370,17 +393,6 @@ impl Fetcher {
                 e => e,
             }),
         }
-    }
-
-    async fn get_unconditional(
-        &self,
-        url: &str,
-        headers: &HeaderMap,
-    ) -> Result<FetchedDoc, FetchError> {
-        if let Some(c) = &self.cache {
-            c.forget(url);
-        }
-        self.get(url, headers).await
     }
 
     /// One request. Classifies failures as retryable or not.
