@@ -216,7 +216,16 @@ fn markdown(name: &str) -> Source<'_> {
     }
 }
 
+/// The corpus as `tests/corpus.rs` finds it: `APIWATCH_CORPUS`, else `../shared/corpus`.
 fn corpus() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("APIWATCH_CORPUS") {
+        let dir = PathBuf::from(dir);
+        assert!(
+            dir.join("MANIFEST.json").is_file(),
+            "APIWATCH_CORPUS is set to {dir:?}, which holds no corpus"
+        );
+        return Some(dir);
+    }
     let dir = repo().join("../shared/corpus");
     if dir.join("MANIFEST.json").is_file() {
         Some(dir)
@@ -303,4 +312,140 @@ fn corpus_known_deprecations_are_classified() {
         breaking >= 20,
         "twilio marks '(breaking change)' often: {breaking}"
     );
+}
+
+// ---- Budgets (issue 13 #2, #9): hostile pages are refused before the work ----
+
+fn page(
+    kind: ChangelogKind,
+    bytes: &[u8],
+) -> Result<Vec<Entry>, apiwatch::changelog::ChangelogError> {
+    parse(
+        bytes,
+        &Source {
+            name: "https://vendor.example/changelog",
+            kind,
+            selectors: None,
+            base_url: None,
+            content_type: None,
+        },
+        &["sendMessage".to_owned()],
+        &Default::default(),
+    )
+}
+
+/// Runs `f` on another thread and fails if it takes longer than a generous bound: a
+/// guard against a hang (the pre-fix parsers took minutes), not a speed target.
+fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(f()));
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("parsing hung")
+}
+
+#[test]
+fn deeply_nested_unclosed_html_is_refused_as_over_budget() {
+    // 800 KB of entries that never close: html5ever alone is quadratic in the depth.
+    for unit in ["<article><h2>Release</h2><p>text", "<div>x", "<div/>"] {
+        let hostile = unit.repeat(800_000 / unit.len());
+        let err = within_a_minute(move || page(ChangelogKind::Html, hostile.as_bytes()))
+            .expect_err("over the depth budget");
+        let msg = err.to_string();
+        assert!(msg.contains("nested more than 256 elements deep"), "{msg}");
+        assert!(
+            msg.starts_with("https://vendor.example/changelog: not read:"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn nested_entries_within_the_budget_each_keep_only_their_own_text() {
+    // 200 articles, each opened inside the one before and never closed.
+    let html: String = (0..200)
+        .map(|i| format!("<article><h2>Release {i}</h2><p>Change number {i}."))
+        .collect();
+    let e = page(ChangelogKind::Html, html.as_bytes()).unwrap();
+    assert_eq!(e.len(), 200);
+    assert_eq!(e[0].title, "Release 0");
+    assert_eq!(
+        e[0].text, "Release 0\n\nChange number 0.",
+        "not its 199 nested neighbours"
+    );
+    assert_eq!(e[199].text, "Release 199\n\nChange number 199.");
+}
+
+#[test]
+fn pages_over_the_size_or_entry_budget_are_refused_not_trimmed() {
+    let big = vec![b' '; apiwatch::changelog::budget::MAX_PAGE_BYTES + 1];
+    let err = page(ChangelogKind::Markdown, &big).unwrap_err().to_string();
+    assert!(err.contains("over the 16777216-byte budget"), "{err}");
+
+    // 100,000 dated headings (37 s before the fix, each heading rescanning the list).
+    let md: String = (0..100_000)
+        .map(|i| format!("## 2026-01-{:02} v{i}\n- fix\n", i % 28 + 1))
+        .collect();
+    let err = within_a_minute(move || page(ChangelogKind::Markdown, md.as_bytes()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than 5000 entries"), "{err}");
+
+    let items: String = (0..5_001)
+        .map(|i| format!("<item><title>v{i}</title><guid>g{i}</guid></item>"))
+        .collect();
+    let rss = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>c</title>{items}</channel></rss>"
+    );
+    let err = page(ChangelogKind::Rss, rss.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than 5000 entries"), "{err}");
+
+    let html = "<article><h2>v</h2><p>x</p></article>".repeat(5_001);
+    let err = page(ChangelogKind::Html, html.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than 5000 entries"), "{err}");
+}
+
+#[test]
+fn a_markdown_changelog_with_many_sub_headings_is_read_in_one_pass() {
+    // 4,000 releases with 25 sub-headings each: 104,000 headings.
+    let md: String = (0..4_000)
+        .map(|i| {
+            let subs: String = (0..25).map(|k| format!("### Part {k}\n- item\n")).collect();
+            format!("## 2026-02-{:02} v{i}\n{subs}", i % 28 + 1)
+        })
+        .collect();
+    let e = within_a_minute(move || page(ChangelogKind::Markdown, md.as_bytes())).unwrap();
+    assert_eq!(e.len(), 4_000);
+    assert!(e[3_999].text.contains("### Part 24"));
+}
+
+#[test]
+fn many_mentions_in_one_entry_are_read_in_one_pass() {
+    let body: String = (0..40_000)
+        .map(|i| format!("GET /v1/things/{i} and /v2/items/{i}\n"))
+        .collect();
+    let md = format!("## 2026-03-01 Release\n{body}");
+    let e = within_a_minute(move || page(ChangelogKind::Markdown, md.as_bytes())).unwrap();
+    assert_eq!(e[0].mentions.len(), 80_000);
+}
+
+#[test]
+fn script_and_style_text_is_not_changelog_content() {
+    let html = r#"<html><head><style>.breaking::after { content: "Breaking change" }</style></head><body>
+        <article><h2>Docs polish</h2><p>Fixed typos.</p>
+        <script>track("deprecated endpoint GET /v1/contacts removed on 2027-01-01 @octocat")</script>
+        <noscript>Breaking: enable JavaScript</noscript><template><p>Deprecation banner</p></template>
+        </article></body></html>"#;
+    let e = page(ChangelogKind::Html, html.as_bytes()).unwrap();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].text, "Docs polish\n\nFixed typos.");
+    assert!(
+        e[0].kinds.iter().all(|k| *k == Kind::Other),
+        "{:?}",
+        e[0].kinds
+    );
+    assert!(e[0].mentions.is_empty() && e[0].sunset_date.is_none());
 }

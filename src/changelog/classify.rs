@@ -315,11 +315,11 @@ pub fn classify(raw: RawEntry, operation_ids: &[String], extra: &Keywords) -> En
 /// Operations mentioned in text.
 pub fn mentions(text: &str, operation_ids: &[String]) -> Vec<Mention> {
     let mut out: Vec<Mention> = Vec::new();
-    let mut covered = Vec::new();
+    let mut covered = std::collections::HashSet::new();
     for c in METHOD_PATH.captures_iter(text) {
         let path = c[2].trim_end_matches(['.', ',', ':']).to_owned();
         if let Some(m) = c.get(2) {
-            covered.push(m.start());
+            covered.insert(m.start());
         }
         out.push(Mention {
             method: Some(c[1].to_owned()),

@@ -1,6 +1,6 @@
 //! RSS and Atom feeds (feed-rs reads RSS 0.9–2.0, Atom and JSON Feed alike).
 
-use super::{ChangelogError, RawEntry, resolve, squash};
+use super::{ChangelogError, RawEntry, budget, resolve, squash};
 
 pub fn parse(
     bytes: &[u8],
@@ -15,11 +15,14 @@ pub fn parse(
         source_name: source_name.to_owned(),
         message: format!("not a readable RSS/Atom feed: {e}"),
     })?;
-    Ok(feed
-        .entries
+    budget::check_entries(feed.entries.len(), source_name)?;
+    feed.entries
         .into_iter()
         .map(|e| {
-            let title = e.title.map(|t| plain(&t.content)).unwrap_or_default();
+            let title = match e.title {
+                Some(t) => plain(&t.content, source_name)?,
+                None => String::new(),
+            };
             let date = e
                 .published
                 .or(e.updated)
@@ -37,27 +40,28 @@ pub fn parse(
                 .iter()
                 .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()))
                 .collect();
-            let mut text = plain(&body);
+            let mut text = plain(&body, source_name)?;
             if !categories.is_empty() {
                 text.push_str(&format!("\n\nCategories: {}", categories.join(", ")));
             }
-            RawEntry {
+            Ok(RawEntry {
                 id,
                 title,
                 date,
                 link,
                 text,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
-/// Feed bodies are often HTML: keep the words.
-fn plain(html: &str) -> String {
+/// Feed bodies are often HTML: keep the words (within the depth budget).
+fn plain(html: &str, source_name: &str) -> Result<String, ChangelogError> {
     if html.contains('<') {
+        budget::check_html_depth(html, source_name)?;
         let frag = scraper::Html::parse_fragment(html);
-        super::html::text_of(frag.root_element())
+        Ok(super::html::text_of(frag.root_element()))
     } else {
-        squash(html)
+        Ok(squash(html))
     }
 }

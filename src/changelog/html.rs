@@ -1,8 +1,11 @@
 //! HTML changelog pages: entries located by the contract's CSS selectors.
 
-use scraper::{ElementRef, Html, Selector};
+use std::collections::HashSet;
 
-use super::{ChangelogError, RawEntry, resolve, squash};
+use ego_tree::{NodeId, NodeRef};
+use scraper::{ElementRef, Html, Node, Selector};
+
+use super::{ChangelogError, RawEntry, budget, resolve, squash};
 use crate::config::Selectors;
 
 /// Whether `s` is a CSS selector the HTML reader can use.
@@ -18,10 +21,50 @@ fn selector(s: &str, source_name: &str) -> Result<Selector, ChangelogError> {
     })
 }
 
+/// Elements whose text is not what the page says (code, styles, templates).
+const NOT_TEXT: &[&str] = &["script", "style", "template", "noscript"];
+
+/// The nodes under `root`, in document order, without `skip`ped elements (entries
+/// nested in this one on a malformed page) and without scripts and styles: each node
+/// of a page belongs to one entry, so reading every entry is linear in the page.
+fn own_nodes<'a>(
+    root: ElementRef<'a>,
+    skip: &'a HashSet<NodeId>,
+) -> impl Iterator<Item = NodeRef<'a, Node>> + 'a {
+    let mut stack: Vec<NodeRef<'a, Node>> = root.children().rev().collect();
+    std::iter::from_fn(move || {
+        loop {
+            let node = stack.pop()?;
+            if let Some(e) = node.value().as_element()
+                && (skip.contains(&node.id()) || NOT_TEXT.contains(&e.name()))
+            {
+                continue;
+            }
+            stack.extend(node.children().rev());
+            return Some(node);
+        }
+    })
+}
+
+/// The first element under `root` (not in a nested entry) that `sel` matches.
+fn first<'a>(
+    root: ElementRef<'a>,
+    sel: &Selector,
+    skip: &'a HashSet<NodeId>,
+) -> Option<ElementRef<'a>> {
+    own_nodes(root, skip)
+        .filter_map(ElementRef::wrap)
+        .find(|e| sel.matches_with_scope(e, Some(root)))
+}
+
 /// Visible text of an element, paragraphs kept apart.
 pub fn text_of(el: ElementRef<'_>) -> String {
+    text_within(el, &HashSet::new())
+}
+
+fn text_within(el: ElementRef<'_>, skip: &HashSet<NodeId>) -> String {
     let mut out = String::new();
-    for node in el.descendants() {
+    for node in own_nodes(el, skip) {
         if let Some(t) = node.value().as_text() {
             out.push_str(t);
         } else if let Some(e) = node.value().as_element()
@@ -36,24 +79,22 @@ pub fn text_of(el: ElementRef<'_>) -> String {
     squash(&out)
 }
 
-/// Entries of a page. Malformed HTML is parsed the way browsers do (html5ever).
+/// Entries of a page. Malformed HTML is parsed the way browsers do (html5ever), once
+/// the page is known to be within the depth budget.
 pub fn parse(
     page: &str,
     selectors: &Selectors,
     source_name: &str,
     base_url: Option<&str>,
 ) -> Result<Vec<RawEntry>, ChangelogError> {
+    budget::check_html_depth(page, source_name)?;
     let doc = Html::parse_document(page);
     let entry_sel = selector(&selectors.entry, source_name)?;
     let title_sel = selector(
         selectors.title.as_deref().unwrap_or("h1, h2, h3, h4"),
         source_name,
     )?;
-    let date_sel = selectors
-        .date
-        .as_deref()
-        .map(|s| selector(s, source_name))
-        .transpose()?;
+    let date_sel = selector(selectors.date.as_deref().unwrap_or("time"), source_name)?;
     let body_sel = selectors
         .body
         .as_deref()
@@ -68,38 +109,31 @@ pub fn parse(
         ),
         source_name,
     )?;
+    let entries: Vec<ElementRef<'_>> = doc
+        .select(&entry_sel)
+        .take(budget::MAX_ENTRIES + 1)
+        .collect();
+    budget::check_entries(entries.len(), source_name)?;
+    // On a malformed page a later entry can nest inside this one: it is its own.
+    let nested: HashSet<NodeId> = entries.iter().map(|e| e.id()).collect();
     let mut out = Vec::new();
-    for el in doc.select(&entry_sel) {
-        let title = el
-            .select(&title_sel)
-            .next()
-            .map(text_of)
+    for el in entries {
+        let title = first(el, &title_sel, &nested)
+            .map(|t| text_within(t, &nested))
             .unwrap_or_default();
-        let date = match &date_sel {
-            Some(sel) => el.select(sel).next().and_then(|d| {
-                d.value()
-                    .attr("datetime")
-                    .map(str::to_owned)
-                    .or_else(|| Some(text_of(d)))
-            }),
-            None => el
-                .select(&selector("time", source_name)?)
-                .next()
-                .and_then(|d| {
-                    d.value()
-                        .attr("datetime")
-                        .map(str::to_owned)
-                        .or_else(|| Some(text_of(d)))
-                }),
-        };
+        let date = first(el, &date_sel, &nested).map(|d| {
+            d.value()
+                .attr("datetime")
+                .map(str::to_owned)
+                .unwrap_or_else(|| text_within(d, &nested))
+        });
         let text = match &body_sel {
-            // The first match: on malformed pages a later entry can nest inside this one.
-            Some(sel) => el.select(sel).next().map(text_of).unwrap_or_default(),
-            None => text_of(el),
+            Some(sel) => first(el, sel, &nested)
+                .map(|b| text_within(b, &nested))
+                .unwrap_or_default(),
+            None => text_within(el, &nested),
         };
-        let link = el
-            .select(&link_sel)
-            .next()
+        let link = first(el, &link_sel, &nested)
             .and_then(|a| a.value().attr("href"))
             .map(|h| resolve(h, base_url));
         let anchor = el.value().attr("id").map(|id| match base_url {

@@ -6,7 +6,7 @@
 //! headings carry dates; at that level, undated headings in a dated changelog (a stray
 //! "## Updates") fold into the entry above, and "Unreleased" is skipped.
 
-use super::{RawEntry, classify::first_date};
+use super::{ChangelogError, RawEntry, budget, classify::first_date};
 
 struct Heading {
     line: usize,
@@ -68,7 +68,8 @@ fn headings(lines: &[&str]) -> Vec<Heading> {
     out
 }
 
-pub fn parse(text: &str) -> Vec<RawEntry> {
+/// Entries of a Markdown changelog; more than [`super::MAX_ENTRIES`] is refused.
+pub fn parse(text: &str, source_name: &str) -> Result<Vec<RawEntry>, ChangelogError> {
     let lines: Vec<&str> = text.lines().collect();
     let hs = headings(&lines);
     let dated = |h: &Heading| first_date(&h.text).is_some();
@@ -99,19 +100,26 @@ pub fn parse(text: &str) -> Vec<RawEntry> {
             )
         });
     let Some(level) = level else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let at: Vec<&Heading> = hs.iter().filter(|h| h.level == level).collect();
-    let mostly_dated = at.iter().filter(|h| dated(h)).count() * 2 >= at.len();
+    // Entry headings, each with its place among all headings.
+    let at: Vec<(usize, &Heading)> = hs
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.level == level)
+        .collect();
+    budget::check_entries(at.len(), source_name)?;
+    let mostly_dated = at.iter().filter(|(_, h)| dated(h)).count() * 2 >= at.len();
     let mut out: Vec<RawEntry> = Vec::new();
-    for (i, h) in at.iter().enumerate() {
-        let end = at.get(i + 1).map(|n| n.line).unwrap_or(lines.len());
-        // Stop the body at a heading above the entry level (a new document section).
-        let end = hs
+    for (i, &(k, h)) in at.iter().enumerate() {
+        let next = at.get(i + 1).map_or(hs.len(), |(n, _)| *n);
+        // Stop the body at a heading above the entry level (a new document section);
+        // only the headings between this entry and the next are looked at.
+        let end = hs[k + 1..next]
             .iter()
-            .find(|x| x.line > h.line && x.line < end && x.level < level)
-            .map(|x| x.line)
-            .unwrap_or(end);
+            .find(|x| x.level < level)
+            .or(hs.get(next))
+            .map_or(lines.len(), |x| x.line);
         let body_start = if lines
             .get(h.line + 1)
             .is_some_and(|l| l.trim().chars().all(|c| c == '-' || c == '=') && !l.trim().is_empty())
@@ -146,7 +154,7 @@ pub fn parse(text: &str) -> Vec<RawEntry> {
             text: body,
         });
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -156,7 +164,7 @@ mod tests {
     #[test]
     fn atx_entries_with_dates_and_a_folded_undated_heading() {
         let md = "# Changelog\n\n## [Unreleased]\n- wip\n\n## [2.0.0] - 2026-03-19\n### Removed\n- old thing\n\n## Updates\n- note\n\n## [1.9.0] - 2025-09-23\n- added\n";
-        let e = parse(md);
+        let e = parse(md, "CHANGELOG.md").unwrap();
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].date.as_deref(), Some("2026-03-19"));
         assert!(e[0].text.contains("old thing") && e[0].text.contains("note"));
@@ -166,7 +174,7 @@ mod tests {
     #[test]
     fn a_single_release_with_sections_and_commented_templates() {
         let md = "# Changelog\n\n<!--\n## 0.0.4 - 2020-01-04\n-->\n\n## [1.0.0] - 2026-01-01\n### Removed\n- `GET /legacy`\n### Added\n- more\n";
-        let e = parse(md);
+        let e = parse(md, "CHANGELOG.md").unwrap();
         assert_eq!(e.len(), 1, "{e:#?}");
         assert_eq!(e[0].date.as_deref(), Some("2026-01-01"));
         assert!(e[0].text.contains("GET /legacy") && e[0].text.contains("more"));
@@ -175,7 +183,7 @@ mod tests {
     #[test]
     fn setext_entries() {
         let md = "vendor changelog\n================\n\n[2026-04-14] Version 2.6.7\n--------------------------\n**Api**\n- Deprecate `GET /x`\n\n[2026-03-01] Version 2.6.6\n--------------------------\n- fix\n";
-        let e = parse(md);
+        let e = parse(md, "CHANGELOG.md").unwrap();
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].date.as_deref(), Some("2026-04-14"));
         assert!(e[0].text.contains("Deprecate"));

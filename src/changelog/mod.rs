@@ -15,6 +15,7 @@
 //! A page whose selectors stop matching (a redesign) is itself a finding, never a
 //! silent "no news".
 
+pub mod budget;
 pub mod classify;
 pub mod compare;
 pub mod feed;
@@ -26,8 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{ChangelogKind, Selectors};
 
-/// Entries beyond this many on one page are ignored (a runaway page is not news).
-pub const MAX_ENTRIES: usize = 5_000;
+pub use budget::MAX_ENTRIES;
 
 /// What an entry announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -86,6 +86,8 @@ pub enum ChangelogError {
         source_name: String,
         message: String,
     },
+    #[error("{source_name}: not read: {what}")]
+    OverBudget { source_name: String, what: String },
     #[error("{source_name}: bad selector `{selector}`: {message}")]
     Selector {
         source_name: String,
@@ -169,6 +171,7 @@ pub fn parse(
         base_url,
         content_type,
     } = *source;
+    budget::check_size(bytes.len(), source_name)?;
     let raw = match kind {
         ChangelogKind::Html => {
             let text = decode(bytes, content_type);
@@ -182,11 +185,12 @@ pub fn parse(
             html::parse(&text, selectors.unwrap_or(&default), source_name, base_url)?
         }
         ChangelogKind::Rss | ChangelogKind::Atom => feed::parse(bytes, source_name, base_url)?,
-        ChangelogKind::Markdown => markdown::parse(&decode(bytes, content_type)),
+        ChangelogKind::Markdown => markdown::parse(&decode(bytes, content_type), source_name)?,
     };
+    budget::check_entries(raw.len(), source_name)?;
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
-    for r in raw.into_iter().take(MAX_ENTRIES) {
+    for r in raw {
         let entry = classify::classify(r, operation_ids, extra_keywords);
         // Pages repeat entries (a "latest" box above the list): keep the first.
         if seen.insert(entry.id.clone()) {
