@@ -989,3 +989,69 @@ fn a_shared_change_is_reported_once_with_its_reach() {
             .contains("affects 4 operations")
     );
 }
+
+/// Two runs on one root used to file the same issues twice; the second now stops at
+/// once, names the holder, and writes nothing. A dry run changes no state and is not
+/// held up.
+#[test]
+fn a_second_run_on_the_same_state_folder_stops_and_says_who_holds_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let held = apiwatch::run::StateLock::acquire(&state).unwrap();
+    let out = apiwatch()
+        .env("GITHUB_TOKEN", "ghp_secretvalue")
+        .env("GITHUB_API_URL", "http://127.0.0.1:9")
+        .arg("--root")
+        .arg(repo())
+        .args(["run", "--max-attempts", "1", "--out"])
+        .arg(tmp.path().join("out"))
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("another apiwatch run is using this state folder")
+            && stderr.contains(&format!("pid {}", std::process::id())),
+        "{stderr}"
+    );
+    assert!(
+        !tmp.path().join("out/report.json").exists(),
+        "nothing was done"
+    );
+    apiwatch()
+        .arg("--root")
+        .arg(repo())
+        .args(["run", "--dry-run", "--out"])
+        .arg(tmp.path().join("dry"))
+        .arg("--state-dir")
+        .arg(&state)
+        .assert()
+        .code(1);
+    drop(held);
+}
+
+/// A dry run used to advance the failure streaks, so debugging locally filed an
+/// issue on the next real run.
+#[test]
+fn a_dry_run_changes_no_state() {
+    let dir = map_with(GOOD_CONTRACT, true);
+    std::fs::write(
+        dir.path().join("contracts/acme/contract.toml"),
+        GOOD_CONTRACT.replace("upstream.yaml", "missing.yaml"),
+    )
+    .unwrap();
+    let state = dir.path().join(".apiwatch");
+    for _ in 0..3 {
+        apiwatch()
+            .arg("--root")
+            .arg(dir.path())
+            .args(["run", "--dry-run"])
+            .assert()
+            .code(0);
+    }
+    for file in ["source-failures.json", "issues.json", "lock"] {
+        assert!(!state.join(file).exists(), "{file} written by a dry run");
+    }
+}

@@ -477,7 +477,10 @@ async fn run_once(
         fetch: fast(),
         state_dir: state.to_path_buf(),
     };
-    apiwatch::run::check_all(&map, &settings, Arc::new(apiwatch::run::Silent)).await
+    let (report, outcomes) =
+        apiwatch::run::check_all(&map, &settings, Arc::new(apiwatch::run::Silent)).await;
+    apiwatch::run::record_streaks(state, &outcomes).unwrap();
+    (report, outcomes)
 }
 
 #[tokio::test]

@@ -989,3 +989,56 @@ async fn an_installation_token_owns_only_its_own_bots_issues() {
         "apiwatch filed its own issue for c"
     );
 }
+
+/// Two runs at once (the nightly job and a person's local run) both saw no issue and
+/// both created one. The next run keeps the oldest and closes the other as its
+/// duplicate, with a link; the night after that does nothing more.
+#[tokio::test]
+async fn duplicates_filed_by_two_runs_at_once_are_reconciled_oldest_kept() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let a = problem("a", &["f1"], Severity::Error, false, 1);
+    let (mut first, mut second) = (Night::new(&gh), Night::new(&gh));
+    tokio::join!(
+        first.run(std::slice::from_ref(&a)),
+        second.run(std::slice::from_ref(&a))
+    );
+    assert_eq!(per_key(&fake)["a"].len(), 2, "the race this test is about");
+    let outcome = first.run(std::slice::from_ref(&a)).await;
+    assert!(
+        outcome
+            .lines(false)
+            .iter()
+            .any(|l| l == "close acme/integrations#2 as a duplicate of #1"),
+        "{:?}",
+        outcome.lines(false)
+    );
+    let issues = per_key(&fake)["a"].clone();
+    assert!(issues[0].open, "the oldest is kept");
+    assert!(!issues[1].open);
+    assert_eq!(issues[1].state_reason.as_deref(), Some("duplicate"));
+    assert_eq!(issues[1].comments.len(), 1);
+    assert!(issues[1].comments[0].contains("It is tracked in #1"));
+    let writes = *fake.writes.lock().unwrap();
+    first.run(std::slice::from_ref(&a)).await;
+    assert_eq!(
+        *fake.writes.lock().unwrap(),
+        writes,
+        "settled: nothing more to do"
+    );
+    assert_eq!(per_key(&fake)["a"][1].comments.len(), 1);
+}
+
+/// A person's open issue with a copy of the marker is never closed as a duplicate.
+#[tokio::test]
+async fn a_persons_issue_is_never_closed_as_a_duplicate() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let a = problem("a", &["f1"], Severity::Error, false, 1);
+    let mut night = Night::new(&gh);
+    night.run(std::slice::from_ref(&a)).await;
+    persons_copy(&fake, &a, 2);
+    night.run(std::slice::from_ref(&a)).await;
+    let issues = per_key(&fake)["a"].clone();
+    assert!(issues.iter().all(|i| i.open), "{issues:?}");
+}

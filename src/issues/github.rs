@@ -542,15 +542,26 @@ impl GitHub {
                 .await
                 .map(drop)
             }
-            IssueOp::Close { repo, number, .. } => self
-                .call(
+            IssueOp::Close {
+                repo,
+                number,
+                duplicate_of,
+                ..
+            } => {
+                let reason = if duplicate_of.is_some() {
+                    "duplicate"
+                } else {
+                    "completed"
+                };
+                self.call(
                     Method::PATCH,
                     &format!("/repos/{repo}/issues/{number}"),
-                    Some(&json!({ "state": "closed", "state_reason": "completed" })),
+                    Some(&json!({ "state": "closed", "state_reason": reason })),
                     Retries::All,
                 )
                 .await
-                .map(drop),
+                .map(drop)
+            }
             IssueOp::Reopen { repo, number, .. } => self
                 .call(
                     Method::PATCH,

@@ -42,6 +42,7 @@ pub fn marked_comment(key: &str, kind: &CommentKind, text: &str) -> String {
         CommentKind::Worse { signature } => format!("worse:{signature}"),
         CommentKind::Back => "back".to_owned(),
         CommentKind::Closing => "closing".to_owned(),
+        CommentKind::Duplicate { of } => format!("duplicate:{of}"),
     };
     let id = crate::finding::issue_key(key, &format!("{what}\0{text}"));
     format!("{text}\n\n{COMMENT_MARKER}{id} -->")
@@ -177,6 +178,10 @@ pub enum CommentKind {
     Back,
     /// The issue was closed: why.
     Closing,
+    /// The issue repeats issue `of` (two runs filed at once): posted before the
+    /// close, so a failed close simply plans both again (the marker stops a second
+    /// comment).
+    Duplicate { of: u64 },
 }
 
 impl Default for CommentKind {
@@ -214,11 +219,14 @@ pub enum IssueOp {
         #[serde(default)]
         kind: CommentKind,
     },
-    /// Closed as completed; the closing comment is a separate operation after it.
+    /// Closed as completed (or as a duplicate of another issue); the closing
+    /// comment is a separate operation after it.
     Close {
         repo: String,
         number: u64,
         key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duplicate_of: Option<u64>,
     },
     Reopen {
         repo: String,
@@ -267,7 +275,16 @@ impl IssueOp {
                 CommentKind::Closing => {
                     format!("comment on {repo}#{number}: why it was closed")
                 }
+                CommentKind::Duplicate { of } => {
+                    format!("comment on {repo}#{number}: a duplicate of #{of}")
+                }
             },
+            IssueOp::Close {
+                repo,
+                number,
+                duplicate_of: Some(of),
+                ..
+            } => format!("close {repo}#{number} as a duplicate of #{of}"),
             IssueOp::Close { repo, number, .. } => {
                 format!("close {repo}#{number}: the problem is gone")
             }
@@ -335,6 +352,7 @@ pub fn plan_in(
 ) -> Plan {
     let mut out = Plan::default();
     let by_key = issues_by_key(existing);
+    close_duplicates(&mut out.ops, existing, &by_key);
     let desired_keys: BTreeSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
     for d in desired {
         let t = tracking.entry(d.key.clone()).or_default();
@@ -401,10 +419,17 @@ pub fn plan_in(
 }
 
 /// The issue each key is filed as. Prefer one apiwatch verified as its own, then
-/// an open issue, then the newest, if history left several.
+/// an open issue, then the oldest (the one people have been following), if two
+/// runs at once filed several.
 fn issues_by_key(existing: &[ExistingIssue]) -> BTreeMap<&str, &ExistingIssue> {
     let mut m: BTreeMap<&str, &ExistingIssue> = BTreeMap::new();
-    let rank = |e: &ExistingIssue| (e.owner == Owner::Apiwatch, e.open, e.number);
+    let rank = |e: &ExistingIssue| {
+        (
+            e.owner == Owner::Apiwatch,
+            e.open,
+            std::cmp::Reverse(e.number),
+        )
+    };
     for e in existing {
         let better = match m.get(e.key.as_str()) {
             None => true,
@@ -415,6 +440,42 @@ fn issues_by_key(existing: &[ExistingIssue]) -> BTreeMap<&str, &ExistingIssue> {
         }
     }
     m
+}
+
+/// Open issues apiwatch filed for a problem that already has its issue (two runs
+/// at once each created one): each is closed as a duplicate, with a link to the
+/// issue kept. People's issues are never touched.
+fn close_duplicates(
+    ops: &mut Vec<IssueOp>,
+    existing: &[ExistingIssue],
+    by_key: &BTreeMap<&str, &ExistingIssue>,
+) {
+    for e in existing {
+        let Some(kept) = by_key.get(e.key.as_str()) else {
+            continue;
+        };
+        if !e.open || e.owner != Owner::Apiwatch || kept.number == e.number || kept.repo != e.repo {
+            continue;
+        }
+        let text = format!(
+            "apiwatch filed this problem twice (two runs at once). It is tracked in #{}: closing this one as a duplicate.",
+            kept.number
+        );
+        let kind = CommentKind::Duplicate { of: kept.number };
+        ops.push(IssueOp::Comment {
+            repo: e.repo.clone(),
+            number: e.number,
+            key: e.key.clone(),
+            body: marked_comment(&e.key, &kind, &text),
+            kind,
+        });
+        ops.push(IssueOp::Close {
+            repo: e.repo.clone(),
+            number: e.number,
+            key: e.key.clone(),
+            duplicate_of: Some(kept.number),
+        });
+    }
 }
 
 /// A problem still detected that has an issue: reopen it if closed, say what
@@ -546,6 +607,7 @@ fn close_gone(
                 repo: e.repo.clone(),
                 number: e.number,
                 key: e.key.clone(),
+                duplicate_of: None,
             });
             let text = format!(
                 "apiwatch has not detected this problem for {} runs in a row: closing. It will reopen this issue if the problem returns.",

@@ -298,7 +298,7 @@ fn still_due(
     let state_fits = match kind {
         CommentKind::Closing => !issue.open && !changes_state(true),
         CommentKind::Back => issue.open && !issue.not_planned && !changes_state(false),
-        CommentKind::Worse { .. } => false,
+        CommentKind::Worse { .. } | CommentKind::Duplicate { .. } => false,
     };
     if state_fits && !planned_again {
         Due::Now

@@ -22,6 +22,7 @@ mod changelogs;
 mod check;
 mod contract;
 mod filing;
+mod lock;
 mod outputs;
 mod sources;
 mod state;
@@ -38,8 +39,9 @@ use crate::report::{ContractStatus, Report, Summary};
 
 pub use check::{check_map, load_contracts, load_map};
 pub use contract::{ContractOutcome, check_contract, compare, compare_options};
+pub use lock::{LockError, StateLock, lock_path};
 pub use sources::{Problem, load_upstream, read_changelog};
-pub use state::{LastRun, last_run_path, read_last_run, read_streaks};
+pub use state::{LastRun, last_run_path, read_last_run, read_streaks, record_streaks};
 pub use summary::job_summary;
 
 /// Settings of the check stage.
@@ -108,6 +110,8 @@ pub enum RunError {
         path: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Locked(#[from] LockError),
     #[error("no GitHub token (set APIWATCH_GITHUB_TOKEN or GITHUB_TOKEN), or pass --dry-run")]
     NoToken,
     #[error(
@@ -141,11 +145,27 @@ impl Progress for Silent {
 }
 
 /// The whole night: check, write outputs, file issues, record the run.
+///
+/// A real run holds the state folder's lock throughout ([`StateLock`]); a dry run
+/// changes no state (failure streaks, the issue ledger), so it needs none.
 pub async fn night(
     map: &IntegrationMap,
     settings: &NightSettings,
     progress: Arc<dyn Progress>,
 ) -> Result<RunOutcome, RunError> {
+    let state_dir = &settings.check.state_dir;
+    let _lock = if settings.dry_run {
+        None
+    } else {
+        let lock = StateLock::acquire(state_dir)?;
+        if let Some(holder) = &lock.taken_over {
+            progress.warn(&format!(
+                "{}: the last run holding it ({holder}) did not finish; its lock is taken over",
+                lock_path(state_dir).display()
+            ));
+        }
+        Some(lock)
+    };
     let (report, contracts) = check_all(map, &settings.check, progress.clone()).await;
     let desired =
         outputs::write(&settings.out, map, &report).map_err(|source| RunError::Outputs {
@@ -158,7 +178,14 @@ pub async fn night(
         .map(|o| o.status.name.clone())
         .collect();
     let filed = filing::file(settings, map, &report, &desired, checked).await?;
-    let state_dir = &settings.check.state_dir;
+    if !settings.dry_run
+        && let Err(e) = record_streaks(state_dir, &contracts)
+    {
+        progress.warn(&format!(
+            "cannot record source failures in {}: {e}",
+            state_dir.display()
+        ));
+    }
     state::write_last_run(state_dir, &contracts).map_err(|source| RunError::State {
         path: state_dir.display().to_string(),
         source,
@@ -171,7 +198,8 @@ pub async fn night(
     })
 }
 
-/// The check stage: every selected contract, and the report.
+/// The check stage: every selected contract, and the report. It reads the failure
+/// streaks but records nothing: [`record_streaks`] does, after a real run.
 pub async fn check_all(
     map: &IntegrationMap,
     settings: &RunSettings,
@@ -216,12 +244,6 @@ pub async fn check_all(
     let outcomes: Vec<ContractOutcome> = outcomes.into_iter().flatten().collect();
     let statuses: Vec<ContractStatus> = outcomes.iter().map(|o| o.status.clone()).collect();
     progress.finish(&statuses);
-    if let Err(e) = state::write_streaks(&settings.state_dir, &streaks, &outcomes) {
-        progress.warn(&format!(
-            "cannot record source failures in {}: {e}",
-            settings.state_dir.display()
-        ));
-    }
     for warning in fetcher.take_warnings() {
         progress.warn(&warning);
     }

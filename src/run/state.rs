@@ -40,13 +40,10 @@ pub fn read_streaks(state_dir: &Path) -> BTreeMap<String, u32> {
 }
 
 /// Records tonight's failures: a streak grows for each source that failed and ends
-/// for each that was read.
-pub fn write_streaks(
-    state_dir: &Path,
-    before: &BTreeMap<String, u32>,
-    outcomes: &[ContractOutcome],
-) -> std::io::Result<()> {
-    let mut after = before.clone();
+/// for each that was read. Dry runs do not call this: debugging locally must not
+/// bring an issue closer.
+pub fn record_streaks(state_dir: &Path, outcomes: &[ContractOutcome]) -> std::io::Result<()> {
+    let mut after = read_streaks(state_dir);
     for (key, failed) in outcomes.iter().flat_map(|o| o.sources.iter()) {
         if *failed {
             *after.entry(key.clone()).or_insert(0) += 1;
