@@ -24,3 +24,80 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     }
     result
 }
+
+/// Removes the temp files [`write_atomic`] leaves when its process is killed
+/// mid-write (`.<name>.<pid>.tmp`, up to a whole spec each) under `dir`, if the
+/// process that wrote them is gone. Returns how many were removed.
+pub fn remove_stale_temp_files(dir: &Path) -> usize {
+    fn walk(dir: &Path, depth: usize, removed: &mut usize) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() && depth > 0 {
+                walk(&path, depth - 1, removed);
+            } else if kind.is_file()
+                && temp_file_pid(&entry.file_name().to_string_lossy())
+                    .is_some_and(|pid| !process_alive(pid, &path))
+                && std::fs::remove_file(&path).is_ok()
+            {
+                *removed += 1;
+            }
+        }
+    }
+    let mut removed = 0;
+    walk(dir, 4, &mut removed);
+    removed
+}
+
+/// The writer's pid in a temp file name `.<name>.<pid>.tmp`.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, pid) = inner.rsplit_once('.')?;
+    pid.parse().ok()
+}
+
+/// Whether the process that wrote `path` may still be writing it: on Linux, its
+/// pid is alive; elsewhere, the file was touched in the last hour.
+fn process_alive(pid: u32, path: &Path) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        return proc.join(pid.to_string()).exists();
+    }
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_none_or(|age| age < std::time::Duration::from_secs(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_files_of_dead_writers_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = dir.path().join("snapshots/crm");
+        std::fs::create_dir_all(&snap).unwrap();
+        // A pid that cannot be running (above Linux's pid_max).
+        let dead = snap.join(".openapi.json.4194305.tmp");
+        let mine = snap.join(format!(".openapi.json.{}.tmp", std::process::id()));
+        let kept = snap.join("openapi.json");
+        for f in [&dead, &mine, &kept] {
+            std::fs::write(f, "{}").unwrap();
+        }
+        assert_eq!(remove_stale_temp_files(dir.path()), 1);
+        assert!(!dead.exists() && mine.exists() && kept.exists());
+        assert_eq!(temp_file_pid(".changelog.json.12.tmp"), Some(12));
+        assert_eq!(temp_file_pid("openapi.json"), None);
+        assert_eq!(temp_file_pid(".hidden.tmp"), None);
+    }
+}

@@ -54,6 +54,8 @@ enum Fault {
     UpdateFails,
     /// The next `GET /user` answers 502.
     UserFails,
+    /// The next create answers 302 to the issue list, creating nothing.
+    CreateRedirects,
     /// The next write opens a one-second secondary rate-limit window: every write
     /// inside it is refused with `retry-after` (GitHub's secondary limits are about
     /// creating content; reads go through).
@@ -156,8 +158,16 @@ async fn create(
         Fault::CreateFails,
         Fault::CreateThenHang,
         Fault::SecondaryRateLimit,
+        Fault::CreateRedirects,
     ]) {
         Some(Fault::CreateFails) => return StatusCode::BAD_GATEWAY.into_response(),
+        Some(Fault::CreateRedirects) => {
+            return (
+                StatusCode::FOUND,
+                [(header::LOCATION, "/repos/acme/integrations/issues")],
+            )
+                .into_response();
+        }
         Some(Fault::SecondaryRateLimit) => return rate_limited(),
         _ => {}
     }
@@ -1041,4 +1051,29 @@ async fn a_persons_issue_is_never_closed_as_a_duplicate() {
     night.run(std::slice::from_ref(&a)).await;
     let issues = per_key(&fake)["a"].clone();
     assert!(issues.iter().all(|i| i.open), "{issues:?}");
+}
+
+/// A 302 on `POST /issues` used to be followed as a `GET` of the list, whose 200
+/// counted as the issue being created: the problem was never filed.
+#[tokio::test]
+async fn a_redirected_issue_creation_is_a_failure_kept_for_the_next_run() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let a = problem("a", &["f1"], Severity::Error, false, 1);
+    fake.faults
+        .lock()
+        .unwrap()
+        .push_back(Fault::CreateRedirects);
+    let mut night = Night::new(&gh);
+    let outcome = night.run(std::slice::from_ref(&a)).await;
+    assert_eq!(outcome.failed.len(), 1, "{:?}", outcome.lines(false));
+    assert!(
+        outcome.failed[0].1.contains("HTTP 302") || outcome.failed[0].1.contains("302"),
+        "{}",
+        outcome.failed[0].1
+    );
+    assert!(outcome.failed[0].1.contains("does not follow redirects"));
+    assert!(fake.issues.lock().unwrap().is_empty());
+    night.run(std::slice::from_ref(&a)).await;
+    assert_eq!(per_key(&fake)["a"].len(), 1, "filed on the next run");
 }

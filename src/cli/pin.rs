@@ -24,6 +24,10 @@ pub struct PinArgs {
 pub fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
     let map = apiwatch::run::load_contracts(root)?;
     let contract = map.get(&args.contract)?;
+    let removed = apiwatch::files::remove_stale_temp_files(&root.join("snapshots"));
+    if removed > 0 {
+        eprintln!("removed {removed} temp file(s) left in snapshots/ by an interrupted run");
+    }
     let rt = runtime()?;
     let specs: Vec<&map::SpecSource> = match &args.spec {
         Some(name) => vec![

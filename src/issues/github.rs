@@ -278,6 +278,23 @@ impl GitHub {
         if status.is_success() {
             return Ok(text);
         }
+        if status.is_redirection() {
+            // Never followed: a redirected POST would come back as a GET and read as
+            // success, and a token must not travel to wherever it points.
+            let to = headers
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("nowhere");
+            return Err(Failed::stop(GitHubError::Status {
+                method: method.to_string(),
+                path: path.to_owned(),
+                status: status.as_u16(),
+                message: format!(
+                    "redirected to {}; apiwatch does not follow redirects from the GitHub API (was the repository renamed or moved?)",
+                    to.chars().take(200).collect::<String>()
+                ),
+            }));
+        }
         let message = serde_json::from_str::<Value>(&text)
             .ok()
             .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))

@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::{
     AuthKind, ChangelogSource, Checks, ContractError, Owners, Pin, Policy, RawChangelog,
     RawContract, RawOwners, RawPin, RawPolicy, RawSandbox, RawSource, RawUse, Sandbox, SpecSource,
-    UsedOperation, line_col,
+    UsedOperation,
 };
 use crate::config::{ChangelogKind, Location, SourceCredential};
 use crate::finding::RuleId;
@@ -20,14 +20,14 @@ const COMPLIANCE_KINDS: [&str; 5] = ["opt-out", "unsubscribe", "consent", "delet
 /// The problems found in one file so far, in the order they were found.
 pub(super) struct Errors<'t> {
     pub(super) file: String,
-    pub(super) text: &'t str,
+    pub(super) lines: super::LineIndex<'t>,
     pub(super) list: Vec<ContractError>,
 }
 
 impl Errors<'_> {
     /// Records `message` at the start of `span`; no span means the whole file (1:1).
     pub(super) fn at(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
-        let (line, column) = span.map(|s| line_col(self.text, s.start)).unwrap_or((1, 1));
+        let (line, column) = span.map(|s| self.lines.line_col(s.start)).unwrap_or((1, 1));
         self.list.push(ContractError {
             file: self.file.clone(),
             line,
@@ -231,7 +231,7 @@ pub(super) fn uses(raw: Vec<Spanned<RawUse>>, errors: &mut Errors) -> Vec<UsedOp
             }
             c => c.map(Spanned::into_inner),
         };
-        let (line, column) = line_col(errors.text, op_span.start);
+        let (line, column) = errors.lines.line_col(op_span.start);
         uses.push(UsedOperation {
             operation: reference,
             compliance,

@@ -166,6 +166,17 @@ pub async fn night(
         }
         Some(lock)
     };
+    // Temp files of a run killed mid-write (`kill -9`): they can be a whole spec each.
+    for dir in [settings.check.root.join("snapshots"), state_dir.clone()] {
+        let removed = crate::files::remove_stale_temp_files(&dir);
+        if removed > 0 {
+            progress.warn(&format!(
+                "{}: removed {removed} temp file{} left by an interrupted run",
+                dir.display(),
+                if removed == 1 { "" } else { "s" }
+            ));
+        }
+    }
     let (report, contracts) = check_all(map, &settings.check, progress.clone()).await;
     let desired =
         outputs::write(&settings.out, map, &report).map_err(|source| RunError::Outputs {
