@@ -1055,3 +1055,46 @@ fn a_dry_run_changes_no_state() {
         assert!(!state.join(file).exists(), "{file} written by a dry run");
     }
 }
+
+/// `pin.snapshots` was used as given: `../` or an absolute path made `apiwatch pin`
+/// write outside the repository, and two contracts sharing a folder overwrote each
+/// other's pinned spec.
+#[test]
+fn snapshot_folders_stay_under_snapshots_and_belong_to_one_contract() {
+    for bad in ["../elsewhere", "/tmp/apiwatch-pin", "snapshots/../../x", "snapshots", "other/acme"] {
+        let contract = GOOD_CONTRACT.replace(
+            "version = \"1\"",
+            &format!("version = \"1\"\nsnapshots = \"{bad}\""),
+        );
+        let err = map_error(&contract, false);
+        assert!(
+            err.contains("contracts/acme/contract.toml:10:13:")
+                && err.contains("`pin.snapshots` must be a folder under `snapshots/` (like `snapshots/acme`)"),
+            "{bad}: {err}"
+        );
+    }
+    let dir = map_with(
+        &GOOD_CONTRACT.replace("version = \"1\"", "version = \"1\"\nsnapshots = \"snapshots/shared\""),
+        false,
+    );
+    std::fs::create_dir_all(dir.path().join("contracts/beta")).unwrap();
+    std::fs::write(
+        dir.path().join("contracts/beta/contract.toml"),
+        GOOD_CONTRACT.replace("version = \"1\"", "version = \"1\"\nsnapshots = \"snapshots/shared/\""),
+    )
+    .unwrap();
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["pin", "acme"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("snapshot folder `snapshots/shared` is also contract beta's")
+            && err.contains("snapshot folder `snapshots/shared` is also contract acme's"),
+        "{err}"
+    );
+    assert!(!dir.path().join("snapshots/shared").exists(), "nothing pinned");
+}

@@ -65,8 +65,12 @@ pub struct Owners {
 #[derive(Debug, Clone, Serialize)]
 pub struct Pin {
     pub version: String,
-    /// Folder holding the snapshots, relative to the map root.
+    /// Folder holding the snapshots, relative to the map root: always under
+    /// `snapshots/`, and no other contract's.
     pub snapshots: PathBuf,
+    /// Where `pin.snapshots` is written (line, column), for errors found later.
+    #[serde(skip)]
+    pub snapshots_at: (usize, usize),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -269,7 +273,7 @@ struct RawOwners {
 #[serde(deny_unknown_fields)]
 struct RawPin {
     version: String,
-    snapshots: Option<String>,
+    snapshots: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -381,6 +385,7 @@ pub fn load_with(root: &Path, checks: &dyn Checks) -> Result<IntegrationMap, Map
             Err(e) => return Err(MapError::Io(file.display().to_string(), e)),
         }
     }
+    errors.extend(shared_snapshot_folders(&contracts));
     if !errors.is_empty() {
         return Err(MapError::Invalid(errors));
     }
@@ -388,6 +393,35 @@ pub fn load_with(root: &Path, checks: &dyn Checks) -> Result<IntegrationMap, Map
         root: root.to_path_buf(),
         contracts,
     })
+}
+
+/// Two contracts pinning into one folder would overwrite each other's snapshots.
+fn shared_snapshot_folders(contracts: &[Contract]) -> Vec<ContractError> {
+    let mut by_folder: BTreeMap<&Path, Vec<&Contract>> = BTreeMap::new();
+    for c in contracts {
+        by_folder.entry(&c.pin.snapshots).or_default().push(c);
+    }
+    let mut errors = Vec::new();
+    for (folder, sharing) in by_folder.into_iter().filter(|(_, cs)| cs.len() > 1) {
+        for c in &sharing {
+            let others: Vec<&str> = sharing
+                .iter()
+                .filter(|o| o.name != c.name)
+                .map(|o| o.name.as_str())
+                .collect();
+            errors.push(ContractError {
+                file: format!("contracts/{}/contract.toml", c.name),
+                line: c.pin.snapshots_at.0,
+                column: c.pin.snapshots_at.1,
+                message: format!(
+                    "snapshot folder `{}` is also contract {}'s: each contract needs its own, or `apiwatch pin` overwrites the other's pinned spec",
+                    folder.display(),
+                    others.join(", ")
+                ),
+            });
+        }
+    }
+    errors
 }
 
 impl IntegrationMap {

@@ -86,14 +86,44 @@ pub(super) fn pin(raw: Option<Spanned<RawPin>>, name: &str, errors: &mut Errors)
             "`pin.version` is empty: which vendor version is pinned?",
         );
     }
+    let pin_span = p.span();
     let p = p.into_inner();
+    let default = PathBuf::from("snapshots").join(name);
+    let (snapshots, span) = match p.snapshots {
+        None => (default, pin_span),
+        Some(s) => {
+            let span = s.span();
+            match snapshot_folder(s.get_ref(), name) {
+                Ok(folder) => (folder, span),
+                Err(why) => {
+                    errors.at(Some(span.clone()), why);
+                    (default, span)
+                }
+            }
+        }
+    };
     Some(Pin {
         version: p.version,
-        snapshots: p
-            .snapshots
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("snapshots").join(name)),
+        snapshots,
+        snapshots_at: errors.lines.line_col(span.start),
     })
+}
+
+/// `pin.snapshots` as a folder under `snapshots/`; `..`, absolute paths and the
+/// bare `snapshots/` would let `apiwatch pin` write anywhere.
+fn snapshot_folder(text: &str, name: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let path = PathBuf::from(text.trim_end_matches('/'));
+    let parts: Vec<Component<'_>> = path.components().collect();
+    let plain = parts.iter().all(|c| matches!(c, Component::Normal(_)));
+    let under = parts.first() == Some(&Component::Normal("snapshots".as_ref()));
+    if plain && under && parts.len() >= 2 {
+        Ok(path)
+    } else {
+        Err(format!(
+            "`pin.snapshots` must be a folder under `snapshots/` (like `snapshots/{name}`), not `{text}`: snapshots stay inside the repository"
+        ))
+    }
 }
 
 /// Checks the `[[spec]]` entries: at least one, each valid, names distinct.
