@@ -76,6 +76,27 @@ impl Location {
     }
 }
 
+/// The regular file `relative` names inside `root`, after symlinks: a contract's
+/// local spec or changelog never reads outside the repository (`/proc/self/environ`
+/// would echo the environment, tokens included, into error snippets), nor from a
+/// FIFO or device that would block the night.
+pub fn confined_file(root: &Path, relative: &Path) -> Result<PathBuf, String> {
+    let jail = root
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", root.display()))?;
+    let path = jail
+        .join(relative)
+        .canonicalize()
+        .map_err(|e| e.to_string())?;
+    if !path.starts_with(&jail) {
+        return Err("it resolves to a file outside the repository; not read".to_owned());
+    }
+    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Err("not a regular file; not read".to_owned());
+    }
+    Ok(path)
+}
+
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

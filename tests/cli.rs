@@ -1061,7 +1061,13 @@ fn a_dry_run_changes_no_state() {
 /// other's pinned spec.
 #[test]
 fn snapshot_folders_stay_under_snapshots_and_belong_to_one_contract() {
-    for bad in ["../elsewhere", "/tmp/apiwatch-pin", "snapshots/../../x", "snapshots", "other/acme"] {
+    for bad in [
+        "../elsewhere",
+        "/tmp/apiwatch-pin",
+        "snapshots/../../x",
+        "snapshots",
+        "other/acme",
+    ] {
         let contract = GOOD_CONTRACT.replace(
             "version = \"1\"",
             &format!("version = \"1\"\nsnapshots = \"{bad}\""),
@@ -1069,18 +1075,26 @@ fn snapshot_folders_stay_under_snapshots_and_belong_to_one_contract() {
         let err = map_error(&contract, false);
         assert!(
             err.contains("contracts/acme/contract.toml:10:13:")
-                && err.contains("`pin.snapshots` must be a folder under `snapshots/` (like `snapshots/acme`)"),
+                && err.contains(
+                    "`pin.snapshots` must be a folder under `snapshots/` (like `snapshots/acme`)"
+                ),
             "{bad}: {err}"
         );
     }
     let dir = map_with(
-        &GOOD_CONTRACT.replace("version = \"1\"", "version = \"1\"\nsnapshots = \"snapshots/shared\""),
+        &GOOD_CONTRACT.replace(
+            "version = \"1\"",
+            "version = \"1\"\nsnapshots = \"snapshots/shared\"",
+        ),
         false,
     );
     std::fs::create_dir_all(dir.path().join("contracts/beta")).unwrap();
     std::fs::write(
         dir.path().join("contracts/beta/contract.toml"),
-        GOOD_CONTRACT.replace("version = \"1\"", "version = \"1\"\nsnapshots = \"snapshots/shared/\""),
+        GOOD_CONTRACT.replace(
+            "version = \"1\"",
+            "version = \"1\"\nsnapshots = \"snapshots/shared/\"",
+        ),
     )
     .unwrap();
     let out = apiwatch()
@@ -1096,5 +1110,159 @@ fn snapshot_folders_stay_under_snapshots_and_belong_to_one_contract() {
             && err.contains("snapshot folder `snapshots/shared` is also contract acme's"),
         "{err}"
     );
-    assert!(!dir.path().join("snapshots/shared").exists(), "nothing pinned");
+    assert!(
+        !dir.path().join("snapshots/shared").exists(),
+        "nothing pinned"
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(files_under(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+/// A contract's local file used to be read wherever it pointed:
+/// `/proc/self/environ` echoed the environment (tokens) into the YAML error snippet,
+/// stderr and the report. Paths outside the repository are refused at load; a
+/// symlink out of it, or a FIFO, is refused when read; and the run goes on.
+#[test]
+fn local_files_stay_inside_the_repository_and_never_echo_secrets() {
+    for bad in [
+        "/proc/self/environ",
+        "../secrets.yaml",
+        "specs/../../x.yaml",
+    ] {
+        let err = map_error(&GOOD_CONTRACT.replace("upstream.yaml", bad), false);
+        assert!(
+            err.contains("`file` must be a path inside the repository (relative, without `..`)"),
+            "{bad}: {err}"
+        );
+    }
+    let dir = map_with(GOOD_CONTRACT, true);
+    std::fs::remove_file(dir.path().join("upstream.yaml")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("upstream.yaml")).unwrap();
+    let secret = "s3cret-apiwatch-environ-value";
+    let out = apiwatch()
+        .env("ACME_TOKEN", secret)
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--dry-run"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("upstream.yaml: it resolves to a file outside the repository; not read"),
+        "{stderr}"
+    );
+    for f in files_under(dir.path()) {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "{}",
+            f.display()
+        );
+    }
+    assert!(!stderr.contains(secret) && !String::from_utf8_lossy(&out.stdout).contains(secret));
+
+    // A `$ref` to a FIFO beside the spec would block the read forever.
+    let dir = map_with(GOOD_CONTRACT, true);
+    std::fs::write(
+        dir.path().join("upstream.yaml"),
+        SPEC.replace("'200': {description: ok}", "'200': {$ref: 'pipe.yaml'}"),
+    )
+    .unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("pipe.yaml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--dry-run"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("$ref `pipe.yaml` refused: not a regular file"),
+        "{stderr}"
+    );
+}
+
+/// Every credential variable set to a distinctive value; the whole demo run (and a
+/// private source whose server is down, and a GitHub that cannot be reached) must
+/// not write any of them anywhere: stdout, stderr, `out/`, `.apiwatch/`, snapshots.
+#[test]
+fn no_credential_value_is_ever_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for d in ["contracts", "snapshots", "demo"] {
+        copy_tree(&repo().join(d), &root.join(d));
+    }
+    std::fs::create_dir_all(root.join("contracts/private")).unwrap();
+    std::fs::write(
+        root.join("contracts/private/contract.toml"),
+        "[contract]\nvendor = \"P\"\napi = \"A\"\n[owners]\nteam = \"t\"\n[pin]\nversion = \"1\"\n\
+         [[spec]]\nurl = \"http://127.0.0.1:9/spec.json\"\ntoken_env = \"PRIVATE_VENDOR_TOKEN\"\n\
+         [[changelog]]\nurl = \"http://127.0.0.1:9/changes\"\nkind = \"rss\"\ntoken_env = \"PRIVATE_VENDOR_TOKEN\"\ntoken_header = \"X-Api-Key\"\n\
+         [[uses]]\noperation = \"GET /a\"\n",
+    )
+    .unwrap();
+    let values = [
+        ("GITHUB_TOKEN", "ghp_FAKEgithubTOKEN0123456789abcdefXYZ"),
+        ("APIWATCH_GITHUB_TOKEN", "apiwatch-FAKE-token-7f3e9a"),
+        ("PRIVATE_VENDOR_TOKEN", "vendor-FAKE-secret-c0ffee42"),
+    ];
+    for dry in [true, false] {
+        let mut cmd = apiwatch();
+        for (k, v) in values {
+            cmd.env(k, v);
+        }
+        cmd.env("GITHUB_API_URL", "http://127.0.0.1:9")
+            .env("GITHUB_REPOSITORY", "acme/integrations")
+            .arg("--root")
+            .arg(root)
+            .args(["run", "--max-attempts", "1", "--timeout", "2"]);
+        if dry {
+            cmd.arg("--dry-run");
+        }
+        let out = cmd.output().unwrap();
+        let mut written: Vec<(String, Vec<u8>)> = vec![
+            ("stdout".into(), out.stdout.clone()),
+            ("stderr".into(), out.stderr.clone()),
+        ];
+        for f in files_under(root) {
+            written.push((f.display().to_string(), std::fs::read(&f).unwrap()));
+        }
+        assert!(
+            written.len() > 20,
+            "the run wrote its report, issues and state"
+        );
+        for (name, bytes) in &written {
+            let text = String::from_utf8_lossy(bytes);
+            for (var, value) in values {
+                assert!(!text.contains(value), "{var}'s value in {name}");
+            }
+        }
+    }
 }

@@ -266,8 +266,12 @@ impl Fetcher {
     ) -> Result<FetchedDoc, FetchError> {
         match location {
             Location::File(p) => {
-                let path = location.file_path(root).unwrap_or_else(|| p.clone());
                 let source = p.display().to_string();
+                let path =
+                    crate::config::confined_file(root, p).map_err(|message| FetchError::Io {
+                        source_name: source.clone(),
+                        message,
+                    })?;
                 let bytes = tokio::fs::read(&path).await.map_err(|e| FetchError::Io {
                     source_name: source.clone(),
                     message: e.to_string(),

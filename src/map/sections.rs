@@ -392,7 +392,27 @@ fn location(
                 None
             }
         }
-        (None, Some(f)) => Some(Location::File(PathBuf::from(f.into_inner()))),
+        (None, Some(f)) => {
+            let path = PathBuf::from(f.get_ref());
+            let inside = path.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            });
+            if inside && !f.get_ref().is_empty() {
+                Some(Location::File(path))
+            } else {
+                errors.at(
+                    Some(f.span()),
+                    format!(
+                        "`file` must be a path inside the repository (relative, without `..`), not `{}`",
+                        f.get_ref()
+                    ),
+                );
+                None
+            }
+        }
         (Some(u), Some(_)) => {
             errors.at(Some(u.span()), "give either `url` or `file`, not both");
             None

@@ -20,10 +20,12 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem with a source; `message` (which may quote what the source said)
+    /// is scrubbed of credentials.
     pub(super) fn new(rule: RuleId, message: String, location: &str) -> Problem {
         Problem {
             rule,
-            message,
+            message: crate::secrets::redact(&message),
             location: location.to_owned(),
         }
     }
@@ -98,7 +100,13 @@ pub async fn load_upstream(
     match location {
         // Local files may use relative `$ref`s to sibling files.
         Location::File(p) => {
-            let path = location.file_path(root).unwrap_or_else(|| p.clone());
+            let path = crate::config::confined_file(root, p).map_err(|why| {
+                Problem::new(
+                    Source::Unreachable.into(),
+                    format!("{shown}: {why}"),
+                    &shown,
+                )
+            })?;
             load::load_file(&path).map_err(|e| {
                 let rule = if matches!(e, crate::spec::SpecError::Io { .. }) {
                     Source::Unreachable

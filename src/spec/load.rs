@@ -115,12 +115,14 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> 
         None => Err(SpecError::Html {
             source_name: source_name.to_owned(),
         }),
-        Some(Syntax::Json) => serde_json::from_slice(bytes).map_err(|e| SpecError::Json {
-            source_name: source_name.to_owned(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        }),
+        Some(Syntax::Json) => serde_json::from_slice::<super::strict::Strict>(bytes)
+            .map(|s| s.0)
+            .map_err(|e| SpecError::Json {
+                source_name: source_name.to_owned(),
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            }),
         Some(Syntax::Yaml) => {
             let text = std::str::from_utf8(bytes).map_err(|e| SpecError::Yaml {
                 source_name: source_name.to_owned(),
@@ -135,6 +137,7 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> 
                 budget: serde_saphyr::budget! {
                     max_nodes: 20_000_000,
                     max_events: 60_000_000,
+                    max_depth: super::strict::MAX_DEPTH,
                 },
             };
             serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| {
@@ -347,6 +350,10 @@ impl Bundler {
             .map_err(|e| refuse(&format!("cannot open {}: {e}", target.display())))?;
         if !canonical.starts_with(&self.jail) {
             return Err(refuse("it points outside the spec's folder"));
+        }
+        // A FIFO or device would block the read forever.
+        if !std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) {
+            return Err(refuse("not a regular file"));
         }
         let key = canonical
             .strip_prefix(&self.jail)

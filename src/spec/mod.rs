@@ -25,5 +25,6 @@ pub mod model;
 pub mod normalize;
 pub mod path;
 pub mod schema;
+pub mod strict;
 
 pub use load::{Dialect, Document, SpecError};
