@@ -101,3 +101,75 @@ mod tests {
         assert_eq!(temp_file_pid(".hidden.tmp"), None);
     }
 }
+
+/// A kept JSON file that exists but cannot be read as what it should be.
+#[derive(Debug, thiserror::Error)]
+#[error("{path} is corrupt ({message})")]
+pub struct Corrupt {
+    pub path: String,
+    pub message: String,
+}
+
+/// Reads a JSON file apiwatch keeps: `Ok(None)` when there is none, an error naming
+/// the file when it is there but unreadable — never a silent "empty".
+pub fn read_kept<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, Corrupt> {
+    let corrupt = |message: String| Corrupt {
+        path: path.display().to_string(),
+        message,
+    };
+    match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(corrupt(e.to_string())),
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| corrupt(e.to_string())),
+    }
+}
+
+/// The last good copy of a kept file: `<name>.bak` beside it.
+pub fn backup_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".bak");
+    path.with_file_name(name)
+}
+
+/// Writes a kept JSON file atomically, first keeping the current one as
+/// `<name>.bak` if it is readable (a corrupt file never overwrites a good backup).
+pub fn write_kept<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    if let Ok(current) = std::fs::read(path)
+        && serde_json::from_slice::<serde_json::Value>(&current).is_ok()
+    {
+        write_atomic(&backup_path(path), &current)?;
+    }
+    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    write_atomic(path, &bytes)
+}
+
+#[cfg(test)]
+mod kept_tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_file_backs_up_only_a_good_previous_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("issues.json");
+        assert!(read_kept::<serde_json::Value>(&path).unwrap().is_none());
+        write_kept(&path, &serde_json::json!({"n": 1})).unwrap();
+        write_kept(&path, &serde_json::json!({"n": 2})).unwrap();
+        let bak: serde_json::Value = read_kept(&backup_path(&path)).unwrap().unwrap();
+        assert_eq!(bak["n"], 1);
+        std::fs::write(&path, "{\"n\": ").unwrap();
+        assert!(
+            read_kept::<serde_json::Value>(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("is corrupt")
+        );
+        write_kept(&path, &serde_json::json!({"n": 3})).unwrap();
+        let bak: serde_json::Value = read_kept(&backup_path(&path)).unwrap().unwrap();
+        assert_eq!(
+            bak["n"], 1,
+            "the corrupt copy did not replace the good backup"
+        );
+    }
+}

@@ -1266,3 +1266,89 @@ fn no_credential_value_is_ever_written() {
         }
     }
 }
+
+/// A truncated or garbled state file used to be read as empty: debounce restarted,
+/// pending GitHub operations vanished, escalations reset, and a corrupt changelog
+/// snapshot made every entry look new (and `--update` accepted them all).
+#[test]
+fn corrupt_state_is_named_never_read_as_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for d in ["contracts", "snapshots", "demo"] {
+        copy_tree(&repo().join(d), &root.join(d));
+    }
+    let state = root.join(".apiwatch");
+    std::fs::create_dir_all(&state).unwrap();
+    for (file, holds) in [
+        ("issues.json", "the debounce counters"),
+        (
+            "source-failures.json",
+            "how many runs in a row each source has failed",
+        ),
+    ] {
+        std::fs::write(state.join(file), "{\"tracking\": {\"k\": {\"se").unwrap();
+        std::fs::write(state.join(format!("{file}.bak")), "{}").unwrap();
+        let out = apiwatch()
+            .env("GITHUB_TOKEN", "t0ken-for-a-real-run")
+            .env("GITHUB_API_URL", "http://127.0.0.1:9")
+            .arg("--root")
+            .arg(root)
+            .args(["run", "--max-attempts", "1"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{file} is corrupt ("))
+                && stderr.contains(holds)
+                && stderr.contains(&format!(
+                    "restore the last good copy with `cp {}",
+                    state.join(format!("{file}.bak")).display()
+                )),
+            "{stderr}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(state.join(file)).unwrap(),
+            "{\"tracking\": {\"k\": {\"se",
+            "left as it was, for a person to look at"
+        );
+        std::fs::remove_file(state.join(file)).unwrap();
+    }
+    let snapshot = root.join("snapshots/crm-contacts/changelog.json");
+    let garbled = "{\"sources\": {\"https://x\": [{\"id\": ";
+    std::fs::write(&snapshot, garbled).unwrap();
+    let out = apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args([
+            "run",
+            "--dry-run",
+            "--format",
+            "json",
+            "--contract",
+            "crm-contacts",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"changelog-source-unparseable"), "{rules:?}");
+    assert!(
+        !rules.iter().any(|r| r.starts_with("changelog-entry")),
+        "{rules:?}"
+    );
+    let out = apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["changelog", "crm-contacts", "--update"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("changelog.json is corrupt"));
+    assert_eq!(std::fs::read_to_string(&snapshot).unwrap(), garbled);
+}

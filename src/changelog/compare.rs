@@ -14,8 +14,10 @@ pub struct ChangelogSnapshot {
 }
 
 impl ChangelogSnapshot {
-    pub fn read(path: &Path) -> Option<ChangelogSnapshot> {
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    /// The snapshot, or none when there is none yet. An unreadable one (a bad merge,
+    /// a truncated write) is an error: read as empty, every entry would look new.
+    pub fn read(path: &Path) -> Result<Option<ChangelogSnapshot>, crate::files::Corrupt> {
+        crate::files::read_kept(path)
     }
 
     pub fn write(&self, path: &Path) -> std::io::Result<()> {

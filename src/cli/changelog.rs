@@ -200,8 +200,16 @@ fn contract_changes(
         .map(|d| ApiModel::build_with(d, &contract.policy.deprecation_extensions))
         .collect();
     let snapshot_path = contract.changelog_snapshot_path(root);
-    let mut snapshot =
-        apiwatch::changelog::compare::ChangelogSnapshot::read(&snapshot_path).unwrap_or_default();
+    // A corrupt snapshot is never taken for an empty one: `--update` would accept
+    // every entry as new without review.
+    let mut snapshot = apiwatch::changelog::compare::ChangelogSnapshot::read(&snapshot_path)
+        .map_err(|c| {
+            anyhow::anyhow!(
+                "{c}: restore it (`git checkout -- {}`) before reading changelogs",
+                snapshot_path.display()
+            )
+        })?
+        .unwrap_or_default();
     for (i, source) in contract.changelogs.iter().enumerate() {
         let mut source = source.clone();
         let key = source.location.to_string();

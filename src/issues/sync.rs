@@ -19,7 +19,7 @@ use super::github::{GitHub, GitHubError};
 use super::plan::{
     CommentKind, ExistingIssue, IssueOp, Owner, Plan, PlanSettings, Tracking, plan_in,
 };
-use crate::files::write_atomic;
+use crate::files::{Corrupt, read_kept, write_kept};
 
 /// What survives from one run to the next.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -38,16 +38,16 @@ impl IssueState {
         state_dir.join("issues.json")
     }
 
-    pub fn load(state_dir: &Path) -> IssueState {
-        std::fs::read(Self::path(state_dir))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+    /// The state of the last run; none when there was none. A file that is there but
+    /// unreadable is an error, never an empty state (that would restart every
+    /// debounce and drop the operations GitHub has not taken yet).
+    pub fn load(state_dir: &Path) -> Result<IssueState, Corrupt> {
+        Ok(read_kept(&Self::path(state_dir))?.unwrap_or_default())
     }
 
+    /// Saves the state, keeping the previous one as `issues.json.bak`.
     pub fn save(&self, state_dir: &Path) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        write_atomic(&Self::path(state_dir), &bytes)
+        write_kept(&Self::path(state_dir), self)
     }
 }
 

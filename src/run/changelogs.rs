@@ -32,10 +32,29 @@ pub async fn check_changelogs(
     let model_refs: Vec<&crate::spec::model::ApiModel<'_>> = models.iter().collect();
     let relevance = crate::rules::Relevance::new(&contract.uses(), &model_refs);
     let snapshot_path = contract.changelog_snapshot_path(root);
-    let snapshot = ChangelogSnapshot::read(&snapshot_path);
     let mut sources = Vec::new();
     let mut findings = Vec::new();
     let mut errors = Vec::new();
+    let snapshot = match ChangelogSnapshot::read(&snapshot_path) {
+        Ok(s) => s,
+        Err(corrupt) => {
+            let shown = snapshot_path
+                .strip_prefix(root)
+                .unwrap_or(&snapshot_path)
+                .display()
+                .to_string();
+            let message = format!(
+                "{}: its entries cannot be compared until it is restored (`git checkout -- {shown}`); nothing is treated as new",
+                corrupt
+                    .to_string()
+                    .replace(&snapshot_path.display().to_string(), &shown)
+            );
+            errors.push(message.clone());
+            let problem = Problem::new(Changelog::SourceUnparseable.into(), message, &shown);
+            findings.extend(problem.into_finding(contract, true));
+            return (findings, errors, sources);
+        }
+    };
     for source in &contract.changelogs {
         let key = source.location.to_string();
         let entries = match read_changelog(source, root, fetcher, &models).await {

@@ -47,7 +47,17 @@ pub async fn file(
         return Err(RunError::NoRepository(d.contract.clone()));
     }
     let state_dir = &settings.check.state_dir;
-    let mut state = IssueState::load(state_dir);
+    let mut state = match IssueState::load(state_dir) {
+        Ok(state) => state,
+        // Checked before a real run; a dry run plans from scratch and saves nothing.
+        Err(_) if dry_run => IssueState::default(),
+        Err(c) => {
+            return Err(RunError::State {
+                path: c.path,
+                source: std::io::Error::other(c.message),
+            });
+        }
+    };
     let scope = Scope {
         repos: map
             .contracts

@@ -112,6 +112,12 @@ pub enum RunError {
     },
     #[error(transparent)]
     Locked(#[from] LockError),
+    #[error("{what}. It holds {holds}; {offer}")]
+    Corrupt {
+        what: String,
+        holds: String,
+        offer: String,
+    },
     #[error("no GitHub token (set APIWATCH_GITHUB_TOKEN or GITHUB_TOKEN), or pass --dry-run")]
     NoToken,
     #[error(
@@ -164,6 +170,7 @@ pub async fn night(
                 lock_path(state_dir).display()
             ));
         }
+        state::check_kept(state_dir)?;
         Some(lock)
     };
     // Temp files of a run killed mid-write (`kill -9`): they can be a whole spec each.
@@ -229,7 +236,12 @@ pub async fn check_all(
             return (Report::new(Vec::new()), Vec::new());
         }
     };
-    let streaks = Arc::new(read_streaks(&settings.state_dir));
+    // A real run checked the file first; a dry run with a corrupt one says so and
+    // counts from zero (it records nothing).
+    let streaks = Arc::new(read_streaks(&settings.state_dir).unwrap_or_else(|c| {
+        progress.warn(&c.to_string());
+        Default::default()
+    }));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, c) in selected.iter().enumerate() {
         let (contract, s, f, st, p) = (

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::contract::ContractOutcome;
-use crate::files::write_atomic;
+use crate::files::{Corrupt, read_kept, write_atomic, write_kept};
 
 /// The state a run leaves for the next one and for `apiwatch map`.
 #[derive(Debug, serde::Serialize, serde::Deserialize, Default)]
@@ -31,19 +31,53 @@ fn streaks_path(state_dir: &Path) -> PathBuf {
     state_dir.join("source-failures.json")
 }
 
-/// Consecutive failed runs per source (`contract/spec`).
-pub fn read_streaks(state_dir: &Path) -> BTreeMap<String, u32> {
-    std::fs::read(streaks_path(state_dir))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+/// Consecutive failed runs per source (`contract/spec`). An unreadable file is an
+/// error: read as empty, it would reset every escalation.
+pub fn read_streaks(state_dir: &Path) -> Result<BTreeMap<String, u32>, Corrupt> {
+    Ok(read_kept(&streaks_path(state_dir))?.unwrap_or_default())
+}
+
+/// The state files a real run depends on, checked before it starts: a corrupt one
+/// stops the run with what it held and how to restore the last good copy.
+pub fn check_kept(state_dir: &Path) -> Result<(), super::RunError> {
+    let explain = |c: Corrupt, holds: &str| {
+        let path = std::path::PathBuf::from(&c.path);
+        let backup = crate::files::backup_path(&path);
+        let offer = if backup.is_file() {
+            format!(
+                "restore the last good copy with `cp {} {}`, or delete it to start over",
+                backup.display(),
+                path.display()
+            )
+        } else {
+            "there is no backup (`.bak`) of it: delete it to start over".to_owned()
+        };
+        super::RunError::Corrupt {
+            what: c.to_string(),
+            holds: holds.to_owned(),
+            offer,
+        }
+    };
+    crate::issues::sync::IssueState::load(state_dir).map_err(|c| {
+        explain(
+            c,
+            "the debounce counters and the GitHub operations not applied yet",
+        )
+    })?;
+    read_streaks(state_dir).map_err(|c| {
+        explain(
+            c,
+            "how many runs in a row each source has failed (when to escalate)",
+        )
+    })?;
+    Ok(())
 }
 
 /// Records tonight's failures: a streak grows for each source that failed and ends
 /// for each that was read. Dry runs do not call this: debugging locally must not
 /// bring an issue closer.
 pub fn record_streaks(state_dir: &Path, outcomes: &[ContractOutcome]) -> std::io::Result<()> {
-    let mut after = read_streaks(state_dir);
+    let mut after = read_streaks(state_dir).map_err(std::io::Error::other)?;
     for (key, failed) in outcomes.iter().flat_map(|o| o.sources.iter()) {
         if *failed {
             *after.entry(key.clone()).or_insert(0) += 1;
@@ -51,8 +85,7 @@ pub fn record_streaks(state_dir: &Path, outcomes: &[ContractOutcome]) -> std::io
             after.remove(key);
         }
     }
-    let bytes = serde_json::to_vec_pretty(&after).map_err(std::io::Error::other)?;
-    write_atomic(&streaks_path(state_dir), &bytes)
+    write_kept(&streaks_path(state_dir), &after)
 }
 
 /// Records which contracts were checked tonight and how they ended.
