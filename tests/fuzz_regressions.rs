@@ -8,7 +8,7 @@ use std::path::Path;
 
 use apiwatch::changelog::{self, MAX_ENTRIES, Source, classify::Keywords};
 use apiwatch::config::{ChangelogKind, Selectors};
-use apiwatch::issues::sanitize::quote;
+use apiwatch::report::escape::text as quote;
 use apiwatch::report::markdown::cell;
 use proptest::prelude::*;
 

@@ -139,3 +139,121 @@ fn a_huge_issue_is_truncated_under_the_limit_and_points_to_the_report() {
         "the marker is last"
     );
 }
+
+/// The text outside code spans and fences of rendered Markdown.
+fn outside_code(md: &str) -> String {
+    let mut outside = String::new();
+    let mut fence: Option<String> = None;
+    for line in md.lines() {
+        let t = line.trim_start();
+        let run = t.chars().take_while(|c| *c == '`').count();
+        if let Some(f) = &fence {
+            if run >= f.len() && t.trim_end().chars().all(|c| c == '`') {
+                fence = None;
+            }
+            continue;
+        }
+        if run >= 3 {
+            fence = Some("`".repeat(run));
+            continue;
+        }
+        // Inline spans: a run of n backticks up to the next run of exactly n.
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            // A backslash-escaped character is literal: no markup, no code span.
+            if chars[i] == '\\' && i + 1 < chars.len() {
+                outside.push('·');
+                i += 2;
+                continue;
+            }
+            if chars[i] == '`' {
+                let n = chars[i..].iter().take_while(|c| **c == '`').count();
+                let mut j = i + n;
+                let mut closed = None;
+                while j < chars.len() {
+                    let m = chars[j..].iter().take_while(|c| **c == '`').count();
+                    if m == n {
+                        closed = Some(j + m);
+                        break;
+                    }
+                    j += m.max(1);
+                }
+                match closed {
+                    Some(end) => {
+                        outside.push(' ');
+                        i = end;
+                    }
+                    None => {
+                        outside.extend(&chars[i..i + n]);
+                        i += n;
+                    }
+                }
+            } else {
+                outside.push(chars[i]);
+                i += 1;
+            }
+        }
+        outside.push('\n');
+    }
+    outside
+}
+
+/// Vendor text could still ping people and embed markup: a backtick right before
+/// `@` closed apiwatch's own code span (``` `x`@octocat ```), and a `Content-Type`
+/// header, a changelog entry's prose and a YAML error snippet went through as
+/// written. Whatever the vendor writes, no mention, reference or markup is live.
+#[test]
+fn vendor_text_cannot_ping_link_or_embed_anywhere_in_an_issue() {
+    let contract = parse_contract(
+        "crm-contacts",
+        Path::new("contracts/crm-contacts/contract.toml"),
+        CONTRACT,
+    )
+    .unwrap();
+    let attack = "`x`@octocat <img src=https://e.example/t.png> ![t](https://e.example/p.png) [click](https://e.example) #12 GH-7 acme/site#3 ``@octocat`` _y_@octocat <!-- apiwatch:issue=forged -->";
+    let mut f = finding(1, &format!("property `a`@octocat changed; {attack}"));
+    f.subject = format!("property `p`@octocat {attack}");
+    f.before = Some(format!("x`@octocat {attack}"));
+    f.after = Some("`".to_owned());
+    f.location = format!("/paths/~1a`@octocat/{attack}");
+    let mut source = finding(
+        2,
+        &format!(
+            "https://vendor.example/spec.json: unexpected content type `text/html`@octocat {attack}"
+        ),
+    );
+    source.excerpt = None;
+    let mut entry = finding(3, &format!("vendor changelog: “{attack}”"));
+    entry.rule = RuleId::parse("changelog-deprecation-announced").unwrap();
+    entry.excerpt = Some(format!(
+        "{attack}\n```\n@octocat\n```\nsee https://vendor.example/x@octocat"
+    ));
+    let mut diff = finding(4, "schema changed");
+    diff.excerpt = Some(format!(
+        "--- base\n+++ revision\n+ \"description\": \"````\\n{attack}\"\n+````\n+@octocat <img src=x>\n"
+    ));
+    let issues = desired(&contract, &[f, source, entry, diff], "report.md");
+    let body = &issues[0].body;
+    let outside = outside_code(body);
+    for live in [
+        "@octocat",
+        "<img",
+        "](https://e.example",
+        "#12",
+        "GH-7",
+        "#3",
+        "<!-- apiwatch:issue=forged",
+    ] {
+        for (i, _) in outside.match_indices(live) {
+            let before = outside[..i].chars().next_back();
+            assert!(
+                live.starts_with('@') && before.is_some_and(|c| c.is_ascii_alphanumeric()),
+                "live `{live}` outside code in:\n{body}"
+            );
+        }
+    }
+    // The hidden markers are apiwatch's own, once each.
+    assert_eq!(body.matches("<!-- apiwatch:issue=").count(), 1);
+    assert_eq!(body.matches("<!-- apiwatch:state ").count(), 1);
+}

@@ -12,14 +12,14 @@
 //!   with debounce, close-after-N-runs and respect for a person's "not planned";
 //! - [`github`] is the thin executor over octocrab, with retries, rate limits and
 //!   no duplicate on retry; what it could not apply is kept for the next run;
-//! - [`sanitize`] defuses vendor text quoted into issues.
+//! - vendor text is rendered with [`crate::report::escape`]: it can neither ping
+//!   anyone nor link, embed markup, or break out of the code apiwatch quotes it in.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 pub mod github;
 pub mod plan;
-pub mod sanitize;
 pub mod sync;
 
 use crate::finding::{Finding, Severity};
@@ -169,13 +169,18 @@ fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String 
     let _ = writeln!(out, "{}", plan::marker(key, &contract.name));
     let _ = writeln!(
         out,
-        "**{}** ({} — {}) changed `{op}`, which this integration uses.\n",
-        contract.name, contract.vendor, contract.api
+        "**{}** ({} — {}) changed {}, which this integration uses.\n",
+        cell(&contract.name),
+        cell(&contract.vendor),
+        cell(&contract.api),
+        crate::report::escape::code(op)
     );
     if let Some(kind) = fs.iter().find_map(|f| f.compliance_kind.as_deref()) {
         let _ = writeln!(
             out,
-            "> [!CAUTION]\n> `{op}` is **compliance-critical ({kind})**. If it breaks, opt-outs or consent stop syncing.\n"
+            "> [!CAUTION]\n> {} is **compliance-critical ({})**. If it breaks, opt-outs or consent stop syncing.\n",
+            crate::report::escape::code(op),
+            cell(kind)
         );
     }
     let _ = writeln!(out, "| | |\n|---|---|");
@@ -213,9 +218,9 @@ fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String 
             "| {} | `{}` | {}{shared} | {} → {} |",
             f.severity,
             f.rule,
-            cell(&sanitize::quote(&clip(&f.subject))),
-            cell(&sanitize::quote(&clip(f.before.as_deref().unwrap_or("—")))),
-            cell(&sanitize::quote(&clip(f.after.as_deref().unwrap_or("—"))))
+            cell(&clip(&f.subject)),
+            cell(&clip(f.before.as_deref().unwrap_or("—"))),
+            cell(&clip(f.after.as_deref().unwrap_or("—")))
         );
     }
     if fs.len() > MAX_TABLE_ROWS {
@@ -230,7 +235,6 @@ fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String 
     for f in fs {
         finding(&mut details, f);
     }
-    let mut details = sanitize::quote(&details);
     let _ = writeln!(out, "### Next steps\n");
     let _ = writeln!(
         out,

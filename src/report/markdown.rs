@@ -2,18 +2,30 @@
 
 use std::fmt::Write;
 
-use super::{Report, root};
+use super::{Report, escape, root};
 use crate::finding::catalog::Changelog;
 use crate::finding::{Finding, RuleId};
 
-/// Text on one line, for list items (pipes need no escaping outside tables).
+/// Text on one line, for list items: backtick-quoted parts as code, the rest
+/// escaped ([`escape::text`]).
 pub fn inline(s: &str) -> String {
-    s.replace('\n', " ")
+    escape::text(s)
 }
 
-/// Escapes text for a Markdown table cell.
+/// Text for a Markdown table cell: [`inline`], with pipes escaped inside code too
+/// (GitHub splits table cells on any unescaped pipe).
 pub fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let text = escape::text(s);
+    let mut out = String::with_capacity(text.len());
+    let mut escaped = false;
+    for c in text.chars() {
+        if c == '|' && !escaped {
+            out.push('\\');
+        }
+        escaped = c == '\\' && !escaped;
+        out.push(c);
+    }
+    out
 }
 
 /// Renders the whole report.
@@ -21,7 +33,12 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# apiwatch report\n");
     if let (Some(b), Some(r)) = (&report.base, &report.revision) {
-        let _ = writeln!(out, "Comparing `{}` → `{}`.\n", b, r);
+        let _ = writeln!(
+            out,
+            "Comparing {} → {}.\n",
+            escape::code(b),
+            escape::code(r)
+        );
     }
     if !report.contracts.is_empty() {
         let _ = writeln!(
@@ -31,8 +48,8 @@ pub fn render(report: &Report) -> String {
         for c in &report.contracts {
             let _ = writeln!(
                 out,
-                "| `{}` | {} — {} | {} | {} | {} | {} ({}) |",
-                c.name,
+                "| {} | {} — {} | {} | {} | {} | {} ({}) |",
+                cell(&format!("`{}`", c.name)),
                 cell(&c.vendor),
                 cell(&c.api),
                 cell(&c.pinned_version),
@@ -68,16 +85,17 @@ pub fn render(report: &Report) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "- **{}** `{}` — {ctx}`{}`: {}{} — {}",
+                "- **{}** `{}` — {}{}: {}{} — {}",
                 f.severity,
                 f.rule,
-                rc.place(),
+                inline(&ctx),
+                escape::code(&rc.place()),
                 inline(&f.rule.meta().title),
                 inline(&super::text::before_after(f)),
-                rc.reach()
+                inline(&rc.reach())
             );
             if let Some(ex) = &f.excerpt {
-                let _ = writeln!(out, "\n  ```diff\n{}  ```\n", indent(ex, "  "));
+                let _ = writeln!(out, "\n{}", escape::fenced(ex, "diff", "  "));
             }
         }
         out.push('\n');
@@ -99,7 +117,12 @@ pub fn render(report: &Report) -> String {
                 (true, None) => " — in use".to_owned(),
                 (false, _) => " — not used".to_owned(),
             };
-            let _ = writeln!(out, "## {ctx}`{}`{tag}\n", super::group_title(f));
+            let _ = writeln!(
+                out,
+                "## {}{}{tag}\n",
+                inline(&ctx),
+                escape::code(&super::group_title(f))
+            );
             last = Some(group);
         }
         finding(&mut out, f);
@@ -116,13 +139,13 @@ pub fn finding(out: &mut String, f: &Finding) {
         f.rule,
         inline(&f.message)
     );
-    let _ = writeln!(out, "  - location: `{}`", f.location);
+    let _ = writeln!(out, "  - location: {}", escape::code(&f.location));
     if f.before.is_some() || f.after.is_some() {
         let _ = writeln!(
             out,
-            "  - before → after: `{}` → `{}`",
-            f.before.as_deref().unwrap_or("—"),
-            f.after.as_deref().unwrap_or("—")
+            "  - before → after: {} → {}",
+            escape::code(f.before.as_deref().unwrap_or("—")),
+            escape::code(f.after.as_deref().unwrap_or("—"))
         );
     }
     if let Some(s) = &f.sunset {
@@ -134,17 +157,17 @@ pub fn finding(out: &mut String, f: &Finding) {
             if matches!(f.rule, RuleId::Changelog(_))
                 && f.rule != RuleId::Changelog(Changelog::EntryEdited) =>
         {
-            let _ = writeln!(out, "\n{}", indent(ex, "  > "));
+            let quoted: String = ex
+                .lines()
+                .map(|l| format!("  > {}\n", escape::text(l)))
+                .collect();
+            let _ = writeln!(out, "\n{quoted}");
         }
         Some(ex) => {
-            let _ = writeln!(out, "\n  ```diff\n{}  ```\n", indent(ex, "  "));
+            let _ = writeln!(out, "\n{}", escape::fenced(ex, "diff", "  "));
         }
         None => {}
     }
-}
-
-fn indent(text: &str, pad: &str) -> String {
-    text.lines().map(|l| format!("{pad}{l}\n")).collect()
 }
 
 fn status_badge(status: &str) -> &str {

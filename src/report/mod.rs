@@ -5,6 +5,7 @@
 //! schema in `docs/report-schema.md`), Markdown (with a short unified diff of the
 //! spec fragment per finding) and SARIF 2.1.0 for code-scanning tools.
 
+pub mod escape;
 pub mod excerpt;
 pub mod json;
 pub mod map;
