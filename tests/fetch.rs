@@ -655,3 +655,57 @@ async fn a_credential_never_follows_a_redirect_to_another_host() {
         .unwrap();
     assert_eq!(elsewhere.hits("spec").len(), 1);
 }
+
+/// A slowloris vendor used to cost every attempt's full timeout, with nothing to
+/// stop the night before the workflow's limit killed it with no report. With a
+/// deadline, what is not fetched by then is unreachable "(deadline)" and every other
+/// contract is checked and reported as usual.
+#[tokio::test]
+async fn sources_unfinished_at_the_deadline_are_unreachable_and_the_rest_reported() {
+    let (base, server) = start().await;
+    let root = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    map_of(root.path(), &base, 3);
+    server.set("c0", "ok");
+    server.set("c1", "slow");
+    server.set("c2", "ok");
+    let map = apiwatch::map::load(root.path()).unwrap();
+    let settings = apiwatch::run::RunSettings {
+        root: root.path().to_path_buf(),
+        only: Vec::new(),
+        fail_on: None,
+        today: "2026-11-26".into(),
+        fetch: FetchConfig {
+            // Each attempt would wait out the 3 s answer; the deadline comes first.
+            timeout: Duration::from_secs(5),
+            deadline: Some(tokio::time::Instant::now() + Duration::from_millis(600)),
+            ..fast()
+        },
+        state_dir: state.path().to_path_buf(),
+    };
+    let started = Instant::now();
+    let (report, outcomes) =
+        apiwatch::run::check_all(&map, &settings, Arc::new(apiwatch::run::Silent)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let status: Vec<(&str, &str)> = outcomes
+        .iter()
+        .map(|o| (o.status.name.as_str(), o.status.status.as_str()))
+        .collect();
+    assert_eq!(status, [("c0", "ok"), ("c1", "failed"), ("c2", "ok")]);
+    let slow = report
+        .findings
+        .iter()
+        .find(|f| f.contract.as_deref() == Some("c1"))
+        .unwrap();
+    assert_eq!(slow.rule.as_str(), "source-unreachable");
+    assert!(
+        slow.message
+            .contains("not done by the run's deadline (--deadline)"),
+        "{}",
+        slow.message
+    );
+}

@@ -46,6 +46,31 @@ pub struct RunArgs {
     /// Close an issue once its problem has been gone this many runs in a row.
     #[arg(long, default_value_t = 2, value_name = "RUNS")]
     pub close_after: u32,
+    /// Stop fetching after this long (`90s`, `25m`, `1h`; `0` for never): sources not
+    /// read by then are reported unreachable, and the report, state and issues are
+    /// still written. Keep it below the workflow's `timeout-minutes` (30 in the
+    /// example workflow).
+    #[arg(long, default_value = "25m", value_name = "DURATION", value_parser = parse_duration)]
+    pub deadline: std::time::Duration,
+}
+
+/// `90s`, `25m`, `1h`, or a number of minutes.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, "m"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 90s, 25m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{text}`: the unit must be s, m or h")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -132,6 +157,8 @@ fn settings(root: &Path, args: &RunArgs) -> NightSettings {
                 timeout: std::time::Duration::from_secs(args.timeout),
                 max_attempts: args.max_attempts.max(1),
                 global_concurrency: args.concurrency.max(1),
+                deadline: (!args.deadline.is_zero())
+                    .then(|| tokio::time::Instant::now() + args.deadline),
                 ..Default::default()
             },
             state_dir: root.join(&args.state_dir),
@@ -180,5 +207,20 @@ mod tests {
         assert_eq!((g.timeout.as_secs(), g.max_attempts), (120, 2));
         let g = github_settings(config, &args(&["apiwatch", "run", "--timeout", "1"]));
         assert_eq!(g.timeout.as_secs(), GITHUB_MIN_TIMEOUT_SECS);
+    }
+
+    #[test]
+    fn deadlines_in_the_forms_people_write() {
+        for (text, secs) in [
+            ("90s", 90),
+            ("25m", 1500),
+            ("1h", 3600),
+            ("10", 600),
+            ("0", 0),
+        ] {
+            assert_eq!(parse_duration(text).unwrap().as_secs(), secs, "{text}");
+        }
+        assert!(parse_duration("soon").is_err() && parse_duration("5d").is_err());
+        assert_eq!(args(&["apiwatch", "run"]).deadline.as_secs(), 25 * 60);
     }
 }

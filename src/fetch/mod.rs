@@ -79,6 +79,10 @@ pub struct FetchConfig {
     pub per_host_concurrency: usize,
     /// Requests started per second to one host.
     pub per_host_rate: u32,
+    /// When the whole run must be done fetching (`--deadline`): a fetch still going
+    /// then, retries and waits included, fails as unreachable, so that a slow host
+    /// cannot keep the night from writing its report and issues.
+    pub deadline: Option<tokio::time::Instant>,
 }
 
 impl FetchConfig {
@@ -107,6 +111,7 @@ impl Default for FetchConfig {
             global_concurrency: 32,
             per_host_concurrency: 4,
             per_host_rate: 10,
+            deadline: None,
         }
     }
 }
@@ -156,6 +161,8 @@ pub enum FetchError {
     TooLarge { url: String, limit: usize },
     #[error("{url}: unexpected content type `{content_type}` for a spec or changelog")]
     ContentType { url: String, content_type: String },
+    #[error("{url}: not done by the run's deadline (--deadline); left for the next run")]
+    Deadline { url: String },
     #[error("the credential environment variable {name} is not set (or not a valid header value)")]
     MissingCredential { name: String },
 }
@@ -302,6 +309,20 @@ impl Fetcher {
     /// cached body. A 304 that cannot be honoured (nothing cached, or the cached body
     /// is gone) earns one unconditional request; a 304 to that one is a failure.
     pub async fn get(&self, url: &str, headers: &HeaderMap) -> Result<FetchedDoc, FetchError> {
+        match self.config.deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, self.get_by(url, headers))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(FetchError::Deadline {
+                        url: url.to_owned(),
+                    })
+                }),
+            None => self.get_by(url, headers).await,
+        }
+    }
+
+    /// [`Fetcher::get`] without the run's deadline.
+    async fn get_by(&self, url: &str, headers: &HeaderMap) -> Result<FetchedDoc, FetchError> {
         let cached = self.cache.as_ref().and_then(|c| c.lookup(url));
         let mut conditional = headers.clone();
         if let Some(entry) = &cached {
