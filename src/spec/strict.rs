@@ -5,23 +5,48 @@
 //! while the same document as YAML is refused. This reads JSON into the same
 //! `Value`, refusing duplicates with the key and its position.
 
-use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-/// How deeply JSON and YAML documents may nest (serde_json's own limit; YAML is
-/// given the same, so a document is refused or read alike in either syntax).
-pub const MAX_DEPTH: usize = 128;
+/// How deeply JSON and YAML documents may nest, the same for both so that a
+/// document is refused or read alike in either syntax (real specs stay under 25;
+/// the YAML reader's recursion needs the stack this leaves).
+pub const MAX_DEPTH: usize = 64;
 
 /// A [`Value`] whose objects have distinct keys.
 pub struct Strict(pub Value);
 
 impl<'de> Deserialize<'de> for Strict {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
-        d.deserialize_any(StrictVisitor).map(Strict)
+        Level(0).deserialize(d).map(Strict)
     }
 }
 
-struct StrictVisitor;
+/// A value `0`-based levels down.
+#[derive(Clone, Copy)]
+struct Level(usize);
+
+impl<'de> DeserializeSeed<'de> for Level {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictVisitor(self.0))
+    }
+}
+
+struct StrictVisitor(usize);
+
+impl StrictVisitor {
+    /// The level of a container's members, refused past [`MAX_DEPTH`].
+    fn inner<E: Error>(&self) -> Result<Level, E> {
+        if self.0 + 1 >= MAX_DEPTH {
+            return Err(E::custom(format!(
+                "nested more than {MAX_DEPTH} levels deep (the limit for JSON and YAML alike)"
+            )));
+        }
+        Ok(Level(self.0 + 1))
+    }
+}
 
 impl<'de> Visitor<'de> for StrictVisitor {
     type Value = Value;
@@ -63,18 +88,20 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Strict::deserialize(d).map(|s| s.0)
+        Level(self.0).deserialize(d)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let level = self.inner()?;
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(Strict(v)) = seq.next_element()? {
+        while let Some(v) = seq.next_element_seed(level)? {
             out.push(v);
         }
         Ok(Value::Array(out))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let level = self.inner()?;
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
@@ -83,7 +110,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
                     key.chars().take(120).collect::<String>()
                 )));
             }
-            let Strict(value) = map.next_value()?;
+            let value = map.next_value_seed(level)?;
             out.insert(key, value);
         }
         Ok(Value::Object(out))
@@ -117,5 +144,57 @@ mod tests {
             .to_string();
         assert!(err.contains("duplicate key `/a`"), "{err}");
         assert!(err.contains("line 3"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod load_tests {
+    use crate::spec::load::parse_value;
+
+    fn nested(depth: usize, json: bool) -> String {
+        if json {
+            format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+        } else {
+            format!("x: {}1{}", "[".repeat(depth - 1), "]".repeat(depth - 1))
+        }
+    }
+
+    /// JSON allowed 128 levels and YAML 64: one document passed as JSON and failed
+    /// as YAML. Both now read to the same depth, 64.
+    #[test]
+    fn json_and_yaml_nest_equally_deep() {
+        for json in [true, false] {
+            assert!(
+                parse_value(nested(60, json).as_bytes(), "s").is_ok(),
+                "json={json}"
+            );
+            let err = parse_value(nested(70, json).as_bytes(), "s").unwrap_err();
+            assert!(
+                err.to_string().contains("depth") || err.to_string().contains("deep"),
+                "json={json}: {err}"
+            );
+        }
+    }
+
+    /// A duplicate key in JSON was accepted, last one wins (a false
+    /// `endpoint-removed`), while YAML refused it.
+    #[test]
+    fn duplicate_keys_are_refused_in_both_syntaxes_naming_key_and_line() {
+        let json = "{\"openapi\": \"3.0.3\", \"paths\": {\n\"/a\": {},\n\"/a\": {}}}";
+        let err = parse_value(json.as_bytes(), "spec.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("spec.json:3:") && err.contains("duplicate key `/a`"),
+            "{err}"
+        );
+        let yaml = "openapi: 3.0.3\npaths:\n  /a: {}\n  /a: {}\n";
+        let err = parse_value(yaml.as_bytes(), "spec.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("spec.yaml") && err.contains("uplicate"),
+            "{err}"
+        );
     }
 }
