@@ -1352,3 +1352,30 @@ fn corrupt_state_is_named_never_read_as_empty() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("changelog.json is corrupt"));
     assert_eq!(std::fs::read_to_string(&snapshot).unwrap(), garbled);
 }
+
+/// `kill -9` during an atomic write left `.<name>.<pid>.tmp` files (up to a whole
+/// spec each) in `snapshots/` for ever; the next run removes those of dead writers.
+#[test]
+fn temp_files_left_by_a_killed_run_are_removed_by_the_next() {
+    let dir = map_with(GOOD_CONTRACT, true);
+    let stale = dir.path().join("snapshots/acme/.openapi.json.4194305.tmp");
+    let state_stale = dir.path().join(".apiwatch/http/.abc.json.4194306.tmp");
+    std::fs::create_dir_all(state_stale.parent().unwrap()).unwrap();
+    std::fs::write(&stale, "x".repeat(1000)).unwrap();
+    std::fs::write(&state_stale, "{}").unwrap();
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(!stale.exists() && !state_stale.exists());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("removed 1 temp file left by an interrupted run"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ignored = std::fs::read_to_string(repo().join(".gitignore")).unwrap();
+    assert!(ignored.lines().any(|l| l == ".*.tmp"));
+}
