@@ -8,48 +8,159 @@ use std::path::Path;
 
 use apiwatch::changelog::{self, MAX_ENTRIES, Source, classify::Keywords};
 use apiwatch::config::{ChangelogKind, Selectors};
-use apiwatch::report::escape::text as quote;
+use apiwatch::report::escape;
 use apiwatch::report::markdown::cell;
+use apiwatch::spec::load::parse_document;
 use proptest::prelude::*;
 
-/// The model of GitHub's mention rendering the `sanitize` fuzz target uses.
+/// The model of GitHub's rendering the `sanitize` fuzz target judges by.
 #[path = "../fuzz/src/github_markdown.rs"]
 mod github_markdown;
 
-use github_markdown::live_mentions;
+use github_markdown::{all_code, live_links, live_mentions, table_cell_mentions};
 
-// ---- sanitiser ---------------------------------------------------------------
+/// A `&str` fuzz target sees the longest UTF-8 prefix of its input (as
+/// `arbitrary` builds it); the inlined artifacts go through the same.
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap(),
+    }
+}
 
-/// `quote`'s promise: quoted vendor text pings no one, in the body or a table cell.
+// ---- sanitiser -------------------------------------------------------------
+
+/// The promise of `report::escape`: vendor text pings no one, in running text,
+/// in a table cell, in a code span or a fenced block, and forges no marker.
 fn assert_defused(input: &str) {
-    let out = quote(input);
+    let out = escape::text(input);
     let live = live_mentions(&out);
     assert!(
         live.is_empty(),
-        "quote({input:?}) = {out:?} still mentions {live:?}"
+        "text({input:?}) = {out:?} mentions {live:?}"
     );
-    let in_cell = cell(&out);
-    let live = live_mentions(&in_cell);
+    assert!(!out.contains("<!--"), "text({input:?}) = {out:?}");
+    let links = live_links(&out);
+    assert!(
+        links.is_empty(),
+        "text({input:?}) = {out:?} links {links:?}"
+    );
+    let in_cell = cell(input);
+    let live = table_cell_mentions(&in_cell);
     assert!(
         live.is_empty(),
-        "cell(quote({input:?})) = {in_cell:?} still mentions {live:?}"
+        "cell({input:?}) = {in_cell:?} mentions {live:?}"
     );
-    assert!(!out.contains("<!--"), "quote({input:?}) = {out:?}");
+    let span = escape::code(input);
+    assert!(all_code(&span), "code({input:?}) = {span:?} leaves code");
+    assert!(!span.contains("<!--"), "code({input:?}) = {span:?}");
+    let block = escape::fenced(input, "diff", "  ");
+    assert!(
+        all_code(&block),
+        "fenced({input:?}) = {block:?} leaves code"
+    );
+    assert!(!block.contains("<!--"), "fenced({input:?}) = {block:?}");
 }
 
+/// Found by the `sanitize` target in `issues::sanitize::quote` (since replaced by
+/// `report::escape`): a mention after a backtick the quoter took for a code span,
+/// after the quoter's own closing backtick, after `.` or a non-ASCII letter, an
+/// `@` written as an entity, and paragraphs a table cell joins.
 #[test]
-fn sanitiser_defuses_plain_mentions() {
+fn mentions_the_old_quoter_left_live_are_defused() {
     for input in [
+        "`@octocat",
+        "``@octocat",
+        "`x`@octocat",
+        "@a@octocat",
+        "end.@octocat",
+        "caf\u{e9}@octocat",
+        "&#64;octocat",
+        "&commat;octocat",
+        "`\n\n`@octocat`",
         "thanks @octocat!",
-        "@octocat",
         "cc @acme/platform-team",
-        "(@octocat)",
-        "*@octocat*",
         "\u{200B}@octocat",
     ] {
         assert_defused(input);
     }
-    assert_eq!(quote("mail dev@example.com"), "mail dev@example.com");
+    assert_eq!(escape::text("mail dev@example.com"), "mail dev@example.com");
+}
+
+/// Fuzzer artifacts (`fuzz/artifacts/sanitize/crash-*`) against the old quoter,
+/// inlined as they were found.
+#[test]
+fn sanitize_artifacts_stay_defused() {
+    for bytes in [
+        &b"`@h"[..],
+        b"<i@@H@i@@",
+        b"@4@4z1>\xde\xce",
+        b"``@f\n\x01~t\x00-\xff\x00\xf7\xff\xff\xff\xff\xbb`",
+        b"<iLLLLLLLN\x01L.@L<iLLLi",
+        b"<ii' it v\n```9;#4in62, s\x01\x00\x00 \n.\x00``~2\xdf\xa0@t ",
+        b"fi@@@@@zt@@m/ve@m/v`xd.@,<0--@@@@@@@\\\\\\`\x98\xbf\xbf\xbav&ce",
+    ] {
+        assert_defused(utf8_prefix(bytes));
+    }
+}
+
+/// Found by the `sanitize` target in `report::escape::text`: only the lower-case
+/// `https://github.com/` is redirected, so an issue URL whose host is spelled
+/// otherwise stays a live link into that issue's timeline.
+#[test]
+fn issue_urls_are_defused_whatever_the_case_of_the_host() {
+    for input in [
+        "see https://GitHub.com/vendor/sdk/issues/42",
+        "http://GITHUB.COM/vendor/sdk/pull/7",
+        utf8_prefix(b"https://github.Com/\xde\x83L"),
+    ] {
+        let out = escape::text(input);
+        let links = live_links(&out);
+        assert!(
+            links.is_empty(),
+            "text({input:?}) = {out:?} links {links:?}"
+        );
+    }
+}
+
+// ---- spec diff ---------------------------------------------------------------
+
+fn self_compare(bytes: &[u8]) -> Vec<String> {
+    let Ok(doc) = parse_document(bytes, "fuzz") else {
+        return Vec::new();
+    };
+    let options = apiwatch::CompareOptions {
+        today: "2026-06-01".into(),
+        deprecation_extensions: vec!["x-deprecated".into()],
+        ..Default::default()
+    };
+    apiwatch::compare(&doc, &doc, &options)
+        .into_iter()
+        .map(|f| format!("{} {}", f.rule, f.location))
+        .collect()
+}
+
+/// Found by the `spec_diff` target: two paths that differ only in a parameter's
+/// name (`/u/{id}`, `/u/{uid}`) share an operation key, and `diff::pair_operations`
+/// pairs each with the other, so a spec compared with itself reports the
+/// deprecation flag moving between them (endpoint-deprecated + endpoint-reactivated).
+#[test]
+fn a_spec_with_two_spellings_of_one_path_equals_itself() {
+    let spec = br#"{"openapi":"3.0.0","paths":{"/u/{id}":{"get":{}},"/u/{uid}":{"get":{"deprecated":true}}}}"#;
+    assert!(parse_document(spec, "x").is_ok());
+    let found = self_compare(spec);
+    assert!(found.is_empty(), "a spec differs from itself: {found:?}");
+    let spec = br#"{"openapi":"3.0.0","paths":{"/u/{id}":{"get":{}},"/u/{uid}":{"get":{"operationId":"x"}}}}"#;
+    let found = self_compare(spec);
+    assert!(found.is_empty(), "a spec differs from itself: {found:?}");
+}
+
+/// The artifact as the fuzzer found it (`/users/{id}` next to `/users/{userId*`).
+#[test]
+fn spec_diff_artifact_equals_itself() {
+    let spec = b"swagger: \"2.0\"\ninfo: {title: t, version: \"1\"}\nbasePath: /v1\npaths:\n  /users/{id}:\n    get:\n      operationId: aetUser\n      parameters:\n        - {name: id, in: path, required: true, type: string}\n      rusponses:\n  aths:\n  /users/{userId*:\n    get:\n      operationId: getUser\n      x-deprecated: true\n      parameters:\n        - chem%s/User\"}\ncomponents:\n  securitySchemes:\n    key: {type: apiKey, in: header, name: X-Key}\n  schemas:\n    User:\n      type: object\n      required: [email]\n      properties:\n        email: {type: string}\n        plan: {type: string, enum: [freg, pro, team]}\nsecurity: [{key: []}]\n";
+    let found = self_compare(spec);
+    assert!(found.is_empty(), "a spec differs from itself: {found:?}");
 }
 
 // ---- changelog ---------------------------------------------------------------

@@ -1,27 +1,101 @@
 //! A conservative model of where GitHub turns `@login` into a live mention.
 //!
 //! Shared by the `sanitize` fuzz target and `tests/fuzz_regressions.rs` (which
-//! includes this file with `#[path]`), so both judge the sanitiser by one rule.
+//! includes this file with `#[path]`), so both judge `report::escape` by one rule.
 //!
 //! The model follows CommonMark for the parts that hide text from the mention
 //! filter (code spans, fenced code blocks) and decodes what turns into an `@` in
-//! the rendered text (`&#64;`, `&#x40;`, `&commat;`, `\@`). The mention rule is
+//! the rendered text (`&#64;`, `&#x40;`, `&commat;`, `\@`); GFM table cells are
+//! split at unescaped pipes first ([`table_cell_mentions`]). The mention rule is
 //! html-pipeline's `MentionFilter`: an `@` at the start of a text node or after a
 //! non-word character (`[^A-Za-z0-9_]`, ASCII only, as in Ruby), then a login
 //! (`[A-Za-z0-9][A-Za-z0-9-]*`) that is not followed by a word character; an
 //! `@org/team` team mention counts too. It errs on the strict side: indented code
 //! blocks, HTML and link destinations are treated as plain text.
 
-/// One character of rendered text and whether it sits in code (no mentions there).
+/// One character of rendered text: whether it sits in code (no mentions, links or
+/// HTML there) and whether it was written escaped (`\[`, an entity).
 #[derive(Debug, Clone, Copy)]
 struct Cell {
     ch: char,
     code: bool,
+    escaped: bool,
 }
 
 /// The live mentions in `markdown`, as the logins (or `org/team`) they would ping.
 pub fn live_mentions(markdown: &str) -> Vec<String> {
-    let cells = render(markdown);
+    mentions_in(&render(markdown))
+}
+
+/// [`live_mentions`] of a GFM table cell's content: the row is split at pipes not
+/// escaped by a backslash (even inside code spans), then `\|` reads as `|`.
+pub fn table_cell_mentions(cell: &str) -> Vec<String> {
+    let chars: Vec<char> = cell.chars().collect();
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match (chars[i], chars.get(i + 1)) {
+            ('\\', Some('|')) => {
+                current.push('|');
+                i += 2;
+            }
+            ('|', _) => {
+                parts.push(std::mem::take(&mut current));
+                i += 1;
+            }
+            (c, _) => {
+                current.push(c);
+                i += 1;
+            }
+        }
+    }
+    parts.push(current);
+    parts.iter().flat_map(|p| live_mentions(p)).collect()
+}
+
+/// Whether all of `markdown` but whitespace renders as code (spans or fenced blocks).
+pub fn all_code(markdown: &str) -> bool {
+    render(markdown)
+        .iter()
+        .all(|c| c.code || c.ch.is_whitespace())
+}
+
+/// What in `markdown` GitHub would turn into a link or markup outside code: an
+/// issue reference (`#12`, `GH-12`), an autolinked `github.com` URL (hosts are
+/// case-insensitive), or an unescaped `<`, `[` or `]`. Each as a short description.
+pub fn live_links(markdown: &str) -> Vec<String> {
+    let rendered = render(markdown);
+    let mut found = Vec::new();
+    for (i, c) in rendered.iter().enumerate().filter(|(_, c)| !c.code) {
+        let next = rendered.get(i + 1).filter(|n| !n.code).map(|n| n.ch);
+        if !c.escaped && matches!(c.ch, '<' | '[' | ']') {
+            found.push(format!("markup {:?}", c.ch));
+        }
+        if c.ch == '#' && next.is_some_and(|n| n.is_ascii_digit()) {
+            found.push("issue reference #N".to_owned());
+        }
+    }
+    // Code breaks the text: NUL stands for it.
+    let plain: String = rendered
+        .iter()
+        .map(|c| if c.code { '\0' } else { c.ch })
+        .collect();
+    let lower = plain.to_ascii_lowercase();
+    if (0..10).any(|d| lower.contains(&format!("gh-{d}"))) {
+        found.push("issue reference GH-N".to_owned());
+    }
+    for scheme in ["https://", "http://"] {
+        for (i, _) in plain.match_indices(scheme) {
+            if lower[i + scheme.len()..].starts_with("github.com/") {
+                found.push(format!("link {}", &plain[i..]));
+            }
+        }
+    }
+    found
+}
+
+fn mentions_in(cells: &[Cell]) -> Vec<String> {
     let mut found = Vec::new();
     for (i, c) in cells.iter().enumerate() {
         if c.code || c.ch != '@' {
@@ -109,7 +183,7 @@ fn render(markdown: &str) -> Vec<Cell> {
             }
             (None, None) if line.trim().is_empty() => {
                 inline(&mut out, &std::mem::take(&mut paragraph));
-                push_code(&mut out, line);
+                push_text(&mut out, line);
             }
             (None, None) => paragraph.push_str(line),
         }
@@ -126,7 +200,19 @@ fn fence_marker(line: &str) -> Option<(char, usize)> {
 }
 
 fn push_code(out: &mut Vec<Cell>, text: &str) {
-    out.extend(text.chars().map(|ch| Cell { ch, code: true }));
+    out.extend(text.chars().map(|ch| Cell {
+        ch,
+        code: true,
+        escaped: false,
+    }));
+}
+
+fn push_text(out: &mut Vec<Cell>, text: &str) {
+    out.extend(text.chars().map(|ch| Cell {
+        ch,
+        code: false,
+        escaped: false,
+    }));
 }
 
 /// One paragraph's inline content: backslash escapes, entities, code spans.
@@ -139,11 +225,29 @@ fn inline(out: &mut Vec<Cell>, text: &str) {
             out.push(Cell {
                 ch: chars[i + 1],
                 code: false,
+                escaped: true,
             });
             i += 2;
         } else if c == '&' {
-            let (ch, used) = entity(&chars[i..]).unwrap_or(('&', 1));
-            out.push(Cell { ch, code: false });
+            let (cell, used) = match entity(&chars[i..]) {
+                Some((ch, used)) => (
+                    Cell {
+                        ch,
+                        code: false,
+                        escaped: true,
+                    },
+                    used,
+                ),
+                None => (
+                    Cell {
+                        ch: '&',
+                        code: false,
+                        escaped: false,
+                    },
+                    1,
+                ),
+            };
+            out.push(cell);
             i += used;
         } else if c == '`' {
             let n = run(&chars, i);
@@ -153,15 +257,16 @@ fn inline(out: &mut Vec<Cell>, text: &str) {
                     i = close + n;
                 }
                 None => {
-                    out.extend((0..n).map(|_| Cell {
-                        ch: '`',
-                        code: false,
-                    }));
+                    push_text(out, &"`".repeat(n));
                     i += n;
                 }
             }
         } else {
-            out.push(Cell { ch: c, code: false });
+            out.push(Cell {
+                ch: c,
+                code: false,
+                escaped: false,
+            });
             i += 1;
         }
     }
@@ -195,10 +300,7 @@ fn entity(chars: &[char]) -> Option<(char, usize)> {
     let body: String = chars[1..end].iter().collect();
     let ch = if body == "commat" {
         '@'
-    } else if let Some(hex) = body
-        .strip_prefix("#x")
-        .or_else(|| body.strip_prefix("#X"))
-    {
+    } else if let Some(hex) = body.strip_prefix("#x").or_else(|| body.strip_prefix("#X")) {
         (!hex.is_empty() && hex.len() <= 6)
             .then(|| u32::from_str_radix(hex, 16).ok())
             .flatten()
@@ -226,6 +328,26 @@ mod tests {
         assert_eq!(live_mentions("`x`@octocat"), ["octocat"]);
         assert_eq!(live_mentions("a &#64;octocat"), ["octocat"]);
         assert_eq!(live_mentions("@octocat."), ["octocat"]);
+    }
+
+    #[test]
+    fn table_cells_split_at_unescaped_pipes() {
+        assert_eq!(super::table_cell_mentions("`a|@octocat`"), ["octocat"]);
+        assert!(super::table_cell_mentions("`a\\|@octocat`").is_empty());
+        assert!(super::all_code("``a`b``"));
+        assert!(!super::all_code("`a` b"));
+    }
+
+    #[test]
+    fn the_model_sees_links_outside_code_only() {
+        assert_eq!(super::live_links("see #12").len(), 1);
+        assert_eq!(super::live_links("GH-3").len(), 1);
+        assert_eq!(
+            super::live_links("https://GitHub.com/o/r/issues/1").len(),
+            1
+        );
+        assert_eq!(super::live_links("<img> [x]").len(), 3);
+        assert!(super::live_links("`#12` \\[x\\] &lt; #\u{200B}1").is_empty());
     }
 
     #[test]

@@ -478,22 +478,33 @@ enum Pairing<'m, 'a> {
 }
 
 fn pair_operations<'m, 'a>(base: &'m ApiModel<'a>, rev: &'m ApiModel<'a>) -> Vec<Pairing<'m, 'a>> {
-    let rev_index: BTreeMap<(&str, &str), usize> = rev
-        .operations
-        .iter()
-        .enumerate()
-        .map(|(i, o)| ((o.key.as_str(), o.method.as_str()), i))
-        .collect();
+    // Several paths can share a key (`/u/{id}` and `/u/{uid}` normalise alike): each
+    // base operation takes the one spelled as it is, else the first one left.
+    let mut rev_index: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, o) in rev.operations.iter().enumerate() {
+        rev_index
+            .entry((o.key.as_str(), o.method.as_str()))
+            .or_default()
+            .push(i);
+    }
     let mut rev_used = vec![false; rev.operations.len()];
     let mut out = Vec::new();
     let mut base_left = Vec::new();
     for b in &base.operations {
-        match rev_index.get(&(b.key.as_str(), b.method.as_str())) {
-            Some(&i) if !rev_used[i] => {
+        let pick = rev_index
+            .get(&(b.key.as_str(), b.method.as_str()))
+            .and_then(|cands| {
+                let free = || cands.iter().copied().filter(|i| !rev_used[*i]);
+                free()
+                    .find(|i| rev.operations[*i].path == b.path)
+                    .or_else(|| free().next())
+            });
+        match pick {
+            Some(i) => {
                 rev_used[i] = true;
                 out.push(Pairing::Both(b, &rev.operations[i]));
             }
-            _ => base_left.push(b),
+            None => base_left.push(b),
         }
     }
     // Second pass: version segments masked, paired only when unique on both sides.

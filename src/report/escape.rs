@@ -17,6 +17,13 @@
 /// Breaks a mention or reference without changing how the text reads.
 const ZWSP: char = '\u{200B}';
 
+/// A link to github.com, whatever the case of its host: GitHub would add it to the
+/// linked issue's timeline. `redirect.github.com` links are not.
+#[allow(clippy::expect_used)] // a constant pattern, checked by the tests below
+static GITHUB_URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)https?://(?:www\.)?github\.com/").expect("regex")
+});
+
 fn longest_backtick_run(text: &str) -> usize {
     let mut longest = 0;
     let mut run = 0;
@@ -102,9 +109,7 @@ pub fn text(s: &str) -> String {
 
 /// Escapes running text into `out`.
 fn prose(s: &str, out: &mut String) {
-    let s = s
-        .replace("https://github.com/", "https://redirect.github.com/")
-        .replace("http://github.com/", "https://redirect.github.com/");
+    let s = GITHUB_URL.replace_all(s, "https://redirect.github.com/");
     let chars: Vec<char> = s.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| chars[p]);
@@ -212,10 +217,17 @@ mod tests {
         assert_eq!(text("fixed in #42"), "fixed in #\u{200B}42");
         assert_eq!(text("see GH-42"), "see GH-\u{200B}42");
         assert_eq!(text("vendor/sdk#42"), "vendor/sdk#\u{200B}42");
-        assert_eq!(
-            text("https://github.com/o/r/issues/1"),
-            "https://redirect.github.com/o/r/issues/1"
-        );
+        for url in [
+            "https://github.com/o/r/issues/1",
+            "https://GitHub.com/o/r/issues/1",
+            "HTTP://WWW.GITHUB.COM/o/r/issues/1",
+        ] {
+            assert_eq!(
+                text(url),
+                "https://redirect.github.com/o/r/issues/1",
+                "{url}"
+            );
+        }
         assert_eq!(
             text("<img src=x onerror=y> ![t](https://e/x.png) <!-- apiwatch:issue=k -->"),
             "&lt;img src=x onerror=y&gt; !\\[t\\](https://e/x.png) &lt;!-- apiwatch:issue=k --&gt;"
