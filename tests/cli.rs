@@ -1379,3 +1379,29 @@ fn temp_files_left_by_a_killed_run_are_removed_by_the_next() {
     let ignored = std::fs::read_to_string(repo().join(".gitignore")).unwrap();
     assert!(ignored.lines().any(|l| l == ".*.tmp"));
 }
+
+/// `apiwatch rules | head` printed "panicked … Broken pipe". A reader that goes
+/// away now ends the program quietly, with 141 as for a Unix tool.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let spec = repo().join("tests/fixtures/rules/endpoint-removed/base.yaml");
+    let rev = repo().join("tests/fixtures/rules/endpoint-removed/revision.yaml");
+    let commands: [Vec<std::ffi::OsString>; 2] = [
+        vec!["rules".into()],
+        vec!["diff".into(), spec.into(), rev.into()],
+    ];
+    for args in commands {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("apiwatch"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before anything is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+    }
+}

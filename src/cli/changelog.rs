@@ -101,11 +101,11 @@ fn print_entries(entries: &[apiwatch::changelog::Entry], format: TextOrJson) {
             let mut s = serde_json::to_string_pretty(&serde_json::json!({ "entries": entries }))
                 .unwrap_or_default();
             s.push('\n');
-            print!("{s}");
+            out!("{s}");
         }
         TextOrJson::Text => {
             for e in entries {
-                println!("{}", entry_line(e));
+                outln!("{}", entry_line(e));
                 for m in &e.mentions {
                     let what = match (&m.method, &m.path, &m.operation_id) {
                         (_, _, Some(id)) => id.clone(),
@@ -113,10 +113,10 @@ fn print_entries(entries: &[apiwatch::changelog::Entry], format: TextOrJson) {
                         (None, Some(p), _) => p.clone(),
                         _ => continue,
                     };
-                    println!("            mentions {what}");
+                    outln!("            mentions {what}");
                 }
             }
-            println!(
+            outln!(
                 "{} entr{}",
                 entries.len(),
                 if entries.len() == 1 { "y" } else { "ies" }
@@ -271,30 +271,30 @@ fn print_changes(
             "edited": changes.edited.iter().map(|(b, a, d)| serde_json::json!({"before": b, "after": a, "diff": d})).collect::<Vec<_>>(),
             "vanished": changes.vanished,
         });
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return;
     }
-    println!(
+    outln!(
         "{key}: {read} entries; {} new, {} edited, {} vanished since the snapshot",
         changes.new.len(),
         changes.edited.len(),
         changes.vanished.len()
     );
     for e in &changes.new {
-        println!("  new      {}", entry_line(e));
+        outln!("  new      {}", entry_line(e));
     }
     for (_, e, diff) in &changes.edited {
-        println!(
+        outln!(
             "  edited   {}  {}",
             e.date.as_deref().unwrap_or("----------"),
             e.title
         );
         for line in diff.lines() {
-            println!("           {line}");
+            outln!("           {line}");
         }
     }
     for e in &changes.vanished {
-        println!(
+        outln!(
             "  vanished {}  {}",
             e.date.as_deref().unwrap_or("----------"),
             e.title

@@ -98,7 +98,7 @@ pub fn cmd_diff(root: &Path, args: DiffArgs, color: bool) -> Result<Outcome> {
     let mut rep = Report::new(findings);
     rep.base = Some(args.base.clone());
     rep.revision = Some(args.revision.clone());
-    print!("{}", render(&rep, args.format, color, &args.revision));
+    out!("{}", render(&rep, args.format, color, &args.revision));
     Ok(if failing && args.fail_on.is_some() {
         Outcome::Findings
     } else {

@@ -38,6 +38,6 @@ pub fn cmd_map(root: &Path, args: MapArgs) -> Result<Outcome> {
         MapFormat::Mermaid => report::map::mermaid(&rows),
         MapFormat::Dot => report::map::dot(&rows),
     };
-    print!("{out}");
+    out!("{out}");
     Ok(Outcome::Clean)
 }

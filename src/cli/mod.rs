@@ -3,6 +3,17 @@
 //! [`Outcome`]. Errors here are `anyhow`; the outcome becomes the process exit code
 //! in exactly one place (`main`).
 
+/// `print!` that ends the program quietly when the reader has gone (`| head`).
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::emit(&format!($($arg)*)) };
+}
+
+/// `println!` that ends the program quietly when the reader has gone (`| head`).
+macro_rules! outln {
+    () => { $crate::cli::emit("\n") };
+    ($($arg:tt)*) => { $crate::cli::emit(&format!("{}\n", format_args!($($arg)*))) };
+}
+
 mod changelog;
 mod diff;
 mod map;
@@ -174,6 +185,24 @@ pub fn execute(cli: Cli) -> Result<Outcome> {
         Command::Upgrade(_) => not_built("upgrade", "upgrading a pinned version"),
         Command::Sandbox(_) => not_built("sandbox", "the embedded mock sandbox"),
         Command::Webhook(_) => not_built("webhook", "webhook signature verification"),
+    }
+}
+
+/// Exit status when stdout's reader went away, as a Unix tool killed by SIGPIPE.
+const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// Writes to stdout. A closed pipe (`apiwatch rules | head`) ends the program
+/// quietly with 141, as Unix tools do, instead of a panic; another write error is
+/// said on stderr.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(BROKEN_PIPE_EXIT);
+        }
+        eprintln!("apiwatch: cannot write to stdout: {e}");
+        std::process::exit(2);
     }
 }
 

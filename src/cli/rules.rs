@@ -20,7 +20,7 @@ pub enum RulesFormat {
 }
 
 pub fn cmd_rules(args: RulesArgs) -> Result<Outcome> {
-    print!(
+    out!(
         "{}",
         match args.format {
             RulesFormat::Text => rules::text(),

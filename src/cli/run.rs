@@ -105,7 +105,7 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     for line in &night.plan {
         eprintln!("{line}");
     }
-    print!("{}", render(&night.report, args.format, color, "snapshots"));
+    out!("{}", render(&night.report, args.format, color, "snapshots"));
     let out = settings.out.display();
     if settings.dry_run {
         eprintln!("dry run (no GitHub writes): report and rendered issues written to {out}");
