@@ -58,11 +58,14 @@ pub enum Location {
 
 impl Location {
     /// A command-line argument: an http(s) URL, else a file path.
+    /// A file or URL given on the command line. Files are made absolute: a person
+    /// may point at any file they can read (a contract may not; see
+    /// [`confined_file`]).
     pub fn from_arg(arg: &str) -> Location {
         if arg.starts_with("http://") || arg.starts_with("https://") {
             Location::Url(arg.to_owned())
         } else {
-            Location::File(PathBuf::from(arg))
+            Location::File(std::path::absolute(arg).unwrap_or_else(|_| PathBuf::from(arg)))
         }
     }
 
@@ -80,7 +83,14 @@ impl Location {
 /// local spec or changelog never reads outside the repository (`/proc/self/environ`
 /// would echo the environment, tokens included, into error snippets), nor from a
 /// FIFO or device that would block the night.
+///
+/// An absolute path can only come from the command line (contracts refuse them at
+/// load, and [`Location::from_arg`] makes arguments absolute): it is read as given,
+/// pipes included (`<(curl …)`).
 pub fn confined_file(root: &Path, relative: &Path) -> Result<PathBuf, String> {
+    if relative.is_absolute() {
+        return Ok(relative.to_path_buf());
+    }
     let jail = root
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;

@@ -1405,3 +1405,56 @@ fn a_closed_pipe_ends_the_output_quietly() {
         assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
     }
 }
+
+/// Errors that point to the fix: the wrong directory, a Markdown file given as a
+/// spec, an OpenAPI file given as a changelog. Files named on the command line are
+/// read wherever they are (only a contract's files must stay in the repository).
+#[test]
+fn errors_point_to_the_fix() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = apiwatch()
+        .current_dir(elsewhere.path())
+        .arg("map")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("run apiwatch from the repository root, the folder holding contracts/, or pass --root DIR"), "{err}");
+
+    let notes = elsewhere.path().join("NOTES.md");
+    std::fs::write(&notes, "# Notes\n\n- one: two\n  - three: [four\n").unwrap();
+    let out = apiwatch()
+        .arg("diff")
+        .arg(&notes)
+        .arg(&notes)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("it has no `openapi:` or `swagger:` key and is not valid YAML (a Markdown or text file?)"), "{err}");
+
+    let spec = repo().join("demo/upstream/crm-contacts/contacts.yaml");
+    let out = apiwatch()
+        .current_dir(elsewhere.path())
+        .args(["changelog", "parse"])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("this is an OpenAPI spec, not a changelog"),
+        "{err}"
+    );
+
+    // A changelog outside any repository, named on the command line, is read.
+    let page = repo().join("demo/changelogs/crm-contacts/changelog.html");
+    let copy = elsewhere.path().join("page.html");
+    std::fs::copy(&page, &copy).unwrap();
+    apiwatch()
+        .current_dir(repo())
+        .args(["changelog", "parse"])
+        .arg(&copy)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Contact notes endpoint removed"));
+}

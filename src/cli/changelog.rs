@@ -173,6 +173,19 @@ fn parse_one(
         &[],
         &Default::default(),
     )?;
+    if entries.is_empty() {
+        let is_spec = apiwatch::spec::load::parse_value(&fetched.bytes, input)
+            .is_ok_and(|v| v.get("openapi").is_some() || v.get("swagger").is_some());
+        if is_spec {
+            bail!(
+                "{input}: this is an OpenAPI spec, not a changelog (compare specs with `apiwatch diff`)"
+            );
+        }
+        bail!(
+            "{input}: no changelog entries found, read as {}; give the kind (--kind) or, for a page, the entry selectors (--selectors entry=…)",
+            format!("{kind:?}").to_lowercase()
+        );
+    }
     print_entries(&entries, args.format);
     Ok(())
 }

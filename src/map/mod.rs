@@ -218,9 +218,13 @@ pub struct ContractError {
 /// Why the map could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
-    #[error("{0}: cannot read the integration map: {1}")]
+    #[error(
+        "{0}: cannot read the integration map: {1} (run apiwatch from the repository root, the folder holding contracts/, or pass --root DIR)"
+    )]
     Io(String, std::io::Error),
-    #[error("{0}: no contracts found (expected contracts/<name>/contract.toml)")]
+    #[error(
+        "{0}: no contracts found (expected contracts/<name>/contract.toml; run apiwatch from the repository root or pass --root DIR)"
+    )]
     Empty(String),
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<ContractError>),

@@ -128,8 +128,9 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> 
                 source_name: source_name.to_owned(),
                 message: format!("not UTF-8: {e}"),
             })?;
-            // Big vendor YAML (several MB) exceeds the default node budget; alias and
-            // depth limits stay at their defaults against alias bombs. OpenAPI is YAML
+            // Big vendor YAML (several MB) exceeds the default node budget; alias
+            // limits stay at their defaults against alias bombs, and depth is JSON's.
+            // OpenAPI is YAML
             // 1.2: `y`, `no`, `on` are strings (an enum of `[yes, no]`, a property `y`),
             // not the booleans YAML 1.1 made of them.
             let options = serde_saphyr::options! {
@@ -141,6 +142,14 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> 
                 },
             };
             serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| {
+                // A README or a changelog given as a spec: say what it is not, rather
+                // than where it stops being YAML.
+                if !declares_openapi(text) {
+                    return SpecError::NotOpenApi {
+                        source_name: source_name.to_owned(),
+                        reason: "it has no `openapi:` or `swagger:` key and is not valid YAML (a Markdown or text file?)".into(),
+                    };
+                }
                 SpecError::Yaml {
                     source_name: source_name.to_owned(),
                     message: e.to_string(),
@@ -148,6 +157,17 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> 
             })
         }
     }
+}
+
+/// Whether YAML text has a top-level `openapi` or `swagger` key, as every spec does.
+fn declares_openapi(text: &str) -> bool {
+    text.lines().any(|line| {
+        let key = line.trim_start_matches(['"', '\'']);
+        ["openapi", "swagger"].iter().any(|k| {
+            key.strip_prefix(k)
+                .is_some_and(|rest| rest.trim_start_matches(['"', '\'']).starts_with(':'))
+        })
+    })
 }
 
 /// Parses bytes into a [`Document`]. Only local `$ref`s are allowed: a spec that
