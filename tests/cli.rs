@@ -1458,3 +1458,74 @@ fn errors_point_to_the_fix() {
         .success()
         .stdout(predicates::str::contains("Contact notes endpoint removed"));
 }
+
+/// Writing `[[uses]]` meant grepping a 1.4 MB spec. `apiwatch ops` lists the
+/// operations; `--format toml` prints entries a contract accepts as they are.
+#[test]
+fn ops_lists_operations_ready_to_paste_into_a_contract() {
+    let spec = repo().join("demo/upstream/crm-contacts/contacts.yaml");
+    let out = apiwatch()
+        .arg("ops")
+        .arg(&spec)
+        .args(["--grep", "UNSUBSCRIBE"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().count() >= 1
+            && text
+                .lines()
+                .all(|l| l.to_lowercase().contains("unsubscribe")),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matching `UNSUBSCRIBE`"));
+
+    let out = apiwatch()
+        .arg("ops")
+        .arg(&spec)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ops = v["operations"].as_array().unwrap();
+    assert!(ops.len() >= 5);
+    assert!(
+        ops.iter()
+            .all(|o| o["method"].is_string() && o["reference"].is_string())
+    );
+
+    // The pasted entries make a valid contract whose uses all resolve.
+    let toml = apiwatch()
+        .arg("ops")
+        .arg(&spec)
+        .args(["--format", "toml"])
+        .output()
+        .unwrap();
+    let dir = map_with(GOOD_CONTRACT, false);
+    std::fs::copy(&spec, dir.path().join("upstream.yaml")).unwrap();
+    let contract = GOOD_CONTRACT.replace("[[uses]]\noperation = \"GET /things\"\n", "")
+        + &String::from_utf8(toml.stdout).unwrap();
+    std::fs::write(dir.path().join("contracts/acme/contract.toml"), contract).unwrap();
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["pin", "acme"])
+        .assert()
+        .success();
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("map")
+        .assert()
+        .success();
+
+    // A contract's name lists its pinned snapshot.
+    let out = apiwatch()
+        .arg("--root")
+        .arg(repo())
+        .args(["ops", "crm-contacts"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unsubscribeContact"));
+}

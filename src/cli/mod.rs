@@ -17,6 +17,7 @@ macro_rules! outln {
 mod changelog;
 mod diff;
 mod map;
+mod ops;
 mod pin;
 mod progress;
 mod rules;
@@ -101,6 +102,11 @@ pub enum Command {
         after_help = "Examples:\n  apiwatch map\n  apiwatch map --format mermaid >> \"$GITHUB_STEP_SUMMARY\"\n  apiwatch map --format dot | dot -Tsvg > map.svg"
     )]
     Map(map::MapArgs),
+    /// List a spec's operations (method, path, operationId, summary, deprecation), ready for `[[uses]]`.
+    #[command(
+        after_help = "Examples:\n  apiwatch ops vendor/klaviyo-2026-04-15.json --grep profile\n  apiwatch ops https://api.vendor.example/openapi.json --format toml >> contracts/vendor/contract.toml\n  apiwatch ops crm-contacts            # a contract's pinned snapshot\n  apiwatch ops crm-contacts --format json"
+    )]
+    Ops(ops::OpsArgs),
     /// Write a contract's pinned snapshot (normalised) from its upstream spec or a given file/URL.
     #[command(
         after_help = "Examples:\n  apiwatch pin crm-contacts                   # from the contract's [[spec]] sources\n  apiwatch pin crm-contacts --from vendor/contacts-2026-09.yaml\n  apiwatch pin email-marketing --spec marketing --from https://api.larkpost.example/openapi.json"
@@ -181,6 +187,7 @@ pub fn execute(cli: Cli) -> Result<Outcome> {
         Command::Pin(args) => pin::cmd_pin(&cli.root, args),
         Command::Rules(args) => rules::cmd_rules(args),
         Command::Changelog(args) => changelog::cmd_changelog(&cli.root, args),
+        Command::Ops(args) => ops::cmd_ops(&cli.root, args),
         Command::Test(_) => not_built("test", "contract tests against vendor sandboxes"),
         Command::Upgrade(_) => not_built("upgrade", "upgrading a pinned version"),
         Command::Sandbox(_) => not_built("sandbox", "the embedded mock sandbox"),
