@@ -1529,3 +1529,31 @@ fn ops_lists_operations_ready_to_paste_into_a_contract() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("unsubscribeContact"));
 }
+
+/// The map shows why each operation matters (its `[[uses]]` note).
+#[test]
+fn the_map_shows_why_operations_matter() {
+    let out = apiwatch()
+        .arg("--root")
+        .arg(repo())
+        .args(["map", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains("`GET /contacts/{contactId}/notes` — copies store-support notes into the help-desk sidebar"),
+        "{md}"
+    );
+    let out = apiwatch()
+        .arg("--root")
+        .arg(repo())
+        .args(["map", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = v.to_string();
+    assert!(
+        notes.contains("propagates preference-centre opt-outs within 24 h"),
+        "{notes}"
+    );
+}

@@ -257,3 +257,36 @@ fn vendor_text_cannot_ping_link_or_embed_anywhere_in_an_issue() {
     assert_eq!(body.matches("<!-- apiwatch:issue=").count(), 1);
     assert_eq!(body.matches("<!-- apiwatch:state ").count(), 1);
 }
+
+/// The `note` of a `[[uses]]` entry says what breaks for this integration; it was
+/// shown nowhere. The issue body now carries it.
+#[test]
+fn an_issue_says_why_its_operation_matters() {
+    let with_note = CONTRACT.replace(
+        "compliance = \"opt-out\"",
+        "compliance = \"opt-out\"\nnote = \"propagates opt-outs within 24 h; a 4xx here means @legal must know\"",
+    );
+    let contract = parse_contract(
+        "crm-contacts",
+        Path::new("contracts/crm-contacts/contract.toml"),
+        &with_note,
+    )
+    .unwrap();
+    let issues = desired(&contract, &[finding(1, "a change")], "report.md");
+    let body = &issues[0].body;
+    assert!(
+        body.contains("| Why it matters | propagates opt-outs within 24 h; a 4xx here means @\u{200B}legal must know |"),
+        "{body}"
+    );
+    let without = parse_contract(
+        "crm-contacts",
+        Path::new("contracts/crm-contacts/contract.toml"),
+        CONTRACT,
+    )
+    .unwrap();
+    assert!(
+        !desired(&without, &[finding(1, "a change")], "report.md")[0]
+            .body
+            .contains("Why it matters")
+    );
+}

@@ -197,6 +197,9 @@ fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String 
         cell(&contract.pin.version)
     );
     let _ = writeln!(out, "| Owning team | {} |", cell(&contract.owners.team));
+    if let Some(note) = note_for(contract, fs[0]) {
+        let _ = writeln!(out, "| Why it matters | {} |", cell(note));
+    }
     if let Some(s) = fs.iter().filter_map(|f| f.sunset.as_deref()).min() {
         let _ = writeln!(out, "| Sunset (due date) | **{s}** |");
     }
@@ -281,6 +284,22 @@ fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String 
     out.push_str(&details);
     out.push_str(&footer);
     out
+}
+
+/// The `note` of the `[[uses]]` entry a finding's operation matches: what breaks
+/// for this integration, in its owners' words.
+fn note_for<'c>(contract: &'c Contract, f: &Finding) -> Option<&'c str> {
+    use crate::spec::model::split_method_path;
+    use crate::spec::path::match_key;
+    contract.uses.iter().find_map(|u| {
+        let note = u.note.as_deref()?;
+        let by_id = f.operation_id.as_deref() == Some(u.operation.as_str());
+        let by_path = split_method_path(&u.operation).is_some_and(|(m, p)| {
+            f.method.as_deref() == Some(m.as_str())
+                && f.path.as_deref().map(|fp| match_key("", fp)) == Some(match_key("", p))
+        });
+        (by_id || by_path).then_some(note)
+    })
 }
 
 /// Shortens Markdown to at most `room` bytes at a block boundary (a blank line),

@@ -21,6 +21,9 @@ pub struct MapRow {
     pub repo: Option<String>,
     pub pinned_version: String,
     pub operations_in_use: Vec<String>,
+    /// Operation → why it matters (the `note` of its `[[uses]]` entry).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub notes: std::collections::BTreeMap<String, String>,
     pub compliance_critical: Vec<String>,
     pub sandbox: Option<String>,
     pub changelog_sources: usize,
@@ -91,6 +94,11 @@ fn row(c: &Contract, root: &Path, last_run: Option<String>) -> MapRow {
         repo: c.owners.repo.clone(),
         pinned_version: c.pin.version.clone(),
         operations_in_use: c.uses.iter().map(|u| u.operation.clone()).collect(),
+        notes: c
+            .uses
+            .iter()
+            .filter_map(|u| Some((u.operation.clone(), u.note.clone()?)))
+            .collect(),
         compliance_critical: compliance,
         sandbox: c
             .sandbox
@@ -205,7 +213,10 @@ pub fn markdown(rows: &[MapRow]) -> String {
             cell(&r.pinned_version),
             r.operations_in_use
                 .iter()
-                .map(|o| format!("`{}`", cell(o)))
+                .map(|o| match r.notes.get(o) {
+                    Some(note) => format!("{} — {}", cell(&format!("`{o}`")), cell(note)),
+                    None => cell(&format!("`{o}`")),
+                })
                 .collect::<Vec<_>>()
                 .join("<br>"),
             r.compliance_critical
