@@ -1557,3 +1557,30 @@ fn the_map_shows_why_operations_matter() {
         "{notes}"
     );
 }
+
+/// A uses file with a typo gave "0 in use" and a green CI; a contract's typo said
+/// only that the name is unknown. Both now fail, with the operation meant.
+#[test]
+fn unknown_operations_are_errors_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let uses = dir.path().join("uses.txt");
+    std::fs::write(&uses, "createContact\nlistContact\n").unwrap();
+    let out = apiwatch()
+        .arg("diff")
+        .arg(repo().join("snapshots/crm-contacts/contacts.json"))
+        .arg(repo().join("demo/upstream/crm-contacts/contacts.yaml"))
+        .arg("--uses")
+        .arg(&uses)
+        .args(["--fail-on", "error"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("uses.txt: `listContact` is not an operation of either spec; did you mean `listContacts`?")
+            && !err.contains("`createContact`"),
+        "{err}"
+    );
+    let err = map_error(&GOOD_CONTRACT.replace("GET /things", "listThing"), true);
+    assert!(err.contains("`listThing` is not an operation of the pinned spec (openapi); did you mean `listThings`?"), "{err}");
+}

@@ -8,6 +8,8 @@ use super::{Format, Outcome, SeverityArg, load_arg, render, runtime, today};
 use apiwatch::config::Uses;
 use apiwatch::finding::{Level, RuleId, Severity};
 use apiwatch::report::{self, Report, excerpt};
+use apiwatch::spec::Document;
+use apiwatch::spec::model::ApiModel;
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
@@ -83,6 +85,9 @@ pub fn cmd_diff(root: &Path, args: DiffArgs, color: bool) -> Result<Outcome> {
         .deprecation_extensions
         .extend(args.deprecation_extension.iter().cloned());
     let uses = options.uses.clone();
+    if let Some(file) = &args.uses {
+        check_uses_file(file, &uses, &base, &rev)?;
+    }
     let mut findings = report::filter_min(
         apiwatch::compare(&base, &rev, &options),
         args.min_severity.into(),
@@ -104,6 +109,31 @@ pub fn cmd_diff(root: &Path, args: DiffArgs, color: bool) -> Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// A `--uses` entry that names no operation of either spec is an error, as in a
+/// contract: a typo would otherwise leave it "not in use" and CI green.
+fn check_uses_file(file: &Path, uses: &Uses, base: &Document, rev: &Document) -> Result<()> {
+    let models = [ApiModel::build(base), ApiModel::build(rev)];
+    let refs: Vec<&ApiModel<'_>> = models.iter().collect();
+    let unknown: Vec<String> = uses
+        .entries
+        .iter()
+        .filter(|e| !refs.iter().any(|m| m.find(&e.reference).is_some()))
+        .map(|e| {
+            format!(
+                "{}: `{}` is not an operation of either spec{}",
+                file.display(),
+                e.reference,
+                apiwatch::run::hint(&e.reference, &refs)
+            )
+        })
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}", unknown.join("\n"))
+    }
 }
 
 /// Reads a `--uses` file (see [`Uses::parse`]).

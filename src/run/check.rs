@@ -68,10 +68,73 @@ pub fn check_uses(contract: &Contract, models: &[&ApiModel<'_>]) -> Vec<Contract
             line: u.line,
             column: u.column,
             message: format!(
-                "`{}` is not an operation of the pinned spec ({}); use an operationId or `METHOD /path` as the spec writes it",
+                "`{}` is not an operation of the pinned spec ({}){}",
                 u.operation,
-                contract.specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                contract
+                    .specs
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                hint(&u.operation, models)
             ),
         })
         .collect()
+}
+
+/// "; did you mean `create_event`?", or how to write a reference.
+pub fn hint(reference: &str, models: &[&ApiModel<'_>]) -> String {
+    match did_you_mean(reference, models) {
+        Some(best) => format!("; did you mean `{best}`?"),
+        None => "; use an operationId or `METHOD /path` as the spec writes it (`apiwatch ops` lists them)".to_owned(),
+    }
+}
+
+/// The operation reference (operationId, or `METHOD /path`) closest to a mistyped
+/// one, when one is close enough to be what was meant.
+pub fn did_you_mean(reference: &str, models: &[&ApiModel<'_>]) -> Option<String> {
+    let wanted = reference.to_lowercase();
+    let candidates = models.iter().flat_map(|m| {
+        m.operations.iter().flat_map(|o| {
+            let by_path = format!("{} {}", o.method, o.path);
+            o.operation_id
+                .clone()
+                .into_iter()
+                .chain(std::iter::once(by_path))
+        })
+    });
+    let (distance, best) = candidates
+        .map(|c| (edit_distance(&wanted, &c.to_lowercase()), c))
+        .min()?;
+    (distance <= (wanted.chars().count() / 4).max(2)).then_some(best)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("create_events", "create_event"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
 }

@@ -37,7 +37,7 @@ use crate::issues::github::{GitHubConfig, GitHubError};
 use crate::map::{Contract, FailOn, IntegrationMap};
 use crate::report::{ContractStatus, Report, Summary};
 
-pub use check::{check_map, load_contracts, load_map};
+pub use check::{check_map, did_you_mean, hint, load_contracts, load_map};
 pub use contract::{ContractOutcome, check_contract, compare, compare_options};
 pub use lock::{LockError, StateLock, lock_path};
 pub use sources::{Problem, load_upstream, read_changelog};
