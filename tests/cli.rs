@@ -1584,3 +1584,32 @@ fn unknown_operations_are_errors_with_a_suggestion() {
     let err = map_error(&GOOD_CONTRACT.replace("GET /things", "listThing"), true);
     assert!(err.contains("`listThing` is not an operation of the pinned spec (openapi); did you mean `listThings`?"), "{err}");
 }
+
+/// Duplicate `[[uses]]` entries were accepted silently; a missing credential was
+/// named without saying what needs it.
+#[test]
+fn duplicate_uses_are_errors_and_missing_credentials_say_what_needs_them() {
+    let twice = GOOD_CONTRACT.to_owned() + "\n[[uses]]\noperation = \"GET /things\"\n";
+    let err = map_error(&twice, false);
+    assert!(
+        err.contains("contract.toml:18:13: `GET /things` is already listed in [[uses]] (line 15): list each operation once"),
+        "{err}"
+    );
+    let private = GOOD_CONTRACT.replace(
+        "file = \"upstream.yaml\"",
+        "file = \"upstream.yaml\"\ntoken_env = \"ACME_SPEC_TOKEN_FOR_TEST\"",
+    );
+    let dir = map_with(&private, false);
+    let out = apiwatch()
+        .env_remove("ACME_SPEC_TOKEN_FOR_TEST")
+        .arg("--root")
+        .arg(dir.path())
+        .arg("map")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("credentials not set: ACME_SPEC_TOKEN_FOR_TEST (for spec `openapi`)"),
+        "{text}"
+    );
+}

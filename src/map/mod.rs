@@ -187,21 +187,36 @@ impl Contract {
 
     /// Credential environment variables (sandbox and private sources) that are not set.
     pub fn missing_credentials(&self) -> Vec<String> {
-        let sandbox = self.sandbox.iter().flat_map(|s| s.credentials.values());
-        let sources = self
-            .specs
-            .iter()
-            .filter_map(|s| s.credential.as_ref())
-            .chain(self.changelogs.iter().filter_map(|c| c.credential.as_ref()))
-            .map(|c| &c.env);
-        let mut missing: Vec<String> = sandbox
-            .chain(sources)
-            .filter(|v| std::env::var_os(v).is_none_or(|x| x.is_empty()))
-            .cloned()
-            .collect();
-        missing.sort();
-        missing.dedup();
-        missing
+        let mut needs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        if let Some(s) = &self.sandbox {
+            for v in s.credentials.values() {
+                needs.entry(v).or_default().push("the sandbox".to_owned());
+            }
+        }
+        for s in &self.specs {
+            if let Some(c) = &s.credential {
+                needs
+                    .entry(&c.env)
+                    .or_default()
+                    .push(format!("spec `{}`", s.name));
+            }
+        }
+        for c in &self.changelogs {
+            if let Some(cred) = &c.credential {
+                needs
+                    .entry(&cred.env)
+                    .or_default()
+                    .push(format!("changelog {}", c.location));
+            }
+        }
+        needs
+            .into_iter()
+            .filter(|(v, _)| std::env::var_os(v).is_none_or(|x| x.is_empty()))
+            .map(|(v, mut what)| {
+                what.dedup();
+                format!("{v} (for {})", what.join(", "))
+            })
+            .collect()
     }
 }
 

@@ -239,13 +239,24 @@ fn changelog(
 
 /// Checks the `[[uses]]` entries: a non-blank operation and a known compliance kind.
 pub(super) fn uses(raw: Vec<Spanned<RawUse>>, errors: &mut Errors) -> Vec<UsedOperation> {
-    let mut uses = Vec::new();
+    let mut uses: Vec<UsedOperation> = Vec::new();
+    // Reference → the line it was first listed on.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for u in raw {
         let u = u.into_inner();
         let op_span = u.operation.span();
         let reference = u.operation.into_inner();
         if reference.trim().is_empty() {
             errors.at(Some(op_span.clone()), "`operation` is empty");
+        }
+        let (line, _) = errors.lines.line_col(op_span.start);
+        if let Some(first) = seen.get(&reference) {
+            errors.at(
+                Some(op_span.clone()),
+                format!("`{reference}` is already listed in [[uses]] (line {first}): list each operation once"),
+            );
+        } else {
+            seen.insert(reference.clone(), line);
         }
         let compliance = match u.compliance {
             Some(c) if !COMPLIANCE_KINDS.contains(&c.get_ref().as_str()) => {

@@ -142,14 +142,6 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> 
                 },
             };
             serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| {
-                // A README or a changelog given as a spec: say what it is not, rather
-                // than where it stops being YAML.
-                if !declares_openapi(text) {
-                    return SpecError::NotOpenApi {
-                        source_name: source_name.to_owned(),
-                        reason: "it has no `openapi:` or `swagger:` key and is not valid YAML (a Markdown or text file?)".into(),
-                    };
-                }
                 SpecError::Yaml {
                     source_name: source_name.to_owned(),
                     message: e.to_string(),
@@ -157,6 +149,23 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> 
             })
         }
     }
+}
+
+/// [`parse_value`] for a whole spec: text that is not YAML and names no `openapi`
+/// or `swagger` key (a README or a changelog given as a spec) is said to be no
+/// OpenAPI document, rather than where it stops being YAML.
+fn parse_root(bytes: &[u8], source_name: &str) -> Result<Value, SpecError> {
+    parse_value(bytes, source_name).map_err(|e| match e {
+        SpecError::Yaml { .. }
+            if !declares_openapi(&String::from_utf8_lossy(bytes)) =>
+        {
+            SpecError::NotOpenApi {
+                source_name: source_name.to_owned(),
+                reason: "it has no `openapi:` or `swagger:` key and is not valid YAML (a Markdown or text file?)".into(),
+            }
+        }
+        e => e,
+    })
 }
 
 /// Whether YAML text has a top-level `openapi` or `swagger` key, as every spec does.
@@ -173,7 +182,7 @@ fn declares_openapi(text: &str) -> bool {
 /// Parses bytes into a [`Document`]. Only local `$ref`s are allowed: a spec that
 /// arrived over the network must not make the tool read files or reach hosts.
 pub fn parse_document(bytes: &[u8], source_name: &str) -> Result<Document, SpecError> {
-    let root = parse_value(bytes, source_name)?;
+    let root = parse_root(bytes, source_name)?;
     check_refs_local(&root, source_name)?;
     into_document(root, source_name)
 }
@@ -182,7 +191,7 @@ pub fn parse_document(bytes: &[u8], source_name: &str) -> Result<Document, SpecE
 pub fn load_file(path: &Path) -> Result<Document, SpecError> {
     let source_name = path.display().to_string();
     let bytes = read_capped(path, &source_name)?;
-    let mut root = parse_value(&bytes, &source_name)?;
+    let mut root = parse_root(&bytes, &source_name)?;
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
