@@ -449,3 +449,14 @@ fn script_and_style_text_is_not_changelog_content() {
     );
     assert!(e[0].mentions.is_empty() && e[0].sunset_date.is_none());
 }
+
+/// Relative links in a Markdown changelog were quoted as they were: in an issue, a
+/// reader could not follow `/docs/migrate`.
+#[test]
+fn quoted_markdown_links_are_made_absolute_against_the_page() {
+    let text = "see [the guide](/docs/migrate), [the spec](https://x.example/s.json), [mail](mailto:a@b.example)";
+    assert_eq!(
+        apiwatch::changelog::absolute_links(text, "https://vendor.example/changelog/CHANGELOG.md"),
+        "see [the guide](https://vendor.example/docs/migrate), [the spec](https://x.example/s.json), [mail](mailto:a@b.example)"
+    );
+}

@@ -109,7 +109,13 @@ fn finding(ctx: &Context<'_>, about: About<'_>) -> Option<Finding> {
         in_use,
         sunset: e.sunset_date.clone(),
         contract: Some(ctx.contract.to_owned()),
-        excerpt: Some(about.excerpt.unwrap_or_else(|| e.text.clone())),
+        excerpt: Some(about.excerpt.unwrap_or_else(|| {
+            if ctx.source.starts_with("http://") || ctx.source.starts_with("https://") {
+                super::absolute_links(&e.text, ctx.source)
+            } else {
+                e.text.clone()
+            }
+        })),
         op_key,
         identity: Identity::Entry {
             contract: ctx.contract,
@@ -152,9 +158,11 @@ pub fn findings(
             .as_deref()
             .map(|d| format!("; sunset {d}"))
             .unwrap_or_default();
+        // A title that carries its date ("2.4.0 - 2026-10-02") says it once.
         let date = e
             .date
             .as_deref()
+            .filter(|d| !e.title.contains(d))
             .map(|d| format!(" {d}"))
             .unwrap_or_default();
         let ops = resolve(e, models);
@@ -241,5 +249,75 @@ pub fn kind_word(k: Kind) -> &'static str {
         Kind::Removal => "removal",
         Kind::New => "new",
         Kind::Other => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changelog::{RawEntry, classify::classify};
+    use crate::config::{UseEntry, Uses};
+    use crate::spec::load::parse_document;
+
+    /// "vendor changelog 2026-10-02: “2.4.0 - 2026-10-02”" said its date twice.
+    #[test]
+    fn a_title_that_carries_its_date_says_it_once() {
+        let doc = parse_document(
+            br#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/contacts":{"get":{"operationId":"listContacts","responses":{"200":{"description":"ok"}}}}}}"#,
+            "spec.json",
+        )
+        .unwrap();
+        let models = vec![ApiModel::build(&doc)];
+        let uses = Uses {
+            entries: vec![UseEntry {
+                reference: "listContacts".into(),
+                compliance: None,
+            }],
+        };
+        let relevance = Relevance::new(&uses, &models.iter().collect::<Vec<_>>());
+        let entry = |title: &str| {
+            classify(
+                RawEntry {
+                    id: None,
+                    title: title.into(),
+                    date: Some("2026-10-02".into()),
+                    link: None,
+                    text: "GET /contacts is deprecated; see [the guide](/docs/migrate).".into(),
+                },
+                &[],
+                &Default::default(),
+            )
+        };
+        let changes = EntryChanges {
+            new: vec![entry("2.4.0 - 2026-10-02"), entry("Contacts listing")],
+            ..Default::default()
+        };
+        let out = findings(
+            "crm",
+            "https://vendor.example/changelog/CHANGELOG.md",
+            &changes,
+            &models,
+            &relevance,
+            &Overrides::new(),
+        );
+        // Quoted with its links made absolute against the page.
+        assert!(out.iter().all(|f| {
+            f.excerpt
+                .as_deref()
+                .is_some_and(|x| x.contains("[the guide](https://vendor.example/docs/migrate)"))
+        }));
+        let messages: Vec<&str> = out.iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("vendor changelog: “2.4.0 - 2026-10-02”")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("vendor changelog 2026-10-02: “Contacts listing”")),
+            "{messages:?}"
+        );
     }
 }

@@ -238,6 +238,25 @@ pub fn squash(text: &str) -> String {
     out
 }
 
+/// Markdown link targets (`[guide](/docs/x)`) made absolute against the page they
+/// are on, so that a reader of an issue elsewhere can follow them. Done where an
+/// entry is quoted, not in the snapshot: stored texts stay as the vendor wrote them.
+pub fn absolute_links(text: &str, base_url: &str) -> String {
+    #[allow(clippy::expect_used)] // a constant pattern, checked by the tests
+    static TARGET: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\]\(([^()\s]+)\)").expect("regex"));
+    TARGET
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            let target = &c[1];
+            if target.contains("://") || target.starts_with("mailto:") {
+                c[0].to_owned()
+            } else {
+                format!("]({})", resolve(target, Some(base_url)))
+            }
+        })
+        .into_owned()
+}
+
 /// Resolves a link against the page it was found on.
 pub fn resolve(link: &str, base_url: Option<&str>) -> String {
     match base_url.and_then(|b| reqwest::Url::parse(b).ok()) {
