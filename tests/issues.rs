@@ -290,3 +290,57 @@ fn an_issue_says_why_its_operation_matters() {
             .contains("Why it matters")
     );
 }
+
+/// A source that kept failing was filed as "klaviyo: source — 1 breaking change",
+/// told the owners to adapt the integration and re-pin, and then waited out a
+/// second debounce. It is now its own kind of issue, filed once it escalates.
+#[test]
+fn a_source_that_cannot_be_read_is_filed_as_such() {
+    let contract = parse_contract(
+        "crm-contacts",
+        Path::new("contracts/crm-contacts/contract.toml"),
+        &CONTRACT.replace("[pin]", "[policy]\ndebounce_runs = 3\n[pin]"),
+    )
+    .unwrap();
+    let url = "https://api.corvid.example/openapi.json";
+    let mut f = finding(
+        1,
+        &format!("{url}: connection refused (after 4 attempts) — failing 3 runs in a row"),
+    );
+    f.rule = RuleId::parse("source-unreachable").unwrap();
+    f.method = None;
+    f.path = None;
+    f.operation_id = None;
+    f.compliance = false;
+    f.compliance_kind = None;
+    f.sunset = None;
+    f.excerpt = None;
+    f.location = url.into();
+    f.subject = url.into();
+    f.op_key = format!("source {url}");
+    let issues = desired(&contract, &[f], "report.md");
+    let issue = &issues[0];
+    assert_eq!(
+        issue.title,
+        format!("[apiwatch] crm-contacts: cannot read {url}")
+    );
+    assert_eq!(issue.debounce_runs, 1, "the escalation already waited");
+    assert!(
+        issue.body.contains(&format!(
+            "apiwatch could not read `{url}` for **crm-contacts**"
+        )),
+        "{}",
+        issue.body
+    );
+    assert!(
+        issue
+            .body
+            .contains("connection refused (after 4 attempts) — failing 3 runs in a row")
+    );
+    assert!(issue.body.contains("token_env"));
+    assert!(
+        !issue.body.contains("Adapt the integration") && !issue.body.contains("re-pin"),
+        "{}",
+        issue.body
+    );
+}

@@ -118,11 +118,36 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
             settings.check.state_dir.display()
         );
     }
-    Ok(if night.failing() {
+    // A contract whose source could not be read was not checked: the night is not
+    // clean, from the first failure (its issue waits for the escalation).
+    let unread: Vec<&str> = night
+        .contracts
+        .iter()
+        .filter(|o| o.findings.iter().any(spec_unread))
+        .map(|o| o.status.name.as_str())
+        .collect();
+    if !unread.is_empty() {
+        eprintln!(
+            "warning: not checked in full tonight (a source could not be read): {}",
+            unread.join(", ")
+        );
+    }
+    Ok(if night.failing() || !unread.is_empty() {
         Outcome::Findings
     } else {
         Outcome::Clean
     })
+}
+
+/// A spec source that could not be read tonight (a changelog that cannot be read
+/// costs lead time, not the check, and has its own warning).
+fn spec_unread(f: &apiwatch::finding::Finding) -> bool {
+    use apiwatch::finding::RuleId;
+    use apiwatch::finding::catalog::Source;
+    matches!(
+        f.rule,
+        RuleId::Source(Source::Unreachable | Source::Invalid)
+    )
 }
 
 /// GitHub calls follow `--max-attempts` and `--timeout` like vendor fetches; the

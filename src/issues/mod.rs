@@ -130,7 +130,11 @@ fn issue(ctx: &IssueContext<'_>, op_key: &str, fs: &[&Finding]) -> PlannedIssue 
             if fs.len() == 1 { "" } else { "s" }
         )
     };
-    let title = format!("[apiwatch] {}: {op} — {what}", contract.name);
+    let source = source_of(fs);
+    let title = match source {
+        Some(location) => format!("[apiwatch] {}: cannot read {location}", contract.name),
+        None => format!("[apiwatch] {}: {op} — {what}", contract.name),
+    };
     let mut labels = vec![
         "apiwatch".to_owned(),
         format!("vendor:{}", slug(&contract.vendor)),
@@ -148,7 +152,12 @@ fn issue(ctx: &IssueContext<'_>, op_key: &str, fs: &[&Finding]) -> PlannedIssue 
     fingerprints.sort();
     PlannedIssue {
         fingerprints,
-        debounce_runs: contract.policy.debounce_runs,
+        // A source problem is filed once it has escalated: no second wait.
+        debounce_runs: if source.is_some() {
+            1
+        } else {
+            contract.policy.debounce_runs
+        },
         key,
         contract: contract.name.clone(),
         repo: contract.owners.repo.clone(),
@@ -163,7 +172,68 @@ fn issue(ctx: &IssueContext<'_>, op_key: &str, fs: &[&Finding]) -> PlannedIssue 
 
 pub use crate::finding::issue_key;
 
+/// The spec or changelog source a group of findings is about, when apiwatch could
+/// not read it: a problem of the night, not a change of the API.
+fn source_of<'f>(fs: &[&'f Finding]) -> Option<&'f str> {
+    let first = fs.first()?.op_key.strip_prefix("source ")?;
+    fs.iter()
+        .all(|f| f.op_key.strip_prefix("source ") == Some(first))
+        .then_some(first)
+}
+
+/// The body of an issue about a source that cannot be read: what failed, since
+/// when, and what to check — nothing about adapting the integration.
+fn source_body(ctx: &IssueContext<'_>, key: &str, location: &str, fs: &[&Finding]) -> String {
+    let contract = ctx.contract;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", plan::marker(key, &contract.name));
+    let _ = writeln!(
+        out,
+        "apiwatch could not read {} for **{}** ({} — {}), night after night.\n",
+        crate::report::escape::code(location),
+        cell(&contract.name),
+        cell(&contract.vendor),
+        cell(&contract.api)
+    );
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Owning team | {} |", cell(&contract.owners.team));
+    for f in fs {
+        let _ = writeln!(out, "| `{}` | {} |", f.rule, cell(&f.message));
+    }
+    let _ = writeln!(out, "\n### Next steps\n");
+    let _ = writeln!(
+        out,
+        "1. Check that {} is still where the vendor publishes it (open it, or `apiwatch changelog parse` / `apiwatch diff` it).",
+        crate::report::escape::code(location)
+    );
+    let _ = writeln!(
+        out,
+        "2. For a private source, check the credential its `token_env` names in {}.",
+        crate::report::escape::code(&contract.file.display().to_string())
+    );
+    let _ = writeln!(
+        out,
+        "3. If the address moved, change it in the contract. Until the source reads again, its changes go unseen."
+    );
+    let _ = writeln!(
+        out,
+        "\n_Filed by apiwatch; this issue is updated in place on every run and closed once the source reads again._"
+    );
+    let mut fingerprints: Vec<&str> = fs.iter().map(|f| f.fingerprint.as_str()).collect();
+    fingerprints.sort_unstable();
+    let severity = fs
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Info);
+    let _ = writeln!(out, "{}", plan::state_marker(&fingerprints, severity));
+    out
+}
+
 fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String {
+    if let Some(location) = source_of(fs) {
+        return source_body(ctx, key, location, fs);
+    }
     let (contract, report_hint) = (ctx.contract, ctx.report_hint);
     let mut out = String::new();
     let _ = writeln!(out, "{}", plan::marker(key, &contract.name));

@@ -9,6 +9,24 @@ pub fn job_summary(map: &IntegrationMap, rep: &Report, plan: &[String]) -> Strin
     use std::fmt::Write;
     let mut out = String::from("## apiwatch nightly\n\n");
     let _ = writeln!(out, "{}", report::text::summary_line(rep));
+    let mut unread: Vec<&str> = rep
+        .findings
+        .iter()
+        .filter(|f| matches!(f.rule.as_str(), "source-unreachable" | "source-invalid"))
+        .filter_map(|f| f.contract.as_deref())
+        .collect();
+    unread.dedup();
+    if !unread.is_empty() {
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> Not checked in full tonight (a source could not be read): {}. See `source-unreachable` / `source-invalid` in the report.\n",
+            unread
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "| contract | vendor | team | status | findings | in use |\n|---|---|---|---|---|---|"
