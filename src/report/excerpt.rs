@@ -1,7 +1,6 @@
 //! Short unified diffs of the spec fragment behind a finding.
 
 use serde_json::Value;
-use similar::TextDiff;
 
 use crate::finding::Finding;
 
@@ -19,27 +18,106 @@ pub fn attach(findings: &mut [Finding], base: &Value, revision: &Value) {
     }
 }
 
-/// The unified diff between the base and revision fragments of a finding.
+/// The fragments behind a finding as a diff a reader can trust: the two sides are
+/// aligned by JSON key, so a property added beside another reads as an addition (not
+/// as a rename of its neighbour), unchanged neighbours are one collapsed line each,
+/// and a node that exists on one side only is shown alone, with its path.
 pub fn excerpt(f: &Finding, base: &Value, revision: &Value) -> Option<String> {
     let (bp, rp) = comparable(f);
-    let side = |doc: &Value, ptr: &Option<String>| -> String {
+    let side = |doc: &Value, ptr: &Option<String>| -> Option<Value> {
         ptr.as_deref()
             .and_then(|p| doc.pointer(p))
-            .map(render)
-            .unwrap_or_default()
+            .map(|v| elide(v, 0))
     };
-    let before = side(base, &bp);
-    let after = side(revision, &rp);
-    if before == after {
-        return None;
+    let (before, after) = (side(base, &bp), side(revision, &rp));
+    let mut lines = Vec::new();
+    match (&before, &after) {
+        (Some(b), Some(a)) if b == a => return None,
+        (None, None) => return None,
+        (Some(b), Some(a)) => aligned(None, b, a, 0, &mut lines),
+        (Some(b), None) => value_lines(None, b, 0, '-', &mut lines),
+        (None, Some(a)) => value_lines(None, a, 0, '+', &mut lines),
     }
-    let diff = TextDiff::from_lines(&before, &after);
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header("base", "revision")
-        .to_string();
+    let path = rp.as_deref().or(bp.as_deref()).unwrap_or("");
+    let mut text = format!("--- base\n+++ revision\n@@ {} @@\n", display_pointer(path));
+    let cut = lines.len() > MAX_LINES;
+    for line in lines.iter().take(MAX_LINES) {
+        text.push_str(line);
+        text.push('\n');
+    }
+    if cut {
+        text.push_str(&format!(" … {} more lines\n", lines.len() - MAX_LINES));
+    }
     Some(text)
+}
+
+/// `/paths/~1contacts/get` as `paths › /contacts › get`.
+fn display_pointer(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect::<Vec<_>>()
+        .join(" › ")
+}
+
+fn key_prefix(key: Option<&str>) -> String {
+    key.map(|k| format!("{}: ", Value::String(k.to_owned())))
+        .unwrap_or_default()
+}
+
+/// A whole value as diff lines, every one marked `mark`.
+fn value_lines(key: Option<&str>, v: &Value, indent: usize, mark: char, out: &mut Vec<String>) {
+    let pad = "  ".repeat(indent);
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    for (i, line) in text.lines().enumerate() {
+        let prefix = if i == 0 {
+            key_prefix(key)
+        } else {
+            String::new()
+        };
+        out.push(format!("{mark}{pad}{prefix}{line}"));
+    }
+}
+
+/// An unchanged value as one context line: containers collapsed.
+fn context_line(key: Option<&str>, v: &Value, indent: usize) -> String {
+    let pad = "  ".repeat(indent);
+    let shown = match v {
+        Value::Object(m) if !m.is_empty() => "{…}".to_owned(),
+        Value::Array(a) if !a.is_empty() => "[…]".to_owned(),
+        other => other.to_string(),
+    };
+    format!(" {pad}{}{shown}", key_prefix(key))
+}
+
+/// Two values as diff lines, objects aligned key by key (base order, then the keys
+/// only the revision has); anything else is the old value removed and the new added.
+fn aligned(key: Option<&str>, b: &Value, a: &Value, indent: usize, out: &mut Vec<String>) {
+    if b == a {
+        out.push(context_line(key, b, indent));
+        return;
+    }
+    match (b, a) {
+        (Value::Object(bm), Value::Object(am)) => {
+            let pad = "  ".repeat(indent);
+            out.push(format!(" {pad}{}{{", key_prefix(key)));
+            for (k, bv) in bm {
+                match am.get(k) {
+                    Some(av) => aligned(Some(k), bv, av, indent + 1, out),
+                    None => value_lines(Some(k), bv, indent + 1, '-', out),
+                }
+            }
+            for (k, av) in am.iter().filter(|(k, _)| !bm.contains_key(*k)) {
+                value_lines(Some(k), av, indent + 1, '+', out);
+            }
+            out.push(format!(" {pad}}}"));
+        }
+        _ => {
+            value_lines(key, b, indent, '-', out);
+            value_lines(key, a, indent, '+', out);
+        }
+    }
 }
 
 /// Pointers to two nodes worth comparing: for an added or removed property, its
@@ -61,21 +139,6 @@ fn comparable(f: &Finding) -> (Option<String>, Option<String>) {
     }
 }
 
-/// Pretty JSON with deep levels elided and a line cap.
-fn render(v: &Value) -> String {
-    let shallow = elide(v, 0);
-    let text = serde_json::to_string_pretty(&shallow).unwrap_or_default();
-    let mut lines: Vec<&str> = text.lines().collect();
-    let cut = lines.len() > MAX_LINES;
-    lines.truncate(MAX_LINES);
-    let mut out = lines.join("\n");
-    if cut {
-        out.push_str("\n  …");
-    }
-    out.push('\n');
-    out
-}
-
 fn elide(v: &Value, depth: usize) -> Value {
     match v {
         Value::Object(m) if depth >= MAX_DEPTH => Value::String(format!("{{… {} keys}}", m.len())),
@@ -88,5 +151,66 @@ fn elide(v: &Value, depth: usize) -> Value {
         ),
         Value::Array(a) => Value::Array(a.iter().map(|v| elide(v, depth + 1)).collect()),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn diff(b: &Value, a: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        aligned(None, b, a, 0, &mut out);
+        out
+    }
+
+    /// A property added beside another read as a rename (`- "status": {` /
+    /// `+ "source": {`): the sides are now aligned by key.
+    #[test]
+    fn an_added_property_is_an_addition_beside_its_collapsed_neighbour() {
+        let b = json!({"type": "object", "properties": {"status": {"type": "string", "enum": ["a", "b"]}}});
+        let a = json!({"type": "object", "properties": {
+            "source": {"type": "string"},
+            "status": {"type": "string", "enum": ["a", "b"]}
+        }});
+        let lines = diff(&b, &a);
+        assert!(lines.iter().all(|l| !l.starts_with('-')), "{lines:#?}");
+        assert!(
+            lines.contains(&"     \"status\": {…}".to_owned()),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.contains(&"+    \"source\": {".to_owned()),
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
+    fn a_changed_value_is_removed_and_added_in_place() {
+        let lines = diff(
+            &json!({"a": 1, "b": {"c": "x"}}),
+            &json!({"a": 1, "b": {"c": "y"}}),
+        );
+        assert_eq!(
+            lines,
+            [
+                " {",
+                "   \"a\": 1",
+                "   \"b\": {",
+                "-    \"c\": \"x\"",
+                "+    \"c\": \"y\"",
+                "   }",
+                " }"
+            ]
+        );
+    }
+
+    #[test]
+    fn pointers_read_as_paths() {
+        assert_eq!(
+            display_pointer("/paths/~1contacts~1{id}/get/responses/201"),
+            "paths › /contacts/{id} › get › responses › 201"
+        );
     }
 }
