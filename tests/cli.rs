@@ -1623,3 +1623,60 @@ fn duplicate_uses_are_errors_and_missing_credentials_say_what_needs_them() {
         "{text}"
     );
 }
+
+/// One contract failing validation (here: a `[[uses]]` entry the re-pinned spec no
+/// longer has) made `run` exit 2 with no report for any contract. It is now
+/// reported as invalid, every other contract is checked and reported, and the run
+/// exits 2 at the end.
+#[test]
+fn an_invalid_contract_never_hides_the_others() {
+    let dir = map_with(GOOD_CONTRACT, true);
+    std::fs::create_dir_all(dir.path().join("contracts/beta")).unwrap();
+    std::fs::write(
+        dir.path().join("contracts/beta/contract.toml"),
+        GOOD_CONTRACT.replace(
+            "GET /things\"",
+            "GET /things\"\n[[uses]]\noperation = \"listThingz\"",
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("snapshots/beta")).unwrap();
+    std::fs::copy(
+        dir.path().join("snapshots/acme/openapi.json"),
+        dir.path().join("snapshots/beta/openapi.json"),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("contract `beta` is invalid and is not checked tonight")
+            && stderr.contains("`listThingz` is not an operation of the pinned spec (openapi); did you mean `listThings`?")
+            && stderr.contains("1 invalid contract (beta)"),
+        "{stderr}"
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
+    let statuses: Vec<(&str, &str)> = report["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, [("acme", "ok"), ("beta", "invalid")]);
+    // A night for the good contract alone is not held up by the bad one.
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--contract", "acme", "--out"])
+        .arg(&out_dir)
+        .assert()
+        .code(0);
+}

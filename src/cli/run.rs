@@ -81,9 +81,27 @@ pub enum FailOnArg {
 }
 
 pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
-    let map = apiwatch::run::load_map(root)?;
+    // One invalid contract must not hide the others: it is set aside, reported as
+    // invalid, and the run exits 2 at the end.
+    let map = apiwatch::run::load_map_lenient(root)?;
     for name in &args.contracts {
-        map.get(name)?;
+        if !map.invalid.iter().any(|i| &i.name == name) {
+            map.get(name)?;
+        }
+    }
+    let invalid: Vec<&apiwatch::map::InvalidContract> = map
+        .invalid
+        .iter()
+        .filter(|i| args.contracts.is_empty() || args.contracts.contains(&i.name))
+        .collect();
+    for i in &invalid {
+        eprintln!(
+            "apiwatch: contract `{}` is invalid and is not checked tonight:",
+            i.name
+        );
+        for e in &i.errors {
+            eprintln!("  {e}");
+        }
     }
     let settings = settings(root, &args);
     let selected = map
@@ -111,6 +129,19 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
         eprintln!("dry run (no GitHub writes): report and rendered issues written to {out}");
     } else {
         eprintln!("report and rendered issues written to {out}");
+    }
+    if !invalid.is_empty() {
+        bail!(
+            "{} invalid contract{} ({}): fix {} (see above); every other contract was checked and reported",
+            invalid.len(),
+            if invalid.len() == 1 { "" } else { "s" },
+            invalid
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if invalid.len() == 1 { "it" } else { "them" }
+        );
     }
     if night.filing_incomplete {
         bail!(

@@ -27,6 +27,17 @@ use sections::Errors;
 pub struct IntegrationMap {
     pub root: PathBuf,
     pub contracts: Vec<Contract>,
+    /// Contracts that failed validation, when loaded leniently ([`load_lenient_with`]):
+    /// the night reports them as invalid and checks every other contract.
+    #[serde(skip)]
+    pub invalid: Vec<InvalidContract>,
+}
+
+/// A contract whose file (or `[[uses]]`) failed validation.
+#[derive(Debug, Clone)]
+pub struct InvalidContract {
+    pub name: String,
+    pub errors: Vec<String>,
 }
 
 /// One vendor API the company integrates with.
@@ -221,7 +232,7 @@ impl Contract {
 }
 
 /// A contract that could not be loaded, with the place to fix it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{file}:{line}:{column}: {message}")]
 pub struct ContractError {
     pub file: String,
@@ -377,6 +388,50 @@ pub fn load(root: &Path) -> Result<IntegrationMap, MapError> {
 /// Loads every `contracts/<name>/contract.toml` under `root`; every problem of
 /// every file is reported at once.
 pub fn load_with(root: &Path, checks: &dyn Checks) -> Result<IntegrationMap, MapError> {
+    let (map, errors) = load_each(root, checks)?;
+    if !errors.is_empty() {
+        return Err(MapError::Invalid(errors));
+    }
+    Ok(map)
+}
+
+/// Like [`load_with`], but a contract that fails validation is set aside in
+/// [`IntegrationMap::invalid`] instead of failing the whole map: one bad contract
+/// must not hide the others' night.
+pub fn load_lenient_with(root: &Path, checks: &dyn Checks) -> Result<IntegrationMap, MapError> {
+    let (mut map, errors) = load_each(root, checks)?;
+    map.set_aside(errors);
+    Ok(map)
+}
+
+impl IntegrationMap {
+    /// Moves the contracts these errors are about into [`IntegrationMap::invalid`].
+    pub fn set_aside(&mut self, errors: Vec<ContractError>) {
+        let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for e in errors {
+            let name = Path::new(&e.file)
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            by_name.entry(name).or_default().push(e.to_string());
+        }
+        self.contracts.retain(|c| !by_name.contains_key(&c.name));
+        for (name, errors) in by_name {
+            match self.invalid.iter_mut().find(|i| i.name == name) {
+                Some(i) => i.errors.extend(errors),
+                None => self.invalid.push(InvalidContract { name, errors }),
+            }
+        }
+        self.invalid.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+/// Every contract file parsed: the good contracts, and every error found.
+fn load_each(
+    root: &Path,
+    checks: &dyn Checks,
+) -> Result<(IntegrationMap, Vec<ContractError>), MapError> {
     let dir = root.join("contracts");
     let entries =
         std::fs::read_dir(&dir).map_err(|e| MapError::Io(dir.display().to_string(), e))?;
@@ -405,13 +460,12 @@ pub fn load_with(root: &Path, checks: &dyn Checks) -> Result<IntegrationMap, Map
         }
     }
     errors.extend(shared_snapshot_folders(&contracts));
-    if !errors.is_empty() {
-        return Err(MapError::Invalid(errors));
-    }
-    Ok(IntegrationMap {
+    let map = IntegrationMap {
         root: root.to_path_buf(),
         contracts,
-    })
+        invalid: Vec::new(),
+    };
+    Ok((map, errors))
 }
 
 /// Two contracts pinning into one folder would overwrite each other's snapshots.

@@ -37,7 +37,7 @@ use crate::issues::github::{GitHubConfig, GitHubError};
 use crate::map::{Contract, FailOn, IntegrationMap};
 use crate::report::{ContractStatus, Report, Summary};
 
-pub use check::{check_map, did_you_mean, hint, load_contracts, load_map};
+pub use check::{check_map, did_you_mean, hint, load_contracts, load_map, load_map_lenient};
 pub use contract::{ContractOutcome, check_contract, compare, compare_options};
 pub use lock::{LockError, StateLock, lock_path};
 pub use sources::{Problem, load_upstream, read_changelog};
@@ -265,7 +265,25 @@ pub async fn check_all(
         }
     }
     let outcomes: Vec<ContractOutcome> = outcomes.into_iter().flatten().collect();
-    let statuses: Vec<ContractStatus> = outcomes.iter().map(|o| o.status.clone()).collect();
+    let mut statuses: Vec<ContractStatus> = outcomes.iter().map(|o| o.status.clone()).collect();
+    // Contracts that failed validation: not checked, and said so in the report.
+    statuses.extend(
+        map.invalid
+            .iter()
+            .filter(|i| settings.only.is_empty() || settings.only.contains(&i.name))
+            .map(|i| ContractStatus {
+                name: i.name.clone(),
+                vendor: String::new(),
+                api: String::new(),
+                pinned_version: String::new(),
+                team: String::new(),
+                status: "invalid".to_owned(),
+                errors: i.errors.clone(),
+                findings: 0,
+                in_use_findings: 0,
+            }),
+    );
+    statuses.sort_by(|a, b| a.name.cmp(&b.name));
     progress.finish(&statuses);
     for warning in fetcher.take_warnings() {
         progress.warn(&warning);
