@@ -59,7 +59,9 @@ fn map_with(contract: &str, pinned: bool) -> tempfile::TempDir {
 }
 
 fn map_error(contract: &str, pinned: bool) -> String {
-    let dir = map_with(contract, pinned);
+    // Pinned with a good contract first: `pin` itself refuses uses that do not resolve.
+    let dir = map_with(if pinned { GOOD_CONTRACT } else { contract }, pinned);
+    std::fs::write(dir.path().join("contracts/acme/contract.toml"), contract).unwrap();
     let out = apiwatch()
         .arg("--root")
         .arg(dir.path())
@@ -1679,4 +1681,84 @@ fn an_invalid_contract_never_hides_the_others() {
         .arg(&out_dir)
         .assert()
         .code(0);
+}
+
+/// Re-pinning across a release that renamed an operation in `[[uses]]` used to
+/// write the snapshot and leave a contract that no longer loaded (and, with it, no
+/// night for anyone). `pin` now refuses and says what the operation became; with
+/// `--update-uses` it rewrites the entry, and it records the new `[pin] version`,
+/// leaving the rest of the file as it was.
+#[test]
+fn re_pinning_across_an_operation_rename_keeps_the_contract_whole() {
+    let v1 = "openapi: 3.0.3\ninfo: {title: t, version: '2025-10-15'}\npaths:\n  /subscriptions:\n    post:\n      operationId: subscribe_profiles\n      responses:\n        '202': {description: ok}\n  /lists:\n    get:\n      operationId: get_lists\n      responses:\n        '200': {description: ok}\n";
+    let v2 = v1
+        .replace("subscribe_profiles", "bulk_subscribe_profiles")
+        .replace("2025-10-15", "2026-04-15");
+    let contract = "# Klaviyo, owned by lifecycle\n[contract]\nvendor = \"Klaviyo\"\napi = \"API\"\n\n[owners]\nteam = \"lifecycle\"\n\n[pin]\nversion = \"2025-10-15\"   # the API revision we build against\n\n[[spec]]\nfile = \"upstream.yaml\"\n\n[[uses]]\noperation = \"subscribe_profiles\"   # double opt-in\n\n[[uses]]\noperation = \"get_lists\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("contracts/klaviyo")).unwrap();
+    std::fs::write(dir.path().join("contracts/klaviyo/contract.toml"), contract).unwrap();
+    std::fs::write(dir.path().join("upstream.yaml"), v1).unwrap();
+    let pin = |extra: &[&str]| {
+        apiwatch()
+            .arg("--root")
+            .arg(dir.path())
+            .args(["pin", "klaviyo"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(pin(&[]).status.success());
+    let snapshot = dir.path().join("snapshots/klaviyo/openapi.json");
+    let pinned_v1 = std::fs::read(&snapshot).unwrap();
+
+    std::fs::write(dir.path().join("upstream.yaml"), &v2).unwrap();
+    let out = pin(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("contracts/klaviyo/contract.toml:16:13: `subscribe_profiles` is not an operation of the new spec: it is now `bulk_subscribe_profiles` (POST /subscriptions); pass --update-uses to rewrite it"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&snapshot).unwrap(),
+        pinned_v1,
+        "nothing written"
+    );
+
+    let out = pin(&["--update-uses"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let edited =
+        std::fs::read_to_string(dir.path().join("contracts/klaviyo/contract.toml")).unwrap();
+    assert_eq!(
+        edited,
+        contract
+            .replace("\"subscribe_profiles\"", "\"bulk_subscribe_profiles\"")
+            .replace("\"2025-10-15\"", "\"2026-04-15\"")
+    );
+    assert_ne!(std::fs::read(&snapshot).unwrap(), pinned_v1);
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("map")
+        .assert()
+        .success();
+
+    // An operation that is gone is never rewritten away.
+    std::fs::write(
+        dir.path().join("upstream.yaml"),
+        v2.replace("get_lists", "list_lists")
+            .replace("/lists", "/audiences"),
+    )
+    .unwrap();
+    let out = pin(&["--update-uses"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("`get_lists` is not an operation of the new spec (removed?)")
+    );
 }

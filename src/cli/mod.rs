@@ -109,7 +109,7 @@ pub enum Command {
     Ops(ops::OpsArgs),
     /// Write a contract's pinned snapshot (normalised) from its upstream spec or a given file/URL.
     #[command(
-        after_help = "Examples:\n  apiwatch pin crm-contacts                   # from the contract's [[spec]] sources\n  apiwatch pin crm-contacts --from vendor/contacts-2026-09.yaml\n  apiwatch pin email-marketing --spec marketing --from https://api.larkpost.example/openapi.json"
+        after_help = "Examples:\n  apiwatch pin crm-contacts                   # from the contract's [[spec]] sources\n  apiwatch pin crm-contacts --from vendor/contacts-2026-09.yaml\n  apiwatch pin email-marketing --spec marketing --from https://api.larkpost.example/openapi.json\n  apiwatch pin klaviyo --update-uses          # rewrite [[uses]] entries the new spec renamed\n\nNothing is written unless every [[uses]] entry still names an operation of the new spec;\n[pin] version is set from the spec's info.version (or --version)."
     )]
     Pin(pin::PinArgs),
     /// List the rule catalog (ids, default severities, rationale).

@@ -19,6 +19,13 @@ pub struct PinArgs {
     /// Which of the contract's specs (default: all; required with --from when it has several).
     #[arg(long, value_name = "NAME")]
     pub spec: Option<String>,
+    /// Rewrite `[[uses]]` entries whose operation the new spec renamed (same method
+    /// and path, new operationId) instead of refusing to pin.
+    #[arg(long)]
+    pub update_uses: bool,
+    /// The version to record in `[pin] version` (default: the spec's `info.version`).
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
 }
 
 pub fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
@@ -57,7 +64,9 @@ pub fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
             specs.len()
         );
     }
-    for spec in specs {
+    // Every new document first: nothing is written unless the contract still holds.
+    let mut fetched = Vec::new();
+    for spec in &specs {
         let doc = match &args.from {
             Some(from) => load_arg(&rt, from)?,
             None => rt
@@ -69,10 +78,14 @@ pub fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
                 ))
                 .map_err(|p| anyhow::anyhow!(p.message))?,
         };
+        fetched.push((*spec, doc));
+    }
+    let renames = check_uses_after(root, contract, &fetched, args.update_uses)?;
+    for (spec, doc) in &fetched {
         let path = contract.snapshot_path(root, &spec.name);
-        let bytes = snapshot::pin(&doc, &path)
+        let bytes = snapshot::pin(doc, &path)
             .with_context(|| format!("{}: cannot write the snapshot", path.display()))?;
-        let ops = ApiModel::build(&doc).operations.len();
+        let ops = ApiModel::build(doc).operations.len();
         eprintln!(
             "pinned {}/{} from {} ({}, {ops} operations) → {} ({bytes} bytes)",
             contract.name,
@@ -82,5 +95,125 @@ pub fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
             path.strip_prefix(root).unwrap_or(&path).display()
         );
     }
+    let version = args.version.clone().or_else(|| {
+        fetched.first().and_then(|(_, d)| {
+            d.root
+                .pointer("/info/version")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
+    });
+    edit_contract(root, contract, &renames, version.as_deref())?;
     Ok(Outcome::Clean)
+}
+
+/// `[[uses]]` entries checked against the specs as they will be pinned. An entry
+/// that would no longer resolve stops the pin (nothing is written), saying what the
+/// operation became when the new spec has it under another operationId (same
+/// method and path); with `update_uses`, such renames are returned to be applied.
+fn check_uses_after(
+    root: &Path,
+    contract: &map::Contract,
+    fetched: &[(&map::SpecSource, apiwatch::spec::Document)],
+    update_uses: bool,
+) -> Result<Vec<(usize, String, String)>> {
+    let mut new_docs: Vec<&apiwatch::spec::Document> = fetched.iter().map(|(_, d)| d).collect();
+    // Specs not re-pinned now keep their current snapshot.
+    let kept: Vec<apiwatch::spec::Document> = contract
+        .specs
+        .iter()
+        .filter(|s| !fetched.iter().any(|(f, _)| f.name == s.name))
+        .filter_map(|s| snapshot::read(&contract.snapshot_path(root, &s.name)).ok())
+        .collect();
+    new_docs.extend(kept.iter());
+    let old: Vec<apiwatch::spec::Document> = fetched
+        .iter()
+        .filter_map(|(s, _)| snapshot::read(&contract.snapshot_path(root, &s.name)).ok())
+        .collect();
+    let new_models: Vec<ApiModel<'_>> = new_docs.iter().map(|d| ApiModel::build(d)).collect();
+    let old_models: Vec<ApiModel<'_>> = old.iter().map(ApiModel::build).collect();
+    let mut renames = Vec::new();
+    let mut problems = Vec::new();
+    for u in &contract.uses {
+        if new_models.iter().any(|m| m.find(&u.operation).is_some()) {
+            continue;
+        }
+        let was = old_models.iter().find_map(|m| m.find(&u.operation));
+        let now = was.and_then(|w| {
+            new_models.iter().find_map(|m| {
+                m.operations
+                    .iter()
+                    .find(|o| o.method == w.method && o.key == w.key)
+            })
+        });
+        let place = format!("{}:{}:{}", contract.file.display(), u.line, u.column);
+        match now.and_then(|o| o.operation_id.clone().map(|id| (o, id))) {
+            Some((o, id)) if update_uses => {
+                eprintln!("{place}: `{}` is now `{id}` ({} {}): updated", u.operation, o.method, o.path);
+                renames.push((u.line, u.operation.clone(), id));
+            }
+            Some((o, id)) => problems.push(format!(
+                "{place}: `{}` is not an operation of the new spec: it is now `{id}` ({} {}); pass --update-uses to rewrite it",
+                u.operation, o.method, o.path
+            )),
+            None => problems.push(format!(
+                "{place}: `{}` is not an operation of the new spec (removed?); change or remove this [[uses]] entry first",
+                u.operation
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "not pinned: the contract would no longer hold against the new spec\n{}",
+            problems.join("\n")
+        );
+    }
+    Ok(renames)
+}
+
+/// Applies `[[uses]]` renames and the pinned version to `contract.toml`, changing
+/// only those values (the file's layout and comments stay as they are).
+fn edit_contract(
+    root: &Path,
+    contract: &map::Contract,
+    renames: &[(usize, String, String)],
+    version: Option<&str>,
+) -> Result<()> {
+    let path = root.join(&contract.file);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let quoted = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    for (line, old, new) in renames {
+        if let Some(l) = line.checked_sub(1).and_then(|i| lines.get_mut(i)) {
+            *l = l.replacen(&quoted(old), &quoted(new), 1);
+        }
+    }
+    if let Some(version) = version.filter(|v| *v != contract.pin.version) {
+        let mut in_pin = false;
+        for l in lines.iter_mut() {
+            let t = l.trim();
+            if t.starts_with('[') {
+                in_pin = t == "[pin]";
+            } else if in_pin && t.starts_with("version") && t.contains('=') {
+                *l = l.replacen(&quoted(&contract.pin.version), &quoted(version), 1);
+                eprintln!(
+                    "{}: [pin] version {} → {}",
+                    contract.file.display(),
+                    contract.pin.version,
+                    version
+                );
+                break;
+            }
+        }
+    }
+    let mut out = lines.join("\n");
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    if out != text {
+        apiwatch::files::write_atomic(&path, out.as_bytes())
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    Ok(())
 }
