@@ -43,7 +43,15 @@ const SPEC: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /t
 
 /// A map folder with one contract `acme` whose file is `contract`.
 fn map_with(contract: &str, pinned: bool) -> tempfile::TempDir {
+    map_with_files(contract, pinned, &[])
+}
+
+/// [`map_with`], with other files (a contract's local changelogs) written first.
+fn map_with_files(contract: &str, pinned: bool, files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
     std::fs::create_dir_all(dir.path().join("contracts/acme")).unwrap();
     std::fs::write(dir.path().join("contracts/acme/contract.toml"), contract).unwrap();
     std::fs::write(dir.path().join("upstream.yaml"), SPEC).unwrap();
@@ -191,10 +199,13 @@ fn unreachable_source_is_reported_for_that_contract_only() {
     std::fs::write(
         dir.path().join("contracts/broken/contract.toml"),
         GOOD_CONTRACT
-            .replace("upstream.yaml", "missing.yaml")
+            .replace("upstream.yaml", "moved.yaml")
             .replace("GET /things\"", "GET /things\"\n"),
     )
     .unwrap();
+    // There, but not readable tonight (it now resolves outside the repository).
+    let outside = tempfile::NamedTempFile::new().unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("moved.yaml")).unwrap();
     std::fs::create_dir_all(dir.path().join("snapshots/broken")).unwrap();
     std::fs::copy(
         dir.path().join("snapshots/acme/openapi.json"),
@@ -805,13 +816,16 @@ fn severity_overrides_and_vendor_deprecation_markers() {
 
 #[test]
 fn a_changelog_page_whose_selectors_stop_matching_is_a_finding_not_silence() {
-    let dir = map_with(
+    let dir = map_with_files(
         &format!(
             "{GOOD_CONTRACT}\n[[changelog]]\nfile = \"news.html\"\nkind = \"html\"\nselectors = {{ entry = \"article.entry\" }}\n"
         ),
         true,
+        &[(
+            "news.html",
+            "<html><body><article class=\"entry\"><h2>Old layout</h2><time datetime=\"2026-01-01\"></time></article></body></html>",
+        )],
     );
-    std::fs::write(dir.path().join("news.html"), "<html><body><article class=\"entry\"><h2>Old layout</h2><time datetime=\"2026-01-01\"></time></article></body></html>").unwrap();
     apiwatch()
         .arg("--root")
         .arg(dir.path())
@@ -870,24 +884,27 @@ fn severity_overrides_apply_to_changelog_and_source_findings() {
     let contract = format!(
         "{GOOD_CONTRACT}\n[[changelog]]\nfile = \"CHANGELOG.md\"\nkind = \"markdown\"\n\n[[changelog]]\nfile = \"gone.md\"\nkind = \"markdown\"\n\n[policy]\nseverity = {{ \"changelog-removal-announced\" = \"error\", \"changelog-breaking-announced\" = \"off\", \"changelog-source-unreachable\" = \"info\" }}\n"
     );
-    let dir = map_with(&contract, true);
-    std::fs::write(
-        dir.path().join("CHANGELOG.md"),
-        "# Changelog\n\n## 2026-01-01\n\nNothing yet.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("gone.md"),
-        "# Changelog\n\n## 2026-01-01\n\nNothing.\n",
-    )
-    .unwrap();
+    let dir = map_with_files(
+        &contract,
+        true,
+        &[
+            (
+                "CHANGELOG.md",
+                "# Changelog\n\n## 2026-01-01\n\nNothing yet.\n",
+            ),
+            ("gone.md", "# Changelog\n\n## 2026-01-01\n\nNothing.\n"),
+        ],
+    );
     apiwatch()
         .arg("--root")
         .arg(dir.path())
         .args(["changelog", "acme", "--update"])
         .assert()
         .success();
+    // Still there, but no longer readable (it now resolves outside the repository).
     std::fs::remove_file(dir.path().join("gone.md")).unwrap();
+    let outside = tempfile::NamedTempFile::new().unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("gone.md")).unwrap();
     std::fs::write(
         dir.path().join("CHANGELOG.md"),
         "# Changelog\n\n## 2026-03-01\n\n`GET /things` will be removed.\n\n## 2026-02-01\n\nBreaking change: `GET /things` now pages by cursor.\n\n## 2026-01-01\n\nNothing yet.\n",
@@ -1051,9 +1068,11 @@ fn a_dry_run_changes_no_state() {
     let dir = map_with(GOOD_CONTRACT, true);
     std::fs::write(
         dir.path().join("contracts/acme/contract.toml"),
-        GOOD_CONTRACT.replace("upstream.yaml", "missing.yaml"),
+        GOOD_CONTRACT.replace("upstream.yaml", "moved.yaml"),
     )
     .unwrap();
+    let outside = tempfile::NamedTempFile::new().unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("moved.yaml")).unwrap();
     let state = dir.path().join(".apiwatch");
     for _ in 0..3 {
         apiwatch()
@@ -1760,5 +1779,17 @@ fn re_pinning_across_an_operation_rename_keeps_the_contract_whole() {
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .contains("`get_lists` is not an operation of the new spec (removed?)")
+    );
+}
+
+/// A `file =` with a typo was a night of `source-unreachable` (and, three nights
+/// later, an issue about a "breaking change"). It is a contract error at once; in a
+/// run, that contract is reported invalid and the others are checked.
+#[test]
+fn a_missing_local_file_is_a_contract_error_at_once() {
+    let err = map_error(&GOOD_CONTRACT.replace("upstream.yaml", "upstrem.yaml"), false);
+    assert!(
+        err.contains("contracts/acme/contract.toml:12:8: `file` names `upstrem.yaml`, which does not exist"),
+        "{err}"
     );
 }

@@ -368,6 +368,9 @@ struct RawPolicy {
 /// selector parses is the HTML changelog reader's business.
 pub trait Checks {
     fn css_selector(&self, selector: &str) -> bool;
+    /// Whether a contract's local `file` (relative to the map root) is there: a
+    /// typo is a contract error at once, not a night of "unreachable".
+    fn local_file(&self, relative: &Path) -> bool;
 }
 
 /// Checks nothing beyond the file itself.
@@ -375,6 +378,10 @@ pub struct FileOnly;
 
 impl Checks for FileOnly {
     fn css_selector(&self, _: &str) -> bool {
+        true
+    }
+
+    fn local_file(&self, _: &Path) -> bool {
         true
     }
 }
@@ -530,6 +537,7 @@ pub fn parse_contract_with(
         file: file.display().to_string(),
         lines: LineIndex::new(text),
         list: Vec::new(),
+        checks,
     };
     if !name
         .chars()

@@ -22,6 +22,7 @@ pub(super) struct Errors<'t> {
     pub(super) file: String,
     pub(super) lines: super::LineIndex<'t>,
     pub(super) list: Vec<ContractError>,
+    pub(super) checks: &'t dyn super::Checks,
 }
 
 impl Errors<'_> {
@@ -412,6 +413,16 @@ fn location(
                 )
             });
             if inside && !f.get_ref().is_empty() {
+                if !errors.checks.local_file(&path) {
+                    errors.at(
+                        Some(f.span()),
+                        format!(
+                            "`file` names `{}`, which does not exist (paths are relative to the repository root)",
+                            f.get_ref()
+                        ),
+                    );
+                    return None;
+                }
                 Some(Location::File(path))
             } else {
                 errors.at(

@@ -11,17 +11,23 @@ use crate::spec::Document;
 use crate::spec::model::ApiModel;
 
 /// What the stages know that the loader does not.
-struct StageChecks;
+struct StageChecks<'r> {
+    root: &'r Path,
+}
 
-impl Checks for StageChecks {
+impl Checks for StageChecks<'_> {
     fn css_selector(&self, selector: &str) -> bool {
         crate::changelog::html::is_valid_selector(selector)
+    }
+
+    fn local_file(&self, relative: &Path) -> bool {
+        self.root.join(relative).is_file()
     }
 }
 
 /// The contracts under `root`, every file checked in full.
 pub fn load_contracts(root: &Path) -> Result<IntegrationMap, MapError> {
-    map::load_with(root, &StageChecks)
+    map::load_with(root, &StageChecks { root })
 }
 
 /// The contracts under `root`, checked in full and against their pinned specs:
@@ -36,7 +42,7 @@ pub fn load_map(root: &Path) -> Result<IntegrationMap, MapError> {
 /// its `[[uses]]` against the pinned spec) is set aside in
 /// [`IntegrationMap::invalid`], reported as invalid, and every other one is checked.
 pub fn load_map_lenient(root: &Path) -> Result<IntegrationMap, MapError> {
-    let mut map = map::load_lenient_with(root, &StageChecks)?;
+    let mut map = map::load_lenient_with(root, &StageChecks { root })?;
     if let Err(MapError::Invalid(errors)) = check_map(&map) {
         map.set_aside(errors);
     }
