@@ -1787,9 +1787,89 @@ fn re_pinning_across_an_operation_rename_keeps_the_contract_whole() {
 /// run, that contract is reported invalid and the others are checked.
 #[test]
 fn a_missing_local_file_is_a_contract_error_at_once() {
-    let err = map_error(&GOOD_CONTRACT.replace("upstream.yaml", "upstrem.yaml"), false);
+    let err = map_error(
+        &GOOD_CONTRACT.replace("upstream.yaml", "upstrem.yaml"),
+        false,
+    );
     assert!(
-        err.contains("contracts/acme/contract.toml:12:8: `file` names `upstrem.yaml`, which does not exist"),
+        err.contains(
+            "contracts/acme/contract.toml:12:8: `file` names `upstrem.yaml`, which does not exist"
+        ),
         "{err}"
+    );
+}
+
+/// One vendor upgrade gave a 2,532-line terminal report, mostly about operations
+/// nobody uses. `run` now shows in-use findings in full (errors first within an
+/// operation), counts the rest per rule, says in one line why it exits 1, and
+/// `--all` shows everything; report.json always has everything.
+#[test]
+fn a_run_shows_what_matters_and_says_why_it_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        apiwatch()
+            .arg("--root")
+            .arg(repo())
+            .args(["run", "--dry-run", "--out"])
+            .arg(tmp.path().join("out"))
+            .arg("--state-dir")
+            .arg(tmp.path().join("state"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let focused = run(&[]);
+    assert_eq!(focused.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&focused.stdout);
+    assert!(
+        text.contains("Not used by this integration: 6 findings"),
+        "{text}"
+    );
+    assert!(
+        text.contains("× endpoint-removed  e.g. POST /companies/merge"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("POST /companies/merge (mergeCompanies)"),
+        "not listed in full: {text}"
+    );
+    let stderr = String::from_utf8_lossy(&focused.stderr);
+    assert!(
+        stderr.contains(
+            "exit 1: 7 errors on operations in use, 2 findings on a compliance-critical operation"
+        ),
+        "{stderr}"
+    );
+    let group = text
+        .split("GET /messages/{message_id} (getMessage)")
+        .nth(1)
+        .unwrap();
+    let (error, info) = (
+        group.find("  error ").unwrap(),
+        group.find("  info ").unwrap(),
+    );
+    assert!(error < info, "errors first within an operation: {group}");
+    let md = std::fs::read_to_string(tmp.path().join("out/report.md")).unwrap();
+    assert!(md.contains("## Not used by this integration"), "{md}");
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("out/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        json["findings"].as_array().unwrap().len(),
+        23,
+        "report.json has everything"
+    );
+
+    let all = run(&["--all"]);
+    let text = String::from_utf8_lossy(&all.stdout);
+    assert!(
+        text.contains("POST /companies/merge (mergeCompanies)")
+            && !text.contains("Not used by this integration")
+    );
+    let errors_only = run(&["--min-severity", "error"]);
+    let text = String::from_utf8_lossy(&errors_only.stdout);
+    assert!(
+        !text.contains("  info ") && !text.contains("  warning "),
+        "{text}"
     );
 }

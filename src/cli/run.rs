@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use clap::ValueEnum;
 
 use super::progress;
-use super::{Format, Outcome, render, runtime, today};
+use super::{Format, Outcome, SeverityArg, render, runtime, today};
 use apiwatch::issues::github::GitHubConfig;
 use apiwatch::map::FailOn;
 use apiwatch::run::{NightSettings, RunSettings};
@@ -46,6 +46,14 @@ pub struct RunArgs {
     /// Close an issue once its problem has been gone this many runs in a row.
     #[arg(long, default_value_t = 2, value_name = "RUNS")]
     pub close_after: u32,
+    /// Show every finding on stdout and in report.md / report.txt, not only those on
+    /// operations in use (the others are counted per rule by default; report.json
+    /// always has them all).
+    #[arg(long)]
+    pub all: bool,
+    /// Leave findings below this severity out of what is printed.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
+    pub min_severity: SeverityArg,
     /// Stop fetching after this long (`90s`, `25m`, `1h`; `0` for never): sources not
     /// read by then are reported unreachable, and the report, state and issues are
     /// still written. Keep it below the workflow's `timeout-minutes` (30 in the
@@ -123,7 +131,21 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     for line in &night.plan {
         eprintln!("{line}");
     }
-    out!("{}", render(&night.report, args.format, color, "snapshots"));
+    let mut shown = night.report.clone();
+    shown.findings = apiwatch::report::filter_min(shown.findings, args.min_severity.into());
+    let printed = match args.format {
+        Format::Text | Format::Markdown => {
+            let (focused, elsewhere) = apiwatch::report::focus::focus(&shown, args.all);
+            let rest = if args.format == Format::Text {
+                apiwatch::report::focus::text(&elsewhere)
+            } else {
+                apiwatch::report::focus::markdown(&elsewhere)
+            };
+            render(&focused, args.format, color, "snapshots") + &rest
+        }
+        _ => render(&shown, args.format, color, "snapshots"),
+    };
+    out!("{printed}");
     let out = settings.out.display();
     if settings.dry_run {
         eprintln!("dry run (no GitHub writes): report and rendered issues written to {out}");
@@ -163,11 +185,65 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
             unread.join(", ")
         );
     }
-    Ok(if night.failing() || !unread.is_empty() {
+    let failing = night.failing() || !unread.is_empty();
+    if failing {
+        eprintln!("exit 1: {}", why_failing(&night, unread.len()));
+    }
+    Ok(if failing {
         Outcome::Findings
     } else {
         Outcome::Clean
     })
+}
+
+/// Why the night is not clean, in one line: "2 errors on operations in use, 1 on a
+/// compliance-critical operation".
+fn why_failing(night: &apiwatch::run::RunOutcome, unread: usize) -> String {
+    use apiwatch::finding::Severity;
+    let failing: Vec<&apiwatch::run::ContractOutcome> =
+        night.contracts.iter().filter(|o| o.failing).collect();
+    let count = |pred: &dyn Fn(&apiwatch::finding::Finding) -> bool| -> usize {
+        failing
+            .iter()
+            .flat_map(|o| o.findings.iter())
+            .filter(|f| pred(f))
+            .count()
+    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    let errors = count(&|f| f.in_use && f.severity == Severity::Error);
+    if errors > 0 {
+        parts.push(format!(
+            "{} on operations in use",
+            plural(errors, "error", "errors")
+        ));
+    }
+    let warnings = count(&|f| f.in_use && f.severity == Severity::Warning);
+    if warnings > 0 && errors == 0 {
+        parts.push(format!(
+            "{} on operations in use",
+            plural(warnings, "warning", "warnings")
+        ));
+    }
+    let compliance = count(&|f| f.compliance && f.severity >= Severity::Warning);
+    if compliance > 0 {
+        parts.push(format!(
+            "{} on a compliance-critical operation",
+            plural(compliance, "finding", "findings")
+        ));
+    }
+    if unread > 0 {
+        parts.push(format!(
+            "{} whose spec could not be read",
+            plural(unread, "contract", "contracts")
+        ));
+    }
+    if parts.is_empty() {
+        "findings at the contracts' fail_on level".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// A spec source that could not be read tonight (a changelog that cannot be read
@@ -229,6 +305,7 @@ fn settings(root: &Path, args: &RunArgs) -> NightSettings {
         github,
         default_repo: env_path("GITHUB_REPOSITORY").map(|v| v.to_string_lossy().into_owned()),
         step_summary: env_path("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+        all: args.all,
     }
 }
 

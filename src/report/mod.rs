@@ -7,6 +7,7 @@
 
 pub mod escape;
 pub mod excerpt;
+pub mod focus;
 pub mod json;
 pub mod map;
 pub mod markdown;

@@ -76,6 +76,8 @@ pub struct NightSettings {
     pub default_repo: Option<String>,
     /// A file the job summary is appended to (`$GITHUB_STEP_SUMMARY`).
     pub step_summary: Option<PathBuf>,
+    /// Every finding in the Markdown and text reports, not only those in use.
+    pub all: bool,
 }
 
 /// What a night produced.
@@ -185,11 +187,12 @@ pub async fn night(
         }
     }
     let (report, contracts) = check_all(map, &settings.check, progress.clone()).await;
-    let desired =
-        outputs::write(&settings.out, map, &report).map_err(|source| RunError::Outputs {
+    let desired = outputs::write(&settings.out, map, &report, settings.all).map_err(|source| {
+        RunError::Outputs {
             path: settings.out.display().to_string(),
             source,
-        })?;
+        }
+    })?;
     let checked = contracts
         .iter()
         .filter(|o| o.status.status != "failed")

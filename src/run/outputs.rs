@@ -9,8 +9,14 @@ use crate::map::IntegrationMap;
 use crate::report::{self, Report};
 
 /// Writes report.{json,md,txt,sarif} and renders every desired issue to
-/// issues/*.md; returns the desired issues.
-pub fn write(out: &Path, map: &IntegrationMap, rep: &Report) -> std::io::Result<Vec<PlannedIssue>> {
+/// issues/*.md; returns the desired issues. The Markdown and text reports show
+/// in-use findings in full and count the rest per rule, unless `all`.
+pub fn write(
+    out: &Path,
+    map: &IntegrationMap,
+    rep: &Report,
+    all: bool,
+) -> std::io::Result<Vec<PlannedIssue>> {
     std::fs::create_dir_all(out.join("issues"))?;
     // Issues from an earlier run in the same folder would read as still planned.
     for entry in std::fs::read_dir(out.join("issues"))? {
@@ -19,10 +25,13 @@ pub fn write(out: &Path, map: &IntegrationMap, rep: &Report) -> std::io::Result<
             std::fs::remove_file(p)?;
         }
     }
+    let (shown, elsewhere) = report::focus::focus(rep, all);
+    let markdown = report::markdown::render(&shown) + &report::focus::markdown(&elsewhere);
+    let text = report::text::render(&shown, false) + &report::focus::text(&elsewhere);
     let renderings = [
         ("report.json", report::json::render(rep)),
-        ("report.md", report::markdown::render(rep)),
-        ("report.txt", report::text::render(rep, false)),
+        ("report.md", markdown),
+        ("report.txt", text),
         ("report.sarif", report::sarif::render(rep, "snapshots")),
     ];
     for (name, text) in renderings {
