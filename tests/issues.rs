@@ -50,6 +50,7 @@ fn finding(i: usize, message: &str) -> Finding {
         root_cause: format!("{i:016x}"),
         contract: Some("crm-contacts".into()),
         excerpt: Some("--- base\n+++ revision\n@@ -1 +1,2 @@\n {\n+  \"reason\": {}\n".into()),
+        note: None,
         op_key: "/contacts/{}/unsubscribe POST".into(),
     }
 }

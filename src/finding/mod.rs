@@ -113,6 +113,10 @@ pub struct Finding {
     /// A short unified diff of the spec fragment (or the changelog entry's text).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
+    /// Why its operation matters to the integration (the `note` of its `[[uses]]`
+    /// entry), in a run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// What the finding is grouped and ordered by: the normalised operation key
     /// and method, or a source or changelog it is about.
     #[serde(skip)]
@@ -214,6 +218,7 @@ impl Finding {
             root_cause,
             contract: draft.contract,
             excerpt: draft.excerpt,
+            note: None,
             op_key: draft.op_key,
         })
     }

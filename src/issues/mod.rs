@@ -359,17 +359,11 @@ fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String 
 /// The `note` of the `[[uses]]` entry a finding's operation matches: what breaks
 /// for this integration, in its owners' words.
 fn note_for<'c>(contract: &'c Contract, f: &Finding) -> Option<&'c str> {
-    use crate::spec::model::split_method_path;
-    use crate::spec::path::match_key;
-    contract.uses.iter().find_map(|u| {
-        let note = u.note.as_deref()?;
-        let by_id = f.operation_id.as_deref() == Some(u.operation.as_str());
-        let by_path = split_method_path(&u.operation).is_some_and(|(m, p)| {
-            f.method.as_deref() == Some(m.as_str())
-                && f.path.as_deref().map(|fp| match_key("", fp)) == Some(match_key("", p))
-        });
-        (by_id || by_path).then_some(note)
-    })
+    contract.note_for(
+        f.method.as_deref(),
+        f.path.as_deref(),
+        f.operation_id.as_deref(),
+    )
 }
 
 /// Shortens Markdown to at most `room` bytes at a block boundary (a blank line),

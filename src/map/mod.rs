@@ -197,6 +197,27 @@ impl Contract {
     }
 
     /// Credential environment variables (sandbox and private sources) that are not set.
+    /// The `note` of the `[[uses]]` entry an operation matches (by operationId, or
+    /// by method and path, parameter names aside).
+    pub fn note_for(
+        &self,
+        method: Option<&str>,
+        path: Option<&str>,
+        operation_id: Option<&str>,
+    ) -> Option<&str> {
+        use crate::spec::model::split_method_path;
+        use crate::spec::path::match_key;
+        self.uses.iter().find_map(|u| {
+            let note = u.note.as_deref()?;
+            let by_id = operation_id == Some(u.operation.as_str());
+            let by_path = split_method_path(&u.operation).is_some_and(|(m, p)| {
+                method == Some(m.as_str())
+                    && path.map(|fp| match_key("", fp)) == Some(match_key("", p))
+            });
+            (by_id || by_path).then_some(note)
+        })
+    }
+
     pub fn missing_credentials(&self) -> Vec<String> {
         let mut needs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         if let Some(s) = &self.sandbox {

@@ -123,6 +123,9 @@ pub fn render(report: &Report) -> String {
                 inline(&ctx),
                 escape::code(&super::group_title(f))
             );
+            if let Some(note) = &f.note {
+                let _ = writeln!(out, "_Why it matters:_ {}\n", inline(note));
+            }
             last = Some(group);
         }
         finding(&mut out, f);

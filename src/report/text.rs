@@ -84,6 +84,13 @@ pub fn render(report: &Report, color: bool) -> String {
             paint(color, bold, &op_title(f)),
             relevance(f, color)
         );
+        if let Some(note) = group.iter().find_map(|g| g.note.as_deref()) {
+            let _ = writeln!(
+                out,
+                "  {}",
+                paint(color, dim, &format!("why it matters: {note}"))
+            );
+        }
         let mut shared_here = 0;
         for f in group {
             if shared_keys.contains(&(&f.contract, f.root_cause.as_str())) {

@@ -143,6 +143,13 @@ pub fn compare(
     excerpt::attach(&mut findings, &pinned.root, &upstream.root);
     for f in &mut findings {
         f.contract = Some(contract.name.clone());
+        f.note = contract
+            .note_for(
+                f.method.as_deref(),
+                f.path.as_deref(),
+                f.operation_id.as_deref(),
+            )
+            .map(str::to_owned);
     }
     findings
 }
