@@ -117,13 +117,32 @@ pub fn read_kept<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T
         path: path.display().to_string(),
         message,
     };
-    match std::fs::read(path) {
+    match read_bounded(path, MAX_KEPT_BYTES) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(corrupt(e.to_string())),
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| corrupt(e.to_string())),
     }
+}
+
+/// The largest state or snapshot file read (a symlink to `/dev/zero` must not
+/// exhaust memory).
+pub const MAX_KEPT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads at most `limit` bytes of a file; more is an error, not a hang.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "over the {limit}-byte limit"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// The last good copy of a kept file: `<name>.bak` beside it.
@@ -170,6 +189,28 @@ mod kept_tests {
         assert_eq!(
             bak["n"], 1,
             "the corrupt copy did not replace the good backup"
+        );
+    }
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use super::*;
+
+    /// A snapshot or state file that is a symlink to `/dev/zero` was read without
+    /// end.
+    #[test]
+    fn an_endless_file_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("changelog.json");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        let err = read_kept::<serde_json::Value>(&link)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("over the 268435456-byte limit"), "{err}");
+        assert_eq!(
+            read_bounded(&link, 10).unwrap_err().to_string(),
+            "over the 10-byte limit"
         );
     }
 }

@@ -52,7 +52,8 @@ fn secret_values() -> Vec<String> {
     let mut values: Vec<String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .filter(|(k, v)| credential_name(k) && v.trim().len() >= MIN_SECRET_LEN)
-        .map(|(_, v)| v)
+        // A value stored with a trailing newline is sent (and echoed) without it.
+        .map(|(_, v)| v.trim().to_owned())
         .collect();
     values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     values.dedup();

@@ -1873,3 +1873,77 @@ fn a_run_shows_what_matters_and_says_why_it_fails() {
         "{text}"
     );
 }
+
+/// The contract edit after a re-pin keeps CRLF line endings, rewrites literal
+/// strings too, and escapes a vendor's odd `info.version`, so the file still loads.
+#[test]
+fn a_re_pin_edit_keeps_the_file_loadable_whatever_its_spelling() {
+    let v1 = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /s:\n    post:\n      operationId: subscribe\n      responses:\n        '202': {description: ok}\n";
+    let v2 = v1
+        .replace("subscribe", "bulk_subscribe")
+        .replace("version: '1'", "version: \"2\\n\\\"x\\\"\"");
+    let contract = "[contract]\r\nvendor = \"V\"\r\napi = \"A\"\r\n[owners]\r\nteam = \"t\"\r\n[pin] # pinned\r\nversion = '1'\r\n[[spec]]\r\nfile = \"upstream.yaml\"\r\n[[uses]]\r\noperation = 'subscribe'\r\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("contracts/v")).unwrap();
+    std::fs::write(dir.path().join("contracts/v/contract.toml"), contract).unwrap();
+    std::fs::write(dir.path().join("upstream.yaml"), v1).unwrap();
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["pin", "v"])
+        .assert()
+        .success();
+    std::fs::write(dir.path().join("upstream.yaml"), v2).unwrap();
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["pin", "v", "--update-uses"])
+        .assert()
+        .success();
+    let edited = std::fs::read_to_string(dir.path().join("contracts/v/contract.toml")).unwrap();
+    assert!(
+        edited.contains("operation = \"bulk_subscribe\"\r\n"),
+        "{edited:?}"
+    );
+    assert!(
+        edited.contains("version = \"2\\n\\\"x\\\"\"\r\n"),
+        "{edited:?}"
+    );
+    assert_eq!(
+        edited.matches('\n').count(),
+        edited.matches("\r\n").count(),
+        "CRLF kept"
+    );
+    apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("map")
+        .assert()
+        .success();
+}
+
+/// A contract file that is not UTF-8 (a Latin-1 `é` in a note) stopped the whole
+/// map; it is that contract's problem only.
+#[test]
+fn an_unreadable_contract_file_is_that_contracts_problem_only() {
+    let dir = map_with(GOOD_CONTRACT, true);
+    std::fs::create_dir_all(dir.path().join("contracts/latin")).unwrap();
+    let mut bytes = GOOD_CONTRACT.as_bytes().to_vec();
+    bytes.extend_from_slice(b"# caf\xe9\n");
+    std::fs::write(dir.path().join("contracts/latin/contract.toml"), bytes).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("contracts/latin/contract.toml:1:1: cannot read"), "{stderr}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["contracts"][0]["name"], "acme");
+    assert_eq!(report["contracts"][0]["status"], "ok");
+}

@@ -31,8 +31,8 @@ const VOID: &[&str] = &[
 /// Elements whose end tag may be left out: the next sibling closes them, so they do
 /// not nest by accident.
 const IMPLIED_END: &[&str] = &[
-    "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rb", "rt", "rp", "rtc",
-    "thead", "tbody", "tfoot", "colgroup", "caption", "html", "head", "body",
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot",
+    "colgroup", "caption", "html", "head", "body",
 ];
 
 /// Elements whose content is text, not markup.
@@ -109,7 +109,20 @@ pub fn html_depth(page: &str, stop: usize) -> usize {
         i = lt + 1;
         let rest = &page[i..];
         if rest.starts_with("!--") {
-            i = find_from(page, "-->", i + 3).map_or(bytes.len(), |e| e + 3);
+            // `<!-->` and `<!--->` end at once (as browsers read them); otherwise the
+            // comment ends at the first `-->` or `--!>`.
+            i = if rest.starts_with("!-->") {
+                i + 4
+            } else if rest.starts_with("!--->") {
+                i + 5
+            } else {
+                let plain = find_from(page, "-->", i + 3).map(|e| e + 3);
+                let bang = find_from(page, "--!>", i + 3).map(|e| e + 4);
+                match (plain, bang) {
+                    (Some(a), Some(b)) => a.min(b),
+                    (a, b) => a.or(b).unwrap_or(bytes.len()),
+                }
+            };
             continue;
         }
         if rest.starts_with('!') || rest.starts_with('?') {
@@ -161,16 +174,20 @@ pub fn html_depth(page: &str, stop: usize) -> usize {
     deepest
 }
 
-/// Where a tag that starts at `from` (after its name) ends: past its `>`, quotes
-/// in attribute values respected.
+/// Where a tag that starts at `from` (after its name) ends: past its `>`. A quote
+/// opens a value only right after `=` (spaces allowed), as the tokenizer reads it.
 fn tag_end(bytes: &[u8], from: usize) -> usize {
     let mut quote = None;
+    let mut after_equals = false;
     for (k, b) in bytes.iter().enumerate().skip(from) {
         match (quote, b) {
-            (None, b'"' | b'\'') => quote = Some(*b),
+            (None, b'"' | b'\'') if after_equals => quote = Some(*b),
             (Some(q), b) if *b == q => quote = None,
             (None, b'>') => return k + 1,
             _ => {}
+        }
+        if quote.is_none() && !b.is_ascii_whitespace() {
+            after_equals = *b == b'=';
         }
     }
     bytes.len()
@@ -224,5 +241,17 @@ mod tests {
         assert!(html_depth(&"<div><b>x<span>y</div>".repeat(10_000), 300) <= 3);
         // Upper-case and attributes with `>` in quotes.
         assert_eq!(html_depth("<DIV title='a>b'><Div>x</div></DIV>", 10), 2);
+        assert_eq!(html_depth("<a title = \"x>y\">t</a>", 10), 1);
+    }
+
+    /// Markup that tokenizers read differently must not hide depth from the scan.
+    #[test]
+    fn tricks_that_hid_depth_from_the_scan_are_seen() {
+        let deep = "<div>".repeat(1000);
+        for hide in ["<!-->", "<!--->", "<!-- x --!>", "<div '>", "<p \"a>"] {
+            assert!(html_depth(&format!("{hide}{deep}"), 300) > 300, "{hide}");
+        }
+        // Ruby annotations outside <ruby> nest.
+        assert!(html_depth(&"<rt>x".repeat(1000), 300) > 300);
     }
 }

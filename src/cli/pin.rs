@@ -81,6 +81,16 @@ pub fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
         fetched.push((*spec, doc));
     }
     let renames = check_uses_after(root, contract, &fetched, args.update_uses)?;
+    let version = args.version.clone().or_else(|| {
+        fetched.first().and_then(|(_, d)| {
+            d.root
+                .pointer("/info/version")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
+    });
+    // The contract edit is worked out first: if it cannot be made, nothing is pinned.
+    let edited = edit_contract(root, contract, &renames, version.as_deref())?;
     for (spec, doc) in &fetched {
         let path = contract.snapshot_path(root, &spec.name);
         let bytes = snapshot::pin(doc, &path)
@@ -95,15 +105,11 @@ pub fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
             path.strip_prefix(root).unwrap_or(&path).display()
         );
     }
-    let version = args.version.clone().or_else(|| {
-        fetched.first().and_then(|(_, d)| {
-            d.root
-                .pointer("/info/version")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        })
-    });
-    edit_contract(root, contract, &renames, version.as_deref())?;
+    if let Some(text) = edited {
+        let path = root.join(&contract.file);
+        apiwatch::files::write_atomic(&path, text.as_bytes())
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
     Ok(Outcome::Clean)
 }
 
@@ -171,49 +177,85 @@ fn check_uses_after(
     Ok(renames)
 }
 
-/// Applies `[[uses]]` renames and the pinned version to `contract.toml`, changing
-/// only those values (the file's layout and comments stay as they are).
+/// `contract.toml` with the `[[uses]]` renames and the pinned version applied,
+/// changing only those values (layout, comments and line endings stay); `None`
+/// when nothing changes. A value that cannot be found where the loader saw it is an
+/// error, never a silent "updated".
 fn edit_contract(
     root: &Path,
     contract: &map::Contract,
     renames: &[(usize, String, String)],
     version: Option<&str>,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let path = root.join(&contract.file);
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    let quoted = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let shown = contract.file.display();
+    // A value as the file may spell it: a basic or a literal string.
+    let spellings = |s: &str| [basic(s), format!("'{s}'")];
     for (line, old, new) in renames {
-        if let Some(l) = line.checked_sub(1).and_then(|i| lines.get_mut(i)) {
-            *l = l.replacen(&quoted(old), &quoted(new), 1);
-        }
+        let l = line
+            .checked_sub(1)
+            .and_then(|i| lines.get_mut(i))
+            .with_context(|| format!("{shown}:{line}: no such line"))?;
+        let Some(found) = spellings(old).into_iter().find(|q| l.contains(q.as_str())) else {
+            bail!("{shown}:{line}: cannot find `{old}` to rewrite; change it to `{new}` by hand");
+        };
+        *l = l.replacen(&found, &basic(new), 1);
     }
     if let Some(version) = version.filter(|v| *v != contract.pin.version) {
         let mut in_pin = false;
+        let mut done = false;
         for l in lines.iter_mut() {
-            let t = l.trim();
+            let t = l.split('#').next().unwrap_or("").trim();
             if t.starts_with('[') {
                 in_pin = t == "[pin]";
             } else if in_pin && t.starts_with("version") && t.contains('=') {
-                *l = l.replacen(&quoted(&contract.pin.version), &quoted(version), 1);
-                eprintln!(
-                    "{}: [pin] version {} → {}",
-                    contract.file.display(),
-                    contract.pin.version,
-                    version
-                );
+                if let Some(found) = spellings(&contract.pin.version)
+                    .into_iter()
+                    .find(|q| l.contains(q.as_str()))
+                {
+                    *l = l.replacen(&found, &basic(version), 1);
+                    done = true;
+                }
                 break;
             }
         }
+        if done {
+            eprintln!(
+                "{shown}: [pin] version {} → {version}",
+                contract.pin.version
+            );
+        } else {
+            eprintln!(
+                "{shown}: could not find `[pin] version` to set it to {}; set it by hand",
+                basic(version)
+            );
+        }
     }
-    let mut out = lines.join("\n");
+    let mut out = lines.join(newline);
     if text.ends_with('\n') {
-        out.push('\n');
+        out.push_str(newline);
     }
-    if out != text {
-        apiwatch::files::write_atomic(&path, out.as_bytes())
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok((out != text).then_some(out))
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped, so a
+/// vendor's `info.version` can never break the file.
+fn basic(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
     }
-    Ok(())
+    out.push('"');
+    out
 }

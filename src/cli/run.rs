@@ -78,6 +78,12 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         "h" => n.saturating_mul(3600),
         _ => return Err(format!("`{text}`: the unit must be s, m or h")),
     };
+    // Longer than a week is no deadline for a nightly job (and would overflow).
+    if secs > 7 * 24 * 3600 {
+        return Err(format!(
+            "`{text}` is longer than a week; use 0 for no deadline"
+        ));
+    }
     Ok(std::time::Duration::from_secs(secs))
 }
 
@@ -354,6 +360,10 @@ mod tests {
             assert_eq!(parse_duration(text).unwrap().as_secs(), secs, "{text}");
         }
         assert!(parse_duration("soon").is_err() && parse_duration("5d").is_err());
+        assert!(
+            parse_duration("99999999999h").is_err(),
+            "would overflow the clock"
+        );
         assert_eq!(args(&["apiwatch", "run"]).deadline.as_secs(), 25 * 60);
     }
 }

@@ -484,7 +484,14 @@ fn load_each(
                 Ok(c) => contracts.push(c),
                 Err(mut e) => errors.append(&mut e),
             },
-            Err(e) => return Err(MapError::Io(file.display().to_string(), e)),
+            // One unreadable file (not UTF-8, no permission) is that contract's
+            // problem, not the whole map's.
+            Err(e) => errors.push(ContractError {
+                file: shown.display().to_string(),
+                line: 1,
+                column: 1,
+                message: format!("cannot read: {e}"),
+            }),
         }
     }
     errors.extend(shared_snapshot_folders(&contracts));

@@ -21,7 +21,7 @@ const ZWSP: char = '\u{200B}';
 /// linked issue's timeline. `redirect.github.com` links are not.
 #[allow(clippy::expect_used)] // a constant pattern, checked by the tests below
 static GITHUB_URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)https?://(?:www\.)?github\.com/").expect("regex")
+    regex::Regex::new(r"(?i)(?:https?://)?(?:[^\s/@]*@)?(?:www\.)?github\.com/").expect("regex")
 });
 
 fn longest_backtick_run(text: &str) -> usize {
@@ -66,7 +66,9 @@ pub fn code(text: &str) -> String {
 /// `text` as a fenced code block (`info` after the opening fence), each line
 /// prefixed with `indent`; no line of the text can close it.
 pub fn fenced(text: &str, info: &str, indent: &str) -> String {
-    let text = unmarked(text);
+    // CommonMark ends a line at a lone `\r` too: a line `str::lines` would not split
+    // there would lose its indent and end the block early.
+    let text = unmarked(text).replace("\r\n", "\n").replace('\r', "\n");
     let fence = "`".repeat((longest_backtick_run(&text) + 1).max(3));
     let mut out = format!("{indent}{fence}{info}\n");
     for line in text.lines() {
@@ -221,6 +223,8 @@ mod tests {
             "https://github.com/o/r/issues/1",
             "https://GitHub.com/o/r/issues/1",
             "HTTP://WWW.GITHUB.COM/o/r/issues/1",
+            "https://x@github.com/o/r/issues/1",
+            "www.github.com/o/r/issues/1",
         ] {
             assert_eq!(
                 text(url),
@@ -246,6 +250,11 @@ mod tests {
         assert_eq!(
             code("<!-- apiwatch:state x -->"),
             "`<!\u{200B}-- apiwatch:state x -->`"
+        );
+        let block = fenced("x\r@octocat <img src=x>\r\ny", "diff", "  ");
+        assert_eq!(
+            block, "  ```diff\n  x\n  @octocat <img src=x>\n  y\n  ```\n",
+            "a lone CR keeps its indent"
         );
         let block = fenced("```\n@octocat\n````", "diff", "  ");
         assert!(

@@ -176,8 +176,14 @@ pub async fn night(
         Some(lock)
     };
     // Temp files of a run killed mid-write (`kill -9`): they can be a whole spec each.
-    for dir in [settings.check.root.join("snapshots"), state_dir.clone()] {
-        let removed = crate::files::remove_stale_temp_files(&dir);
+    // Only a real run, holding the lock, clears them.
+    let clean: &[PathBuf] = if settings.dry_run {
+        &[]
+    } else {
+        &[settings.check.root.join("snapshots"), state_dir.clone()]
+    };
+    for dir in clean {
+        let removed = crate::files::remove_stale_temp_files(dir);
         if removed > 0 {
             progress.warn(&format!(
                 "{}: removed {removed} temp file{} left by an interrupted run",

@@ -220,20 +220,29 @@ pub fn load_file(path: &Path) -> Result<Document, SpecError> {
 }
 
 fn read_capped(path: &Path, source_name: &str) -> Result<Vec<u8>, SpecError> {
-    let meta = std::fs::metadata(path).map_err(|err| SpecError::Io {
-        source_name: source_name.to_owned(),
-        err,
-    })?;
-    if meta.len() > MAX_SPEC_BYTES as u64 {
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.is_file()
+        && meta.len() > MAX_SPEC_BYTES as u64
+    {
         return Err(SpecError::TooLarge {
             source_name: source_name.to_owned(),
             size: usize::try_from(meta.len()).unwrap_or(usize::MAX),
             limit: MAX_SPEC_BYTES,
         });
     }
-    std::fs::read(path).map_err(|err| SpecError::Io {
-        source_name: source_name.to_owned(),
-        err,
+    // Bounded while reading too: a pipe or a device (`/dev/zero`) reports no size.
+    crate::files::read_bounded(path, MAX_SPEC_BYTES as u64).map_err(|err| match err.kind() {
+        std::io::ErrorKind::Other if err.to_string().starts_with("over the") => {
+            SpecError::TooLarge {
+                source_name: source_name.to_owned(),
+                size: MAX_SPEC_BYTES + 1,
+                limit: MAX_SPEC_BYTES,
+            }
+        }
+        _ => SpecError::Io {
+            source_name: source_name.to_owned(),
+            err,
+        },
     })
 }
 
