@@ -1941,7 +1941,10 @@ fn an_unreadable_contract_file_is_that_contracts_problem_only() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("contracts/latin/contract.toml:1:1: cannot read"), "{stderr}");
+    assert!(
+        stderr.contains("contracts/latin/contract.toml:1:1: cannot read"),
+        "{stderr}"
+    );
     let report: Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["contracts"][0]["name"], "acme");
