@@ -1394,10 +1394,22 @@ fn temp_files_left_by_a_killed_run_are_removed_by_the_next() {
     std::fs::create_dir_all(state_stale.parent().unwrap()).unwrap();
     std::fs::write(&stale, "x".repeat(1000)).unwrap();
     std::fs::write(&state_stale, "{}").unwrap();
-    let out = apiwatch()
+    // A dry run leaves them alone (it changes nothing); a real run, holding the
+    // lock, removes them — even one whose GitHub is unreachable.
+    apiwatch()
         .arg("--root")
         .arg(dir.path())
         .args(["run", "--dry-run"])
+        .assert()
+        .code(0);
+    assert!(stale.exists() && state_stale.exists());
+    let out = apiwatch()
+        .env("GITHUB_TOKEN", "t0ken-for-a-real-run")
+        .env("GITHUB_API_URL", "http://127.0.0.1:9")
+        .env("GITHUB_REPOSITORY", "acme/integrations")
+        .arg("--root")
+        .arg(dir.path())
+        .args(["run", "--max-attempts", "1"])
         .output()
         .unwrap();
     assert!(!stale.exists() && !state_stale.exists());
