@@ -56,6 +56,8 @@ enum Fault {
     UserFails,
     /// The next create answers 302 to the issue list, creating nothing.
     CreateRedirects,
+    /// Closing as `duplicate` is refused with 422 (an older GitHub Enterprise).
+    NoDuplicateReason,
     /// The next write opens a one-second secondary rate-limit window: every write
     /// inside it is refused with `retry-after` (GitHub's secondary limits are about
     /// creating content; reads go through).
@@ -226,6 +228,13 @@ async fn update(
     if let Some(refused) = f.rate_window() {
         return refused;
     }
+    if v["state_reason"] == "duplicate" && f.take(&[Fault::NoDuplicateReason]).is_some() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "Validation Failed"})),
+        )
+            .into_response();
+    }
     let mut issues = f.issues.lock().unwrap();
     let Some(i) = issues.iter_mut().find(|i| i.number == n) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -262,6 +271,13 @@ async fn comment(
     }
     if let Some(refused) = f.rate_window() {
         return refused;
+    }
+    if v["state_reason"] == "duplicate" && f.take(&[Fault::NoDuplicateReason]).is_some() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "Validation Failed"})),
+        )
+            .into_response();
     }
     let mut issues = f.issues.lock().unwrap();
     let Some(i) = issues.iter_mut().find(|i| i.number == n) else {
@@ -1076,4 +1092,28 @@ async fn a_redirected_issue_creation_is_a_failure_kept_for_the_next_run() {
     assert!(fake.issues.lock().unwrap().is_empty());
     night.run(std::slice::from_ref(&a)).await;
     assert_eq!(per_key(&fake)["a"].len(), 1, "filed on the next run");
+}
+
+/// A server without the `duplicate` close reason (422) still gets the duplicate
+/// closed, as `not_planned`, with its link comment.
+#[tokio::test]
+async fn a_server_without_the_duplicate_reason_closes_as_not_planned() {
+    let (base, fake) = start().await;
+    let gh = client(&base);
+    let a = problem("a", &["f1"], Severity::Error, false, 1);
+    let (mut first, mut second) = (Night::new(&gh), Night::new(&gh));
+    tokio::join!(
+        first.run(std::slice::from_ref(&a)),
+        second.run(std::slice::from_ref(&a))
+    );
+    fake.faults
+        .lock()
+        .unwrap()
+        .push_back(Fault::NoDuplicateReason);
+    let outcome = first.run(std::slice::from_ref(&a)).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.lines(false));
+    let issues = per_key(&fake)["a"].clone();
+    assert!(issues[0].open && !issues[1].open);
+    assert_eq!(issues[1].state_reason.as_deref(), Some("not_planned"));
+    assert!(issues[1].comments[0].contains("It is tracked in #1"));
 }

@@ -565,19 +565,41 @@ impl GitHub {
                 duplicate_of,
                 ..
             } => {
-                let reason = if duplicate_of.is_some() {
-                    "duplicate"
-                } else {
-                    "completed"
-                };
-                self.call(
-                    Method::PATCH,
-                    &format!("/repos/{repo}/issues/{number}"),
-                    Some(&json!({ "state": "closed", "state_reason": reason })),
-                    Retries::All,
-                )
-                .await
-                .map(drop)
+                let path = format!("/repos/{repo}/issues/{number}");
+                let close = |reason: &str| json!({ "state": "closed", "state_reason": reason });
+                match duplicate_of {
+                    None => self
+                        .call(
+                            Method::PATCH,
+                            &path,
+                            Some(&close("completed")),
+                            Retries::All,
+                        )
+                        .await
+                        .map(drop),
+                    // `duplicate` is recent: a server that refuses it (422, older
+                    // GitHub Enterprise) gets `not_planned`; the comment has the link.
+                    Some(_) => match self
+                        .call(
+                            Method::PATCH,
+                            &path,
+                            Some(&close("duplicate")),
+                            Retries::All,
+                        )
+                        .await
+                    {
+                        Err(GitHubError::Status { status: 422, .. }) => self
+                            .call(
+                                Method::PATCH,
+                                &path,
+                                Some(&close("not_planned")),
+                                Retries::All,
+                            )
+                            .await
+                            .map(drop),
+                        other => other.map(drop),
+                    },
+                }
             }
             IssueOp::Reopen { repo, number, .. } => self
                 .call(
