@@ -1704,6 +1704,26 @@ fn an_invalid_contract_never_hides_the_others() {
         .map(|c| (c["name"].as_str().unwrap(), c["status"].as_str().unwrap()))
         .collect();
     assert_eq!(statuses, [("acme", "ok"), ("beta", "invalid")]);
+    // A finding, and an issue, for beta's owners.
+    let invalid: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "contract-invalid")
+        .collect();
+    assert_eq!(invalid.len(), 1);
+    assert_eq!(invalid[0]["contract"], "beta");
+    let issues: Vec<String> = std::fs::read_dir(out_dir.join("issues"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .filter(|t| t.starts_with("# [apiwatch] beta: the contract no longer holds — not checked"))
+        .collect();
+    assert_eq!(issues.len(), 1, "one issue for beta's owners");
+    assert!(
+        issues[0].contains("apiwatch pin beta --update-uses"),
+        "{}",
+        issues[0]
+    );
     // A night for the good contract alone is not held up by the bad one.
     apiwatch()
         .arg("--root")

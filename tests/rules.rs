@@ -181,6 +181,10 @@ const NOT_FIRED_BY_SPEC_FIXTURES: &[(&str, &str)] = &[
         "snapshot-missing",
         "made by `apiwatch run` when nothing is pinned: tests/cli.rs",
     ),
+    (
+        "contract-invalid",
+        "made by `apiwatch run` for a contract that fails validation: tests/cli.rs",
+    ),
 ];
 
 /// Keyword rules no subject fires, with the reason.

@@ -132,6 +132,10 @@ fn issue(ctx: &IssueContext<'_>, op_key: &str, fs: &[&Finding]) -> PlannedIssue 
     };
     let source = source_of(fs);
     let title = match source {
+        Some(_) if invalid(fs) => format!(
+            "[apiwatch] {}: the contract no longer holds — not checked",
+            contract.name
+        ),
         Some(location) => format!("[apiwatch] {}: cannot read {location}", contract.name),
         None => format!("[apiwatch] {}: {op} — {what}", contract.name),
     };
@@ -179,6 +183,57 @@ fn source_of<'f>(fs: &[&'f Finding]) -> Option<&'f str> {
     fs.iter()
         .all(|f| f.op_key.strip_prefix("source ") == Some(first))
         .then_some(first)
+}
+
+/// Whether the findings say the contract itself failed validation.
+fn invalid(fs: &[&Finding]) -> bool {
+    fs.iter().any(|f| {
+        f.rule == crate::finding::RuleId::from(crate::finding::catalog::Source::ContractInvalid)
+    })
+}
+
+/// The body of an issue about a contract that no longer holds: which lines, and
+/// how a re-pin that renamed an operation is mended.
+fn invalid_body(ctx: &IssueContext<'_>, key: &str, fs: &[&Finding]) -> String {
+    let contract = ctx.contract;
+    let file = contract.file.display().to_string();
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", plan::marker(key, &contract.name));
+    let _ = writeln!(
+        out,
+        "{} fails validation, so apiwatch does not check **{}** ({} — {}) at all until it is fixed.\n",
+        crate::report::escape::code(&file),
+        cell(&contract.name),
+        cell(&contract.vendor),
+        cell(&contract.api)
+    );
+    for f in fs {
+        let _ = writeln!(out, "- {}", cell(&f.message));
+    }
+    let _ = writeln!(out, "\n### Next steps\n");
+    let _ = writeln!(
+        out,
+        "1. `apiwatch map` shows each problem with its line. `apiwatch ops {}` lists the operations of the pinned spec.",
+        contract.name
+    );
+    let _ = writeln!(
+        out,
+        "2. After a re-pin that renamed an operation, `apiwatch pin {} --update-uses` rewrites the `[[uses]]` entries.",
+        contract.name
+    );
+    let _ = writeln!(
+        out,
+        "\n_Filed by apiwatch; this issue is closed once the contract holds again._"
+    );
+    let mut fingerprints: Vec<&str> = fs.iter().map(|f| f.fingerprint.as_str()).collect();
+    fingerprints.sort_unstable();
+    let severity = fs
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Info);
+    let _ = writeln!(out, "{}", plan::state_marker(&fingerprints, severity));
+    out
 }
 
 /// The body of an issue about a source that cannot be read: what failed, since
@@ -232,6 +287,9 @@ fn source_body(ctx: &IssueContext<'_>, key: &str, location: &str, fs: &[&Finding
 
 fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String {
     if let Some(location) = source_of(fs) {
+        if invalid(fs) {
+            return invalid_body(ctx, key, fs);
+        }
         return source_body(ctx, key, location, fs);
     }
     let (contract, report_hint) = (ctx.contract, ctx.report_hint);

@@ -38,6 +38,8 @@ pub struct IntegrationMap {
 pub struct InvalidContract {
     pub name: String,
     pub errors: Vec<String>,
+    /// The contract as read, when its file parsed (its owners can be told).
+    pub contract: Option<Box<Contract>>,
 }
 
 /// One vendor API the company integrates with.
@@ -444,11 +446,24 @@ impl IntegrationMap {
                 .unwrap_or_default();
             by_name.entry(name).or_default().push(e.to_string());
         }
-        self.contracts.retain(|c| !by_name.contains_key(&c.name));
+        let (aside, kept): (Vec<Contract>, Vec<Contract>) = std::mem::take(&mut self.contracts)
+            .into_iter()
+            .partition(|c| by_name.contains_key(&c.name));
+        self.contracts = kept;
+        let mut parsed: BTreeMap<String, Contract> =
+            aside.into_iter().map(|c| (c.name.clone(), c)).collect();
         for (name, errors) in by_name {
+            let contract = parsed.remove(&name).map(Box::new);
             match self.invalid.iter_mut().find(|i| i.name == name) {
-                Some(i) => i.errors.extend(errors),
-                None => self.invalid.push(InvalidContract { name, errors }),
+                Some(i) => {
+                    i.errors.extend(errors);
+                    i.contract = i.contract.take().or(contract);
+                }
+                None => self.invalid.push(InvalidContract {
+                    name,
+                    errors,
+                    contract,
+                }),
             }
         }
         self.invalid.sort_by(|a, b| a.name.cmp(&b.name));

@@ -301,6 +301,28 @@ pub async fn check_all(
         .iter()
         .flat_map(|o| o.findings.iter().cloned())
         .collect();
+    // An invalid contract whose file parsed is a problem for its owners.
+    for i in map
+        .invalid
+        .iter()
+        .filter(|i| settings.only.is_empty() || settings.only.contains(&i.name))
+    {
+        if let Some(contract) = &i.contract {
+            let file = contract.file.display().to_string();
+            let message = format!(
+                "{file} no longer holds, so this contract is not checked: {}",
+                i.errors.join("; ")
+            );
+            findings.extend(
+                Problem::new(
+                    crate::finding::catalog::Source::ContractInvalid.into(),
+                    message,
+                    &file,
+                )
+                .into_finding(contract, true),
+            );
+        }
+    }
     sort_findings(&mut findings);
     findings.sort_by(|a, b| a.contract.cmp(&b.contract));
     let summary = Summary::of(&findings);

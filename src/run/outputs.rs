@@ -38,7 +38,8 @@ pub fn write(
         write_atomic(&out.join(name), text.as_bytes())?;
     }
     let mut desired = Vec::new();
-    for c in &map.contracts {
+    let invalid = map.invalid.iter().filter_map(|i| i.contract.as_deref());
+    for c in map.contracts.iter().chain(invalid) {
         for issue in issues::desired(c, &rep.findings, "report.md") {
             write_atomic(
                 &out.join("issues").join(issues::file_name(&issue)),

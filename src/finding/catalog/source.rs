@@ -18,5 +18,8 @@ rule_family! {
         SnapshotMissing = "snapshot-missing", Error,
             "No pinned snapshot",
             "Without a pin there is nothing to compare the vendor's spec with; run `apiwatch pin`.";
+        ContractInvalid = "contract-invalid", Error,
+            "The contract no longer holds",
+            "A contract that fails validation is not checked at all, often after a re-pin renamed an operation in `[[uses]]`: its owners must fix it.";
     }
 }
