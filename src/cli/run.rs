@@ -182,7 +182,7 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     let unread: Vec<&str> = night
         .contracts
         .iter()
-        .filter(|o| o.findings.iter().any(spec_unread))
+        .filter(|o| o.findings.iter().any(apiwatch::run::spec_unread))
         .map(|o| o.status.name.as_str())
         .collect();
     if !unread.is_empty() {
@@ -250,17 +250,6 @@ fn why_failing(night: &apiwatch::run::RunOutcome, unread: usize) -> String {
     } else {
         parts.join(", ")
     }
-}
-
-/// A spec source that could not be read tonight (a changelog that cannot be read
-/// costs lead time, not the check, and has its own warning).
-fn spec_unread(f: &apiwatch::finding::Finding) -> bool {
-    use apiwatch::finding::RuleId;
-    use apiwatch::finding::catalog::Source;
-    matches!(
-        f.rule,
-        RuleId::Source(Source::Unreachable | Source::Invalid)
-    )
 }
 
 /// GitHub calls follow `--max-attempts` and `--timeout` like vendor fetches; the

@@ -109,11 +109,7 @@ fn issue(ctx: &IssueContext<'_>, op_key: &str, fs: &[&Finding]) -> PlannedIssue 
     let key = issue_key(&contract.name, op_key);
     let first = fs[0];
     let op = crate::report::group_title(first);
-    let severity = fs
-        .iter()
-        .map(|f| f.severity)
-        .max()
-        .unwrap_or(Severity::Info);
+    let severity = max_severity(fs);
     let compliance = fs.iter().any(|f| f.compliance);
     let errors = fs.iter().filter(|f| f.severity == Severity::Error).count();
     let what = if errors > 0 {
@@ -185,6 +181,23 @@ fn source_of<'f>(fs: &[&'f Finding]) -> Option<&'f str> {
         .then_some(first)
 }
 
+/// The highest severity among findings.
+fn max_severity(fs: &[&Finding]) -> Severity {
+    fs.iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Info)
+}
+
+/// The hidden state marker that ends every body: what the issue reported, so the
+/// planner can tell "worse" from "same". It is capped like the table.
+fn state_line(fs: &[&Finding]) -> String {
+    let mut fingerprints: Vec<&str> = fs.iter().map(|f| f.fingerprint.as_str()).collect();
+    fingerprints.sort_unstable();
+    fingerprints.truncate(MAX_MARKED_FINGERPRINTS);
+    plan::state_marker(&fingerprints, max_severity(fs))
+}
+
 /// Whether the findings say the contract itself failed validation.
 fn invalid(fs: &[&Finding]) -> bool {
     fs.iter().any(|f| {
@@ -225,14 +238,7 @@ fn invalid_body(ctx: &IssueContext<'_>, key: &str, fs: &[&Finding]) -> String {
         out,
         "\n_Filed by apiwatch; this issue is closed once the contract holds again._"
     );
-    let mut fingerprints: Vec<&str> = fs.iter().map(|f| f.fingerprint.as_str()).collect();
-    fingerprints.sort_unstable();
-    let severity = fs
-        .iter()
-        .map(|f| f.severity)
-        .max()
-        .unwrap_or(Severity::Info);
-    let _ = writeln!(out, "{}", plan::state_marker(&fingerprints, severity));
+    let _ = writeln!(out, "{}", state_line(fs));
     out
 }
 
@@ -274,14 +280,7 @@ fn source_body(ctx: &IssueContext<'_>, key: &str, location: &str, fs: &[&Finding
         out,
         "\n_Filed by apiwatch; this issue is updated in place on every run and closed once the source reads again._"
     );
-    let mut fingerprints: Vec<&str> = fs.iter().map(|f| f.fingerprint.as_str()).collect();
-    fingerprints.sort_unstable();
-    let severity = fs
-        .iter()
-        .map(|f| f.severity)
-        .max()
-        .unwrap_or(Severity::Info);
-    let _ = writeln!(out, "{}", plan::state_marker(&fingerprints, severity));
+    let _ = writeln!(out, "{}", state_line(fs));
     out
 }
 
@@ -390,16 +389,7 @@ fn body(ctx: &IssueContext<'_>, key: &str, op: &str, fs: &[&Finding]) -> String 
         out,
         "\n_Filed by apiwatch; this issue is updated in place on every run and closed when the problem is gone._"
     );
-    let mut fingerprints: Vec<&str> = fs.iter().map(|f| f.fingerprint.as_str()).collect();
-    fingerprints.sort_unstable();
-    // The marker lets the planner tell "worse" from "same"; it is capped like the table.
-    fingerprints.truncate(MAX_MARKED_FINGERPRINTS);
-    let severity = fs
-        .iter()
-        .map(|f| f.severity)
-        .max()
-        .unwrap_or(Severity::Info);
-    let _ = writeln!(out, "{}", plan::state_marker(&fingerprints, severity));
+    let _ = writeln!(out, "{}", state_line(fs));
     let footer = out.split_off(out.find("### Next steps").unwrap_or(out.len()));
     let room = MAX_BODY_CHARS.saturating_sub(out.len() + footer.len() + 200);
     if details.len() > room {

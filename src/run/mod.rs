@@ -225,6 +225,18 @@ pub async fn night(
     })
 }
 
+/// A finding that says a spec source could not be read tonight (so its contract
+/// was not checked). A changelog that cannot be read costs lead time, not the
+/// check, and has its own warning.
+pub fn spec_unread(f: &Finding) -> bool {
+    use crate::finding::RuleId;
+    use crate::finding::catalog::Source;
+    matches!(
+        f.rule,
+        RuleId::Source(Source::Unreachable | Source::Invalid)
+    )
+}
+
 /// The check stage: every selected contract, and the report. It reads the failure
 /// streaks but records nothing: [`record_streaks`] does, after a real run.
 pub async fn check_all(

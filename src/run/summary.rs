@@ -12,7 +12,7 @@ pub fn job_summary(map: &IntegrationMap, rep: &Report, plan: &[String]) -> Strin
     let mut unread: Vec<&str> = rep
         .findings
         .iter()
-        .filter(|f| matches!(f.rule.as_str(), "source-unreachable" | "source-invalid"))
+        .filter(|f| super::spec_unread(f))
         .filter_map(|f| f.contract.as_deref())
         .collect();
     unread.dedup();
