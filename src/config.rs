@@ -134,7 +134,7 @@ pub enum ChangelogKind {
     Markdown,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Selectors {
     pub entry: String,
@@ -146,6 +146,9 @@ pub struct Selectors {
     pub body: Option<String>,
     #[serde(default)]
     pub link: Option<String>,
+    /// The vendor's tags and pills on an entry ("Breaking change", "Deprecation").
+    #[serde(default)]
+    pub labels: Option<String>,
 }
 
 impl Selectors {
@@ -157,6 +160,7 @@ impl Selectors {
             self.date.as_ref(),
             self.body.as_ref(),
             self.link.as_ref(),
+            self.labels.as_ref(),
         ]
         .into_iter()
         .flatten()

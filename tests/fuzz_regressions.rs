@@ -173,8 +173,12 @@ fn parse_every_kind(bytes: &[u8]) {
         date: Some("time, .date".into()),
         body: Some(".body, p".into()),
         link: Some("a[href]".into()),
+        labels: None,
     };
-    let operation_ids = ["listPets".to_owned(), "getPet".to_owned()];
+    let known = changelog::mentions::Known {
+        operation_ids: vec!["listPets".to_owned(), "getPet".to_owned()],
+        ..Default::default()
+    };
     let _ = changelog::detect_kind(bytes, "changelog");
     let _ = changelog::decode(bytes, Some("text/html; charset=utf-8"));
     for (kind, selectors) in [
@@ -191,8 +195,7 @@ fn parse_every_kind(bytes: &[u8]) {
             base_url: Some("https://vendor.example/changelog/"),
             content_type: None,
         };
-        if let Ok(entries) = changelog::parse(bytes, &source, &operation_ids, &Keywords::default())
-        {
+        if let Ok(entries) = changelog::parse(bytes, &source, &known, &Keywords::default()) {
             assert!(entries.len() <= MAX_ENTRIES);
             let mut ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
             let n = ids.len();
@@ -214,7 +217,13 @@ fn changelog_readers_take_a_small_page_of_each_kind() {
         base_url: None,
         content_type: None,
     };
-    let entries = changelog::parse(md.as_bytes(), &source, &[], &Keywords::default()).unwrap();
+    let entries = changelog::parse(
+        md.as_bytes(),
+        &source,
+        &Default::default(),
+        &Keywords::default(),
+    )
+    .unwrap();
     assert_eq!(entries.len(), 2, "{entries:#?}");
 }
 

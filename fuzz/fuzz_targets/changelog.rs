@@ -17,8 +17,12 @@ fuzz_target!(|bytes: &[u8]| {
         date: Some("time, .date".into()),
         body: Some(".body, p".into()),
         link: Some("a[href]".into()),
+        labels: None,
     };
-    let operation_ids = vec!["listPets".to_owned(), "getPet".to_owned()];
+    let known = changelog::mentions::Known {
+        operation_ids: vec!["listPets".to_owned(), "getPet".to_owned()],
+        ..Default::default()
+    };
     let keywords = Keywords {
         breaking: vec!["Heads Up".into()],
         ..Keywords::default()
@@ -38,7 +42,7 @@ fuzz_target!(|bytes: &[u8]| {
             base_url: Some("https://vendor.example/changelog/"),
             content_type: None,
         };
-        if let Ok(entries) = changelog::parse(bytes, &source, &operation_ids, &keywords) {
+        if let Ok(entries) = changelog::parse(bytes, &source, &known, &keywords) {
             assert!(entries.len() <= MAX_ENTRIES);
             let mut ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
             ids.sort_unstable();

@@ -1,302 +1,183 @@
 //! What an entry announces, when, and about which operations.
 //!
-//! Keyword rules (defaults below, extended per contract) tag entries; dates are read
-//! in the forms vendors write them (`2027-03-01`, `March 1, 2027`, `1 March 2027`,
-//! and `Q2 2027`, which is kept as text); operations are found as `METHOD /path`,
-//! bare `/paths`, and the spec's own operationIds.
+//! The kinds come from [`super::rules`] (sentence by sentence, and the vendor's own
+//! labels); a sunset date only from a sentence that announces a sunset, removal or
+//! end of support, and only where a date is given as when that happens ("on", "by",
+//! "until", "Sunset:"), never from a product name or an update stamp. When both the
+//! day new use stops and the day the API stops working are said, the latter counts.
+//! Dates are read by [`super::dates`]; operations by [`super::mentions`].
 
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Entry, Kind, Mention, RawEntry, derived_id};
+use super::dates::{self, Context, DayOrder, FoundDate};
+use super::mentions::{Known, mentions};
+use super::rules::{Raise, Rules, extra, sentences};
+use super::{Entry, Kind, RawEntry, derived_id};
 pub use crate::config::Keywords;
 
-const DEFAULTS: &[(Kind, &[&str])] = &[
-    (
-        Kind::Breaking,
-        &[
-            "breaking",
-            "⚠️",
-            "❗",
-            "now requires",
-            "now require",
-            "now required",
-            "is required",
-            "are required",
-            "are rejected",
-            "will be rejected",
-            "rejects",
-            "now need",
-            "no longer accept",
-            "incompatible",
-            "must now",
-            "(breaking change)",
-        ],
-    ),
-    (
-        Kind::Deprecation,
-        &["deprecat", "legacy endpoint", "superseded"],
-    ),
-    (
-        Kind::Sunset,
-        &[
-            "sunset",
-            "switched off",
-            "switch off",
-            "shut down",
-            "end of life",
-            "end-of-life",
-            "retire",
-            "will stop working",
-            "410 gone",
-        ],
-    ),
-    (
-        Kind::Removal,
-        &[
-            "removed",
-            "removal",
-            "remove ",
-            "no longer available",
-            "discontinued",
-            "drop support",
-            "dropped",
-        ],
-    ),
-    (
-        Kind::New,
-        &[
-            "added",
-            "add support",
-            "new:",
-            "new endpoint",
-            "new field",
-            "new operation",
-            "introduc",
-            "now available",
-            "launch",
-            "you can now",
-        ],
-    ),
-];
-
-const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
-
 #[allow(clippy::expect_used)] // constant patterns, checked by the tests below
-static ISO: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").expect("regex"));
-#[allow(clippy::expect_used)]
-static MDY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
-    ))
+static DUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(\b(on|by|after|until|from|starting|beginning|effective|as of|in|before|through|at the end of|end of|no later than|date|sunset|sunsets|removed|retired|disabled|deprecated|off|down|until|at)[,:]?|:)\s*(the\s+)?[(`"'*]*$"#,
+    )
     .expect("regex")
 });
 #[allow(clippy::expect_used)]
-static DMY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS})\.?,?\s+(\d{{4}})\b"
-    ))
+static DUE_VERSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:in|with|from|starting with|as of|until|by)\s+(?:the\s+)?(?:api\s+)?(?:version|revision|release)\s+`?v?([0-9][\w.-]*[0-9a-z])|\bin\s+(?:api\s+)?v?(\d+(?:\.\d+)+)\b",
+    )
     .expect("regex")
 });
+/// A step before the end ("new keys can no longer be created from March 1"): its
+/// date is not when the API stops working.
 #[allow(clippy::expect_used)]
-static QUARTER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(Q[1-4])\s+(\d{4})\b").expect("regex"));
-#[allow(clippy::expect_used)]
-static METHOD_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+`?(/[A-Za-z0-9_.{}:~/-]*)")
-        .expect("regex")
-});
-#[allow(clippy::expect_used)]
-static BARE_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s(`'\x22])(/[A-Za-z][A-Za-z0-9_.{}:~-]*(?:/[A-Za-z0-9_.{}:~-]+)*/?)")
-        .expect("regex")
+static EARLY_STEP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\bnew\b.*\b(keys?|tokens?|apps?|integrations?|accounts?|customers?|users?|sign-?ups?|installs?|subscriptions?|credentials?)\b.*\b(no longer|cannot|can ?not|stop|won't|will not)\b|\bno new\b|\b(no longer|cannot|can't|stop) (be )?(creat|issu|regist|generat)\w*\b.*\bnew\b|\bstop (issuing|accepting new|creating new)\b|\bnew (keys?|apps?|integrations?|accounts?|customers?|credentials?) (can|will) no longer\b",
+    )
+    .expect("regex")
 });
 
-fn month(m: &str) -> Option<i8> {
-    let m = m.to_ascii_lowercase();
-    [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ]
-    .iter()
-    .position(|p| m.starts_with(p))
-    .map(|i| i as i8 + 1)
-}
+/// An item that says there is nothing ("None.", "n/a") under a heading.
+#[allow(clippy::expect_used)]
+static NOTHING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\W*(none|n/?a|nothing|no changes?)\W*$").expect("regex"));
 
-fn ymd(y: &str, m: i8, d: &str) -> Option<String> {
-    let date = jiff::civil::Date::new(y.parse().ok()?, m, d.parse().ok()?).ok()?;
-    Some(date.to_string())
-}
-
-/// A date found in text: a day, or a quarter kept as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FoundDate {
-    Day(String),
-    Quarter(String),
-}
-
-/// Every date in `text`, in order of appearance.
-pub fn dates(text: &str) -> Vec<FoundDate> {
-    let mut found: Vec<(usize, FoundDate)> = Vec::new();
-    for c in ISO.captures_iter(text) {
-        if let (Some(m), Some(day)) = (
-            c.get(0),
-            c[2].parse::<i8>().ok().and_then(|mo| ymd(&c[1], mo, &c[3])),
-        ) {
-            found.push((m.start(), FoundDate::Day(day)));
-        }
+/// A line that names a section rather than saying something: a Markdown heading
+/// (`### Removed`) or a line in bold alone (`**Breaking changes**`).
+fn section_heading(sentence: &str) -> Option<String> {
+    let t = sentence.trim();
+    if let Some(h) = t.strip_prefix('#') {
+        return Some(h.trim_start_matches('#').trim().to_owned());
     }
-    for c in MDY.captures_iter(text) {
-        if let (Some(m), Some(day)) = (c.get(0), month(&c[1]).and_then(|mo| ymd(&c[3], mo, &c[2])))
-        {
-            found.push((m.start(), FoundDate::Day(day)));
-        }
-    }
-    for c in DMY.captures_iter(text) {
-        if let (Some(m), Some(day)) = (c.get(0), month(&c[2]).and_then(|mo| ymd(&c[3], mo, &c[1])))
-        {
-            found.push((m.start(), FoundDate::Day(day)));
-        }
-    }
-    for c in QUARTER.captures_iter(text) {
-        if let Some(m) = c.get(0) {
-            found.push((
-                m.start(),
-                FoundDate::Quarter(format!("{} {}", &c[1], &c[2])),
-            ));
-        }
-    }
-    found.sort_by_key(|(pos, _)| *pos);
-    found.into_iter().map(|(_, d)| d).collect()
+    let bold = t.strip_prefix("**")?.strip_suffix("**")?;
+    // `**(breaking change)**` on its own line is Twilio's mark, not a section.
+    (!bold.contains("**") && !bold.starts_with('('))
+        .then(|| bold.trim_end_matches(':').trim().to_owned())
 }
 
-/// The first day-precision date in `text`.
-pub fn first_date(text: &str) -> Option<String> {
-    dates(text).into_iter().find_map(|d| match d {
-        FoundDate::Day(s) => Some(s),
-        FoundDate::Quarter(_) => None,
-    })
-}
-
-fn normalise_date(raw: Option<String>) -> Option<String> {
-    let raw = raw?;
-    // A full timestamp is read as an instant and dated in UTC, as feeds are, so one
-    // moment gets one date whichever format carried it.
-    if let Ok(ts) = raw.trim().parse::<jiff::Timestamp>() {
-        return Some(ts.to_string().chars().take(10).collect());
-    }
-    first_date(&raw).or_else(|| {
-        let n = crate::spec::model::normalize_date(&raw);
-        (n.len() == 10 && n.as_bytes()[4] == b'-').then_some(n)
-    })
-}
-
-/// Endings that make a path a file, not an endpoint (`.json` is left out: Twilio's
-/// and Mandrill's endpoints end in it).
-const FILE_EXTENSIONS: &[&str] = &[
-    "yaml", "yml", "md", "html", "htm", "txt", "conf", "cfg", "toml", "xml", "pdf", "png", "csv",
-    "log", "sh",
-];
-
-/// Phrases that say the opposite of the keyword inside them.
-const NEGATIONS: &[&str] = &[
-    "non-breaking",
-    "nonbreaking",
-    "not breaking",
-    "no breaking",
-    "not a breaking",
-    "not deprecated",
-    "no longer deprecated",
-    "un-deprecated",
-    "undeprecated",
-    "no action is required",
-    "no action required",
-    "not required",
-    "not be removed",
-    "not removed",
-];
-/// Sentences about the docs themselves, not the API.
-const HOUSEKEEPING: &[&str] = &[
-    "typo",
-    "documentation fix",
-    "docs only",
-    "documentation only",
-    "formatting",
-    "reference page",
-];
-
-/// The lower-cased text keywords are looked for in: housekeeping sentences dropped,
-/// negated phrases blanked.
-fn signal_text(text: &str) -> String {
-    let lower = text.to_lowercase();
-    let kept: Vec<&str> = lower
-        .split_inclusive(['.', '\n', ';'])
-        .filter(|sentence| !HOUSEKEEPING.iter().any(|h| sentence.contains(h)))
-        .collect();
-    let mut out = kept.concat();
-    for n in NEGATIONS {
-        out = out.replace(n, " ");
-    }
-    out
-}
-
-/// Classifies a parsed entry.
-pub fn classify(raw: RawEntry, operation_ids: &[String], extra: &Keywords) -> Entry {
-    let date = normalise_date(raw.date.clone()).or_else(|| first_date(&raw.title));
-    let haystack = signal_text(&format!("{}\n{}", raw.title, raw.text));
-    let extra_for = |k: Kind| -> &[String] {
-        match k {
-            Kind::Breaking => &extra.breaking,
-            Kind::Deprecation => &extra.deprecation,
-            Kind::Sunset => &extra.sunset,
-            Kind::Removal => &extra.removal,
-            Kind::New => &extra.new,
-            Kind::Other => &[],
-        }
-    };
-    let mut kinds: Vec<Kind> = DEFAULTS
-        .iter()
-        .filter(|(k, words)| {
-            words.iter().any(|w| haystack.contains(w))
-                || extra_for(*k)
-                    .iter()
-                    .any(|w| haystack.contains(&w.to_lowercase()))
+/// Dates a sentence gives as when something happens, not in the entry's past.
+fn due_dates(sentence: &str, ctx: Context<'_>) -> Vec<FoundDate> {
+    dates::find(sentence, ctx)
+        .into_iter()
+        .filter(|f| DUE_BEFORE.is_match(&sentence[..f.start]))
+        .map(|f| f.date)
+        .filter(|d| {
+            ctx.anchor
+                .is_none_or(|own| d.earliest_day().as_str() >= own.get(..7).unwrap_or(own))
         })
-        .map(|(k, _)| *k)
-        .collect();
-    let all = format!("{}\n{}", raw.title, raw.text);
-    // A sunset date is a date the entry names besides its own: the latest future-looking one.
-    let mut sunset_date = None;
-    if kinds
-        .iter()
-        .any(|k| matches!(k, Kind::Sunset | Kind::Deprecation | Kind::Removal))
-    {
-        let named: Vec<FoundDate> = dates(&all);
-        let days: Vec<&String> = named
-            .iter()
-            .filter_map(|d| match d {
-                FoundDate::Day(s) => Some(s),
-                FoundDate::Quarter(_) => None,
-            })
-            .filter(|d| date.as_ref().is_none_or(|own| d.as_str() > own.as_str()))
-            .collect();
-        sunset_date = days.into_iter().max().cloned().or_else(|| {
-            named.iter().find_map(|d| match d {
-                FoundDate::Quarter(q) => Some(q.clone()),
-                FoundDate::Day(_) => None,
-            })
+        .collect()
+}
+
+/// `version 2025-01` from "will be removed in version 2025-01".
+fn due_version(sentence: &str) -> Option<String> {
+    #[allow(clippy::expect_used)]
+    static FUTURE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(will|to be|scheduled|planned|going to|until|stops? working)\b")
+            .expect("regex")
+    });
+    if !FUTURE.is_match(sentence) {
+        return None;
+    }
+    let c = DUE_VERSION.captures(sentence)?;
+    let v = c.get(1).or(c.get(2))?;
+    Some(format!("version {}", v.as_str()))
+}
+
+/// Classifies a parsed entry; `order` is how the source writes numeric dates.
+pub fn classify(raw: RawEntry, known: &Known, keywords: &Keywords, order: DayOrder) -> Entry {
+    let date = raw
+        .date
+        .as_deref()
+        .and_then(|d| dates::entry_date(d, order))
+        .or_else(|| {
+            dates::first_day(
+                &raw.title,
+                Context {
+                    anchor: None,
+                    order,
+                },
+            )
         });
-        if sunset_date.is_some() && !kinds.contains(&Kind::Sunset) && haystack.contains("deprecat")
-        {
-            kinds.push(Kind::Sunset);
+    let ctx = Context {
+        anchor: date.as_deref(),
+        order,
+    };
+    let rules = Rules::builtin();
+    let mut kinds: BTreeSet<Kind> = BTreeSet::new();
+    // Due points from announcing sentences: (date, an early step?), and versions.
+    let mut due: Vec<(FoundDate, bool)> = Vec::new();
+    let mut due_versions: Vec<String> = Vec::new();
+    // The kinds of the section an item is in (`### Removed`, `**Breaking:**`).
+    let mut section: Vec<Kind> = Vec::new();
+    for sentence in std::iter::once(raw.title.clone()).chain(sentences(&raw.text)) {
+        let sentence = sentence.as_str();
+        if let Some(heading) = section_heading(sentence) {
+            section = rules.section(&heading);
+            continue;
+        }
+        let lower = sentence.to_lowercase();
+        if rules.silent(&lower) || NOTHING.is_match(&lower) {
+            continue;
+        }
+        for k in &rules.kinds {
+            if section.contains(&k.kind) && !k.negated(&lower) {
+                kinds.insert(k.kind);
+            }
+        }
+        let dates_here = due_dates(sentence, ctx);
+        let version_here = due_version(sentence);
+        let has_due = !dates_here.is_empty() || version_here.is_some();
+        let mut announces_end = false;
+        for k in &rules.kinds {
+            let raised = match k.raises(&lower, extra(keywords, k.kind)) {
+                Raise::Yes => true,
+                Raise::WithDue => has_due,
+                Raise::No => false,
+            };
+            if raised {
+                kinds.insert(k.kind);
+                announces_end |= k.kind == Kind::Sunset
+                    || (has_due && matches!(k.kind, Kind::Removal | Kind::Deprecation));
+            }
+        }
+        if announces_end {
+            let early = EARLY_STEP.is_match(sentence);
+            due.extend(dates_here.into_iter().map(|d| (d, early)));
+            due_versions.extend(version_here);
         }
     }
-    kinds.sort();
+    for label in &raw.labels {
+        for k in &rules.kinds {
+            if k.labelled(label) {
+                kinds.insert(k.kind);
+            }
+        }
+    }
+    // The earliest day the API stops working; an earlier step only when nothing else
+    // is said; a version when no date is.
+    let pick = |early: bool| {
+        due.iter()
+            .filter(|(_, e)| *e == early)
+            .min_by_key(|(d, _)| d.earliest_day())
+            .map(|(d, _)| d.as_str().to_owned())
+    };
+    let sunset_date = pick(false)
+        .or_else(|| pick(true))
+        .or_else(|| due_versions.first().cloned());
+    if sunset_date.is_some() {
+        kinds.insert(Kind::Sunset);
+    }
+    let mut kinds: Vec<Kind> = kinds.into_iter().collect();
     if kinds.is_empty() {
         kinds.push(Kind::Other);
     }
-    let mentions = mentions(&all, operation_ids);
+    let all = format!("{}\n{}", raw.title, raw.text);
+    let mentions = mentions(&all, known);
     let id = raw
         .id
         .unwrap_or_else(|| derived_id(&raw.title, date.as_deref(), &raw.text));
@@ -309,101 +190,47 @@ pub fn classify(raw: RawEntry, operation_ids: &[String], extra: &Keywords) -> En
         kinds,
         sunset_date,
         mentions,
+        labels: raw.labels,
     }
-}
-
-/// Operations mentioned in text.
-pub fn mentions(text: &str, operation_ids: &[String]) -> Vec<Mention> {
-    let mut out: Vec<Mention> = Vec::new();
-    let mut covered = std::collections::HashSet::new();
-    for c in METHOD_PATH.captures_iter(text) {
-        let path = c[2].trim_end_matches(['.', ',', ':']).to_owned();
-        if let Some(m) = c.get(2) {
-            covered.insert(m.start());
-        }
-        out.push(Mention {
-            method: Some(c[1].to_owned()),
-            path: Some(path),
-            operation_id: None,
-        });
-    }
-    for c in BARE_PATH.captures_iter(text) {
-        let Some(m) = c.get(1) else { continue };
-        if covered.contains(&m.start()) || text[..m.start()].ends_with("://") {
-            continue;
-        }
-        let path = m.as_str().trim_end_matches(['.', ',', ':']).to_owned();
-        // A lone word like `/v1` is not an endpoint, nor is a file (`/etc/x.yaml`) or
-        // the target of a Markdown link (`[guide](/docs/api)`).
-        let file = path.rsplit('/').next().is_some_and(|last| {
-            last.rsplit_once('.')
-                .is_some_and(|(_, ext)| FILE_EXTENSIONS.contains(&ext))
-        });
-        let link_target = text[..m.start()].ends_with("](");
-        if (path.matches('/').count() < 2 && !path.contains('{')) || file || link_target {
-            continue;
-        }
-        out.push(Mention {
-            method: None,
-            path: Some(path),
-            operation_id: None,
-        });
-    }
-    for id in operation_ids {
-        let found = text.match_indices(id.as_str()).any(|(i, _)| {
-            let before = text[..i].chars().next_back();
-            let after = text[i + id.len()..].chars().next();
-            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-        });
-        if found {
-            out.push(Mention {
-                method: None,
-                path: None,
-                operation_id: Some(id.clone()),
-            });
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::changelog::Mention;
 
-    #[test]
-    fn dates_in_the_forms_vendors_write() {
-        let d = dates(
-            "Effective 2027-03-01; also March 1, 2027, 1 March 2027, Mar. 2nd, 2027 and Q2 2027. Not 2027-02-30.",
-        );
-        assert_eq!(
-            d,
-            [
-                FoundDate::Day("2027-03-01".into()),
-                FoundDate::Day("2027-03-01".into()),
-                FoundDate::Day("2027-03-01".into()),
-                FoundDate::Day("2027-03-02".into()),
-                FoundDate::Quarter("Q2 2027".into()),
-            ]
-        );
+    fn raw(title: &str, date: Option<&str>, text: &str) -> RawEntry {
+        RawEntry {
+            id: None,
+            title: title.into(),
+            date: date.map(Into::into),
+            link: None,
+            text: text.into(),
+            labels: Vec::new(),
+        }
+    }
+
+    fn read(r: RawEntry) -> Entry {
+        classify(
+            r,
+            &Known::default(),
+            &Keywords::default(),
+            DayOrder::Unknown,
+        )
     }
 
     #[test]
     fn a_deprecation_with_its_sunset_and_operations() {
-        let raw = RawEntry {
-            id: None,
-            title: "Deprecation: campaign stats (sunset March 1, 2027)".into(),
-            date: Some("Thu, 19 Nov 2026 16:00:00 GMT".into()),
-            link: None,
-            text: "GET /campaigns/{campaign_id}/stats is deprecated. Use getCampaignReport or /reports/campaigns/{id} instead.".into(),
-        };
-        let e = classify(
-            raw,
-            &["getCampaignReport".into(), "getCampaign".into()],
-            &Keywords::default(),
+        let r = raw(
+            "Deprecation: campaign stats (sunset March 1, 2027)",
+            Some("Thu, 19 Nov 2026 16:00:00 GMT"),
+            "GET /campaigns/{campaign_id}/stats is deprecated. Use getCampaignReport or /reports/campaigns/{id} instead.",
         );
+        let known = Known {
+            operation_ids: vec!["getCampaignReport".into(), "getCampaign".into()],
+            ..Known::default()
+        };
+        let e = classify(r, &known, &Keywords::default(), DayOrder::Unknown);
         assert_eq!(e.date.as_deref(), Some("2026-11-19"));
         assert_eq!(e.kinds, [Kind::Deprecation, Kind::Sunset]);
         assert_eq!(e.sunset_date.as_deref(), Some("2027-03-01"));
@@ -431,32 +258,24 @@ mod tests {
 
     #[test]
     fn negations_and_doc_fixes_are_not_announcements() {
-        let raw = |text: &str| RawEntry {
-            id: None,
-            title: "2.4.2 - 2026-11-20".into(),
-            date: None,
-            link: None,
-            text: text.into(),
-        };
-        let e = classify(
-            raw(
-                "Removed a typo in the `DELETE /x` reference page. This is a non-breaking documentation fix; no action is required.",
-            ),
-            &[],
-            &Keywords::default(),
-        );
+        let title = "2.4.2 - 2026-11-20";
+        let e = read(raw(
+            title,
+            None,
+            "Removed a typo in the `DELETE /x` reference page. This is a non-breaking documentation fix; no action is required.",
+        ));
         assert_eq!(e.kinds, [Kind::Other], "{:?}", e.kinds);
-        let e = classify(
-            raw("`POST /orders` is not deprecated after all."),
-            &[],
-            &Keywords::default(),
-        );
+        let e = read(raw(
+            title,
+            None,
+            "`POST /orders` is not deprecated after all.",
+        ));
         assert!(!e.kinds.contains(&Kind::Deprecation));
-        let e = classify(
-            raw("`GET /legacy` is removed. Typo fixes in the docs."),
-            &[],
-            &Keywords::default(),
-        );
+        let e = read(raw(
+            title,
+            None,
+            "`GET /legacy` is removed. Typo fixes in the docs.",
+        ));
         assert_eq!(
             e.kinds,
             [Kind::Removal],
@@ -465,32 +284,94 @@ mod tests {
     }
 
     #[test]
-    fn files_and_doc_links_are_not_endpoints() {
-        let m = mentions(
-            "see /etc/apiwatch/config.yaml and the [guide](/docs/api/contacts); `GET /v2/contacts/{id}` and /Calls/{Sid}/Feedback.json",
-            &[],
+    fn what_happens_to_the_api_not_words() {
+        let kinds = |text: &str| read(raw("1.0.0 - 2026-11-20", None, text)).kinds;
+        for (text, want) in [
+            (
+                "Removes support for the `legacy_id` parameter.",
+                vec![Kind::Removal],
+            ),
+            (
+                "Requests without a revision will fail with a 400.",
+                vec![Kind::Breaking],
+            ),
+            (
+                "Creating a duplicate contact returns 409 instead of 200.",
+                vec![Kind::Breaking],
+            ),
+            ("Renamed `list_id` to `audience_id`.", vec![Kind::Breaking]),
+            ("Remove empty models.", vec![Kind::Other]),
+            ("Removed duplicate endpoint definition.", vec![Kind::Other]),
+            ("Remove beta feature flag.", vec![Kind::Other]),
+            ("Added a button to remove an action.", vec![Kind::New]),
+            ("We will announce a sunset date later.", vec![Kind::Other]),
+            (
+                "We'd like to investigate deprecating the v2 export.",
+                vec![Kind::Other],
+            ),
+            ("See our deprecation policy.", vec![Kind::Other]),
+        ] {
+            assert_eq!(kinds(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn sunset_dates_from_what_announces_the_end() {
+        let sunset = |date: &str, text: &str| read(raw("Update", Some(date), text)).sunset_date;
+        assert_eq!(
+            sunset(
+                "2026-10-02",
+                "The v1 export will be removed on November 30."
+            ),
+            Some("2026-11-30".into())
         );
-        let paths: Vec<&str> = m.iter().filter_map(|m| m.path.as_deref()).collect();
-        assert_eq!(paths, ["/Calls/{Sid}/Feedback.json", "/v2/contacts/{id}"]);
+        assert_eq!(
+            sunset(
+                "2026-01-10",
+                "New API keys can no longer be created from March 1, 2026. The v2 API stops working on June 30, 2026."
+            ),
+            Some("2026-06-30".into())
+        );
+        assert_eq!(
+            sunset(
+                "2023-11-01",
+                "Polly voices (Q1 2024) are now available. Page last updated 2024-01-05."
+            ),
+            None
+        );
+        assert_eq!(
+            sunset(
+                "2024-09-01",
+                "The `fields` parameter will be removed in version 2025-01."
+            ),
+            Some("version 2025-01".into())
+        );
+    }
+
+    #[test]
+    fn the_vendors_labels_set_kinds() {
+        let mut r = raw(
+            "Contacts API update",
+            Some("2026-11-02"),
+            "We changed how contacts are merged.",
+        );
+        r.labels = vec!["Action Required".into(), "CRM".into()];
+        assert_eq!(read(r.clone()).kinds, [Kind::Breaking]);
+        r.labels = vec!["Legacy".into()];
+        assert_eq!(read(r).kinds, [Kind::Deprecation]);
     }
 
     #[test]
     fn contract_keywords_extend_the_defaults() {
-        let raw = RawEntry {
-            id: None,
-            title: "Heads-up: sundowning the v2 export".into(),
-            date: None,
-            link: None,
-            text: String::new(),
-        };
-        assert_eq!(
-            classify(raw.clone(), &[], &Keywords::default()).kinds,
-            [Kind::Other]
-        );
+        let r = raw("Heads-up: sundowning the v2 export", None, "");
+        assert_eq!(read(r.clone()).kinds, [Kind::Other]);
         let extra = Keywords {
             sunset: vec!["sundowning".into()],
             ..Keywords::default()
         };
-        assert_eq!(classify(raw, &[], &extra).kinds, [Kind::Sunset]);
+        assert_eq!(
+            classify(r, &Known::default(), &extra, DayOrder::Unknown).kinds,
+            [Kind::Sunset]
+        );
     }
 }

@@ -1,22 +1,42 @@
 //! RSS and Atom feeds (feed-rs reads RSS 0.9–2.0, Atom and JSON Feed alike).
+//!
+//! An item's identity is its guid; without one, its link alone (a title edited by
+//! the vendor is an edit, not a new entry); without either, a hash of what it says.
+//! Categories ("Action Required", "Deprecation") are the entry's labels.
 
-use super::{ChangelogError, RawEntry, budget, resolve, squash};
+use super::dates::DayOrder;
+use super::{ChangelogError, RawEntry, budget, derived_id, resolve, squash};
+
+/// Entries of a feed, and the order of day and month its language implies.
+pub struct Feed {
+    pub entries: Vec<RawEntry>,
+    pub order: DayOrder,
+}
 
 pub fn parse(
     bytes: &[u8],
     source_name: &str,
     base_url: Option<&str>,
-) -> Result<Vec<RawEntry>, ChangelogError> {
+) -> Result<Feed, ChangelogError> {
+    // feed-rs invents an id for an item without a guid (from link and title, or at
+    // random): identity is decided here instead.
+    let builder = feed_rs::parser::Builder::new().id_generator(|_, _, _| String::new());
     let parser = match base_url {
-        Some(uri) => feed_rs::parser::Builder::new().base_uri(Some(uri)).build(),
-        None => feed_rs::parser::Builder::new().build(),
+        Some(uri) => builder.base_uri(Some(uri)).build(),
+        None => builder.build(),
     };
     let feed = parser.parse(bytes).map_err(|e| ChangelogError::Parse {
         source_name: source_name.to_owned(),
         message: format!("not a readable RSS/Atom feed: {e}"),
     })?;
     budget::check_entries(feed.entries.len(), source_name)?;
-    feed.entries
+    let order = feed
+        .language
+        .as_deref()
+        .map(DayOrder::from_locale)
+        .unwrap_or_default();
+    let entries = feed
+        .entries
         .into_iter()
         .map(|e| {
             let title = match e.title {
@@ -33,26 +53,32 @@ pub fn parse(
                 .and_then(|c| c.body)
                 .or_else(|| e.summary.map(|s| s.content))
                 .unwrap_or_default();
-            let id = (!e.id.is_empty()).then_some(e.id).or_else(|| link.clone());
-            // Vendors tag entries ("Breaking change", "Deprecation"): that is signal too.
-            let categories: Vec<String> = e
+            let text = plain(&body, source_name)?;
+            let id = if !e.id.trim().is_empty() {
+                e.id
+            } else if let Some(link) = &link {
+                link.clone()
+            } else {
+                // Neither guid nor link: what the item says is all there is.
+                derived_id(&title, date.as_deref(), &text)
+            };
+            let labels: Vec<String> = e
                 .categories
                 .iter()
-                .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()))
+                .map(|c| squash(c.label.as_deref().unwrap_or(&c.term)))
+                .filter(|l| !l.is_empty())
                 .collect();
-            let mut text = plain(&body, source_name)?;
-            if !categories.is_empty() {
-                text.push_str(&format!("\n\nCategories: {}", categories.join(", ")));
-            }
             Ok(RawEntry {
-                id,
+                id: Some(id),
                 title,
                 date,
                 link,
                 text,
+                labels,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, ChangelogError>>()?;
+    Ok(Feed { entries, order })
 }
 
 /// Feed bodies are often HTML: keep the words (within the depth budget).

@@ -38,6 +38,27 @@ pub fn resolve<'m, 'a>(e: &Entry, models: &'m [ApiModel<'a>]) -> Vec<&'m Operati
         for model in models {
             match (&m.method, &m.path, &m.operation_id) {
                 (_, _, Some(id)) => out.extend(model.find(id)),
+                // `/v1/invoices/*`: every operation under the prefix.
+                (method, Some(path), None) if path.contains('*') => {
+                    let prefix = match_key("", path.split('*').next().unwrap_or(""));
+                    let prefix = prefix.trim_end_matches('/');
+                    let based = format!(
+                        "{}{prefix}",
+                        match_key("", &model.base_path).trim_end_matches('/')
+                    );
+                    let under = |key: &str, p: &str| {
+                        key.strip_prefix(p)
+                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                    };
+                    out.extend(model.operations.iter().filter(|o| {
+                        method
+                            .as_ref()
+                            .is_none_or(|m| m.eq_ignore_ascii_case(&o.method))
+                            && (under(&o.key, prefix)
+                                || under(&o.key, &based)
+                                || under(&match_key("", &o.path), prefix))
+                    }));
+                }
                 (Some(method), Some(path), None) => {
                     out.extend(model.find(&format!("{method} {path}")))
                 }
@@ -283,9 +304,11 @@ mod tests {
                     date: Some("2026-10-02".into()),
                     link: None,
                     text: "GET /contacts is deprecated; see [the guide](/docs/migrate).".into(),
+                    labels: Vec::new(),
                 },
-                &[],
                 &Default::default(),
+                &Default::default(),
+                Default::default(),
             )
         };
         let changes = EntryChanges {

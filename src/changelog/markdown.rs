@@ -6,7 +6,12 @@
 //! headings carry dates; at that level, undated headings in a dated changelog (a stray
 //! "## Updates") fold into the entry above, and "Unreleased" is skipped.
 
-use super::{ChangelogError, RawEntry, budget, classify::first_date};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::dates::{Context, first_day};
+use super::{ChangelogError, RawEntry, budget};
 
 struct Heading {
     line: usize,
@@ -48,6 +53,21 @@ fn headings(lines: &[&str]) -> Vec<Heading> {
             }
             continue;
         }
+        // `[2021-06-09] Version 1.4.4` alone on its line after a blank one is a
+        // release line whose underline was forgotten: a level-2 heading like its
+        // Setext neighbours.
+        let underlined = lines.get(i + 1).is_some_and(|n| {
+            let n = n.trim();
+            n.len() >= 3 && (n.chars().all(|c| c == '=') || n.chars().all(|c| c == '-'))
+        });
+        if !underlined && RELEASE_LINE.is_match(t) && (i == 0 || lines[i - 1].trim().is_empty()) {
+            out.push(Heading {
+                line: i,
+                level: 2,
+                text: t.trim().to_owned(),
+            });
+            continue;
+        }
         // Setext: a non-empty line underlined by === (level 1) or --- (level 2).
         if let Some(next) = lines.get(i + 1) {
             let n = next.trim();
@@ -68,39 +88,47 @@ fn headings(lines: &[&str]) -> Vec<Heading> {
     out
 }
 
+#[allow(clippy::expect_used)] // a constant pattern, checked by the tests below
+static VERSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\[?(?:version|release|v)?\s*\[?v?\d+\.\d+(?:\.\d+)*(?:[-+][0-9a-z.-]+)?\]?(?:$|[\s:(,\]-])|\bversion\s+v?\d+(?:\.\d+)+",
+    )
+    .expect("regex")
+});
+
+#[allow(clippy::expect_used)]
+static RELEASE_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[\d{4}-\d{1,2}-\d{1,2}\]\s+Version\s+\S+\s*$").expect("regex"));
+
+/// Whether a heading names a release: it carries a date or looks like a version
+/// (`9.7.0`, `[1.0.0]`, `v2.3`, `Version 1.55.0`), dated or not.
+fn release(h: &Heading) -> bool {
+    first_day(&h.text, Context::default()).is_some()
+        || VERSION.is_match(h.text.trim_start_matches('`'))
+}
+
 /// Entries of a Markdown changelog; more than [`super::MAX_ENTRIES`] is refused.
 pub fn parse(text: &str, source_name: &str) -> Result<Vec<RawEntry>, ChangelogError> {
     let lines: Vec<&str> = text.lines().collect();
     let hs = headings(&lines);
-    let dated = |h: &Heading| first_date(&h.text).is_some();
-    // An undated first heading above the rest is the document's title, not a release.
-    let hs: Vec<Heading> = match hs.first() {
-        Some(first)
-            if hs.len() > 1 && !dated(first) && hs[1..].iter().all(|h| h.level >= first.level) =>
+    // The entry level: the one with the most release headings (the shallowest of
+    // equals); in a changelog without any, the level with the most headings.
+    let count =
+        |l: usize, f: &dyn Fn(&Heading) -> bool| hs.iter().filter(|h| h.level == l && f(h)).count();
+    let by_release = (1..=6)
+        .map(|l| (count(l, &release), std::cmp::Reverse(l)))
+        .max()
+        .filter(|(n, _)| *n > 0);
+    let level = match by_release {
+        Some((_, std::cmp::Reverse(l))) => l,
+        None => match (1..=6)
+            .map(|l| (count(l, &|_| true), std::cmp::Reverse(l)))
+            .max()
+            .filter(|(n, _)| *n >= 2)
         {
-            hs.into_iter().skip(1).collect()
-        }
-        _ => hs,
-    };
-    let level = (1..=6)
-        .filter(|l| {
-            let at: Vec<&Heading> = hs.iter().filter(|h| h.level == *l).collect();
-            // Several headings, or a single dated release.
-            at.len() >= 2 || at.first().is_some_and(|h| dated(h))
-        })
-        .max_by_key(|l| {
-            let at: Vec<&Heading> = hs.iter().filter(|h| h.level == *l).collect();
-            // Prefer levels whose headings are dated (the shallowest of them); in an
-            // undated changelog, the level with the most headings (one per version).
-            let dated_majority = at.iter().filter(|h| dated(h)).count() * 2 >= at.len();
-            (
-                dated_majority,
-                if dated_majority { 0 } else { at.len() },
-                std::cmp::Reverse(*l),
-            )
-        });
-    let Some(level) = level else {
-        return Ok(Vec::new());
+            Some((_, std::cmp::Reverse(l))) => l,
+            None => return Ok(Vec::new()),
+        },
     };
     // Entry headings, each with its place among all headings.
     let at: Vec<(usize, &Heading)> = hs
@@ -109,7 +137,9 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<RawEntry>, ChangelogEr
         .filter(|(_, h)| h.level == level)
         .collect();
     budget::check_entries(at.len(), source_name)?;
-    let mostly_dated = at.iter().filter(|(_, h)| dated(h)).count() * 2 >= at.len();
+    // In a changelog of releases, another heading at their level ("## Updates",
+    // "## Fixed") belongs to the release above it.
+    let releases_only = by_release.is_some();
     let mut out: Vec<RawEntry> = Vec::new();
     for (i, &(k, h)) in at.iter().enumerate() {
         let next = at.get(i + 1).map_or(hs.len(), |(n, _)| *n);
@@ -138,20 +168,23 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<RawEntry>, ChangelogEr
         if title.to_ascii_lowercase().contains("unreleased") {
             continue;
         }
-        let date = first_date(&title);
-        if date.is_none()
-            && mostly_dated
-            && let Some(prev) = out.last_mut()
-        {
-            prev.text.push_str(&format!("\n\n{title}\n\n{body}"));
+        if releases_only && !release(h) {
+            // Folded only into a release of the same section: one above a higher
+            // heading would join two sections.
+            let same_section = i > 0 && !hs[at[i - 1].0 + 1..k].iter().any(|x| x.level < level);
+            if same_section && let Some(prev) = out.last_mut() {
+                prev.text.push_str(&format!("\n\n{title}\n\n{body}"));
+            }
             continue;
         }
+        let date = first_day(&title, Context::default());
         out.push(RawEntry {
             id: None,
             title,
             date,
             link: None,
             text: body,
+            labels: Vec::new(),
         });
     }
     Ok(out)

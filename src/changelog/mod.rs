@@ -18,10 +18,13 @@
 pub mod budget;
 pub mod classify;
 pub mod compare;
+pub mod dates;
 pub mod feed;
 pub mod findings;
 pub mod html;
 pub mod markdown;
+pub mod mentions;
+pub mod rules;
 
 use serde::{Deserialize, Serialize};
 
@@ -63,9 +66,13 @@ pub struct Entry {
     pub link: Option<String>,
     pub text: String,
     pub kinds: Vec<Kind>,
-    /// A removal date the entry announces (`YYYY-MM-DD`, or text such as `Q2 2027`).
+    /// When what the entry announces stops working: `YYYY-MM-DD`, `YYYY-MM`,
+    /// `Q2 2027`, or `version 2025-01` when the vendor names a version.
     pub sunset_date: Option<String>,
     pub mentions: Vec<Mention>,
+    /// The vendor's own tags on the entry ("Breaking change", "Deprecation").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
 }
 
 /// An entry as a parser found it, before classification.
@@ -76,6 +83,8 @@ pub struct RawEntry {
     pub date: Option<String>,
     pub link: Option<String>,
     pub text: String,
+    /// Tags, pills and feed categories: the vendor's own marking of the entry.
+    pub labels: Vec<String>,
 }
 
 /// Why a changelog could not be read.
@@ -88,12 +97,31 @@ pub enum ChangelogError {
     },
     #[error("{source_name}: not read: {what}")]
     OverBudget { source_name: String, what: String },
+    /// Content, but no entry in it: the wrong kind, selectors that match nothing,
+    /// a page that changed its layout.
+    #[error("{source_name}: no changelog entries found: {why}")]
+    NoEntries { source_name: String, why: String },
+    /// Entries found, but most without what the selectors should find in them: a
+    /// redesign that kept the entry element.
+    #[error("{source_name}: {why} — did the page change its layout?")]
+    Redesign { source_name: String, why: String },
     #[error("{source_name}: bad selector `{selector}`: {message}")]
     Selector {
         source_name: String,
         selector: String,
         message: String,
     },
+}
+
+impl ChangelogError {
+    /// Whether the source was read but its layout is not what the contract says
+    /// (as opposed to unreadable bytes).
+    pub fn is_layout(&self) -> bool {
+        matches!(
+            self,
+            ChangelogError::NoEntries { .. } | ChangelogError::Redesign { .. }
+        )
+    }
 }
 
 /// Guesses the kind of a changelog from its bytes and name.
@@ -156,12 +184,12 @@ pub struct Source<'a> {
     pub content_type: Option<&'a str>,
 }
 
-/// Parses a changelog document into classified entries; `operation_ids` are the
-/// ids worth recognising in the text.
+/// Parses a changelog document into classified entries; `known` holds what of the
+/// pinned spec(s) is worth recognising in the text.
 pub fn parse(
     bytes: &[u8],
     source: &Source<'_>,
-    operation_ids: &[String],
+    known: &mentions::Known,
     extra_keywords: &classify::Keywords,
 ) -> Result<Vec<Entry>, ChangelogError> {
     let Source {
@@ -172,32 +200,85 @@ pub fn parse(
         content_type,
     } = *source;
     budget::check_size(bytes.len(), source_name)?;
-    let raw = match kind {
+    let no_entries = |why: String| ChangelogError::NoEntries {
+        source_name: source_name.to_owned(),
+        why,
+    };
+    if String::from_utf8_lossy(bytes).trim().is_empty() {
+        return Err(no_entries("it is empty".into()));
+    }
+    let (raw, order) = match kind {
         ChangelogKind::Html => {
             let text = decode(bytes, content_type);
             let default = Selectors {
                 entry: "article".into(),
-                title: None,
-                date: None,
-                body: None,
-                link: None,
+                ..Selectors::default()
             };
-            html::parse(&text, selectors.unwrap_or(&default), source_name, base_url)?
+            let page = html::parse(&text, selectors.unwrap_or(&default), source_name, base_url)?;
+            (page.entries, page.order)
         }
-        ChangelogKind::Rss | ChangelogKind::Atom => feed::parse(bytes, source_name, base_url)?,
-        ChangelogKind::Markdown => markdown::parse(&decode(bytes, content_type), source_name)?,
+        ChangelogKind::Rss | ChangelogKind::Atom => {
+            let feed = feed::parse(bytes, source_name, base_url)?;
+            (feed.entries, feed.order)
+        }
+        ChangelogKind::Markdown => (
+            markdown::parse(&decode(bytes, content_type), source_name)?,
+            dates::DayOrder::Unknown,
+        ),
     };
     budget::check_entries(raw.len(), source_name)?;
-    let mut seen = std::collections::BTreeSet::new();
-    let mut out = Vec::new();
+    if raw.is_empty() {
+        return Err(no_entries(why_none(bytes, kind, selectors)));
+    }
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out: Vec<Entry> = Vec::new();
     for r in raw {
-        let entry = classify::classify(r, operation_ids, extra_keywords);
-        // Pages repeat entries (a "latest" box above the list): keep the first.
-        if seen.insert(entry.id.clone()) {
-            out.push(entry);
+        let mut entry = classify::classify(r, known, extra_keywords, order);
+        match seen.get(&entry.id) {
+            // Pages repeat entries (a "latest" box above the list): keep the first.
+            Some(&i) if kind != ChangelogKind::Markdown && out[i].title == entry.title => continue,
+            // Two releases of one title (in two sections of a file, or two
+            // untitled posts) stay two entries: the later one is numbered.
+            Some(_) => {
+                let base = entry.id.clone();
+                let mut n = 2;
+                while seen.contains_key(&format!("{base}-{n}")) {
+                    n += 1;
+                }
+                entry.id = format!("{base}-{n}");
+            }
+            None => {}
         }
+        seen.insert(entry.id.clone(), out.len());
+        out.push(entry);
     }
     Ok(out)
+}
+
+/// Why a document with content gave no entries, and what to do about it.
+fn why_none(bytes: &[u8], kind: ChangelogKind, selectors: Option<&Selectors>) -> String {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    let looks_html = head.trim_start().starts_with('<');
+    let looks_markdown = head
+        .lines()
+        .any(|l| l.starts_with("# ") || l.starts_with("## ") || l.starts_with("[20"));
+    match kind {
+        ChangelogKind::Html if !looks_html && looks_markdown => {
+            "read as HTML, but it looks like Markdown (kind = \"markdown\")".into()
+        }
+        ChangelogKind::Html => format!(
+            "the entry selector `{}` matches nothing on the page",
+            selectors.map_or("article", |s| s.entry.as_str())
+        ),
+        ChangelogKind::Rss | ChangelogKind::Atom => "the feed has no items".into(),
+        ChangelogKind::Markdown if looks_html => {
+            "read as Markdown, but it looks like an HTML page (kind = \"html\", with selectors)"
+                .into()
+        }
+        ChangelogKind::Markdown => {
+            "no release headings (such as `## [1.2.0] - 2026-03-19` or `[2026-03-19] Version 1.2.0`) in the Markdown".into()
+        }
+    }
 }
 
 /// A stable id for an entry without a permalink or guid.

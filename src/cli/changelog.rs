@@ -21,12 +21,16 @@ pub struct ChangelogArgs {
     /// With `parse`: html, rss, atom or markdown (guessed when absent).
     #[arg(long, value_enum)]
     pub kind: Option<ChangelogKindArg>,
-    /// With `parse` and html: `entry=SEL,title=SEL,date=SEL,body=SEL,link=SEL`.
+    /// With `parse` and html: `entry=SEL,title=SEL,date=SEL,body=SEL,link=SEL,labels=SEL`.
     #[arg(long)]
     pub selectors: Option<String>,
     /// With `parse`: the page's URL, to resolve relative links of a saved file.
     #[arg(long)]
     pub base_url: Option<String>,
+    /// With `parse`: a spec (file or URL) whose operationIds and paths to recognise
+    /// in entries, as a contract's pinned spec is.
+    #[arg(long, value_name = "FILE|URL")]
+    pub spec: Option<String>,
     /// With a contract: write the current entries as its changelog snapshot.
     #[arg(long)]
     pub update: bool,
@@ -46,13 +50,7 @@ pub enum ChangelogKindArg {
 }
 
 fn parse_selectors(spec: &str) -> Result<Selectors> {
-    let mut sel = Selectors {
-        entry: String::new(),
-        title: None,
-        date: None,
-        body: None,
-        link: None,
-    };
+    let mut sel = Selectors::default();
     for part in spec.split(',') {
         let (k, v) = part
             .split_once('=')
@@ -64,8 +62,11 @@ fn parse_selectors(spec: &str) -> Result<Selectors> {
             "date" => sel.date = Some(v),
             "body" => sel.body = Some(v),
             "link" => sel.link = Some(v),
+            "labels" => sel.labels = Some(v),
             other => {
-                bail!("--selectors: unknown selector `{other}` (entry, title, date, body, link)")
+                bail!(
+                    "--selectors: unknown selector `{other}` (entry, title, date, body, link, labels)"
+                )
             }
         }
     }
@@ -161,7 +162,20 @@ fn parse_one(
         .base_url
         .as_deref()
         .or(matches!(location, Location::Url(_)).then_some(input));
-    let entries = apiwatch::changelog::parse(
+    let spec_doc = match &args.spec {
+        Some(spec) => {
+            let location = Location::from_arg(spec);
+            let fetched = rt.block_on(fetcher.fetch(&location, Path::new("."), None))?;
+            Some(apiwatch::spec::load::parse_document(
+                &fetched.bytes,
+                &fetched.source,
+            )?)
+        }
+        None => None,
+    };
+    let models: Vec<ApiModel<'_>> = spec_doc.iter().map(ApiModel::build).collect();
+    let known = apiwatch::changelog::mentions::Known::from_models(&models);
+    let parsed = apiwatch::changelog::parse(
         &fetched.bytes,
         &apiwatch::changelog::Source {
             name: input,
@@ -170,22 +184,26 @@ fn parse_one(
             base_url,
             content_type: fetched.content_type.as_deref(),
         },
-        &[],
+        &known,
         &Default::default(),
-    )?;
-    if entries.is_empty() {
-        let is_spec = apiwatch::spec::load::parse_value(&fetched.bytes, input)
-            .is_ok_and(|v| v.get("openapi").is_some() || v.get("swagger").is_some());
-        if is_spec {
+    );
+    let entries = match parsed {
+        Ok(entries) => entries,
+        Err(e @ apiwatch::changelog::ChangelogError::NoEntries { .. }) => {
+            let is_spec = apiwatch::spec::load::parse_value(&fetched.bytes, input)
+                .is_ok_and(|v| v.get("openapi").is_some() || v.get("swagger").is_some());
+            if is_spec {
+                bail!(
+                    "{input}: this is an OpenAPI spec, not a changelog (compare specs with `apiwatch diff`)"
+                );
+            }
             bail!(
-                "{input}: this is an OpenAPI spec, not a changelog (compare specs with `apiwatch diff`)"
+                "{e}; read as {}: give the kind (--kind) or, for a page, the entry selectors (--selectors entry=…)",
+                format!("{kind:?}").to_lowercase()
             );
         }
-        bail!(
-            "{input}: no changelog entries found, read as {}; give the kind (--kind) or, for a page, the entry selectors (--selectors entry=…)",
-            format!("{kind:?}").to_lowercase()
-        );
-    }
+        Err(e) => return Err(e.into()),
+    };
     print_entries(&entries, args.format);
     Ok(())
 }
@@ -223,6 +241,8 @@ fn contract_changes(
             )
         })?
         .unwrap_or_default();
+    // With several sources, `--format json` is still one document.
+    let mut documents: Vec<serde_json::Value> = Vec::new();
     for (i, source) in contract.changelogs.iter().enumerate() {
         let mut source = source.clone();
         let key = source.location.to_string();
@@ -236,21 +256,21 @@ fn contract_changes(
                 &source, root, fetcher, &models,
             ))
             .map_err(|p| anyhow::anyhow!(p.message))?;
-        if entries.is_empty() {
-            bail!(
-                "{}: no entries found; check the selectors in {}",
-                source.location,
-                contract.file.display()
-            );
-        }
         let changes = apiwatch::changelog::compare::compare(
             snapshot.sources.get(&key).map(Vec::as_slice).unwrap_or(&[]),
             &entries,
         );
-        print_changes(&key, entries.len(), &changes, args.format);
+        match args.format {
+            TextOrJson::Json => documents.push(changes_json(&key, entries.len(), &changes)),
+            TextOrJson::Text => print_changes(&key, entries.len(), &changes),
+        }
         if args.update {
             snapshot.sources.insert(key, entries);
         }
+    }
+    if args.format == TextOrJson::Json {
+        let doc = serde_json::json!({ "contract": contract.name, "sources": documents });
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     if args.update {
         snapshot.write(&snapshot_path).with_context(|| {
@@ -270,23 +290,23 @@ fn contract_changes(
     Ok(())
 }
 
-/// What is new, edited and gone in one source since its snapshot.
-fn print_changes(
+/// What is new, edited and gone in one source since its snapshot, as JSON.
+fn changes_json(
     key: &str,
     read: usize,
     changes: &apiwatch::changelog::compare::EntryChanges,
-    format: TextOrJson,
-) {
-    if format == TextOrJson::Json {
-        let v = serde_json::json!({
-            "source": key,
-            "new": changes.new,
-            "edited": changes.edited.iter().map(|(b, a, d)| serde_json::json!({"before": b, "after": a, "diff": d})).collect::<Vec<_>>(),
-            "vanished": changes.vanished,
-        });
-        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        return;
-    }
+) -> serde_json::Value {
+    serde_json::json!({
+        "source": key,
+        "entries": read,
+        "new": changes.new,
+        "edited": changes.edited.iter().map(|(b, a, d)| serde_json::json!({"before": b, "after": a, "diff": d})).collect::<Vec<_>>(),
+        "vanished": changes.vanished,
+    })
+}
+
+/// What is new, edited and gone in one source since its snapshot.
+fn print_changes(key: &str, read: usize, changes: &apiwatch::changelog::compare::EntryChanges) {
     outln!(
         "{key}: {read} entries; {} new, {} edited, {} vanished since the snapshot",
         changes.new.len(),

@@ -57,8 +57,26 @@ pub async fn check_changelogs(
     };
     for source in &contract.changelogs {
         let key = source.location.to_string();
+        let before = snapshot.as_ref().and_then(|s| s.sources.get(&key));
         let entries = match read_changelog(source, root, fetcher, &models).await {
             Ok(e) => e,
+            // Read, but not in the layout the contract describes: a redesign is not a
+            // bad night, and the owners hear of it at once.
+            Err(problem) if problem.layout => {
+                let message = format!(
+                    "{}{}",
+                    problem.message,
+                    if before.is_some_and(|b| !b.is_empty()) {
+                        " (the snapshot has entries)"
+                    } else {
+                        ""
+                    }
+                );
+                errors.push(message.clone());
+                sources.push((format!("{}/changelog:{key}", contract.name), false));
+                findings.extend(Problem { message, ..problem }.into_finding(contract, true));
+                continue;
+            }
             Err(problem) => {
                 let streak_key = format!("{}/changelog:{key}", contract.name);
                 let (message, finding) = problem.escalated(contract, streaks, &streak_key);
@@ -69,21 +87,6 @@ pub async fn check_changelogs(
             }
         };
         sources.push((format!("{}/changelog:{key}", contract.name), false));
-        let before = snapshot.as_ref().and_then(|s| s.sources.get(&key));
-        if entries.is_empty() {
-            let message = format!(
-                "{key}: no changelog entries found{} — did the page change its layout?",
-                if before.is_some_and(|b| !b.is_empty()) {
-                    " (the snapshot has some)"
-                } else {
-                    ""
-                }
-            );
-            errors.push(message.clone());
-            let problem = Problem::new(Changelog::SourceUnparseable.into(), message, &key);
-            findings.extend(problem.into_finding(contract, true));
-            continue;
-        }
         let Some(before) = before else {
             let message = format!(
                 "{key}: {} entries read, none snapshotted yet; run `apiwatch changelog {} --update` to start watching",

@@ -17,6 +17,9 @@ pub struct Problem {
     pub rule: RuleId,
     pub message: String,
     pub location: String,
+    /// A changelog read whose layout is not what its selectors say (no entries, or
+    /// entries without titles or dates): reported at once, not after a streak.
+    pub layout: bool,
 }
 
 impl Problem {
@@ -27,6 +30,7 @@ impl Problem {
             rule,
             message: crate::secrets::redact(&message),
             location: location.to_owned(),
+            layout: false,
         }
     }
 
@@ -155,10 +159,7 @@ pub async fn read_changelog(
         Location::Url(u) => Some(u.as_str()),
         Location::File(_) => None,
     };
-    let ids: Vec<String> = models
-        .iter()
-        .flat_map(|m| m.operations.iter().filter_map(|o| o.operation_id.clone()))
-        .collect();
+    let known = crate::changelog::mentions::Known::from_models(models);
     let entries = crate::changelog::parse(
         &fetched.bytes,
         &crate::changelog::Source {
@@ -168,10 +169,16 @@ pub async fn read_changelog(
             base_url,
             content_type: fetched.content_type.as_deref(),
         },
-        &ids,
+        &known,
         &source.keywords,
     )
-    .map_err(|e| Problem::new(Changelog::SourceUnparseable.into(), e.to_string(), &shown))?;
+    .map_err(|e| {
+        let layout = e.is_layout();
+        Problem {
+            layout,
+            ..Problem::new(Changelog::SourceUnparseable.into(), e.to_string(), &shown)
+        }
+    })?;
     if !entries.is_empty() {
         fetcher.remember(&fetched);
     }
