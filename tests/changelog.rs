@@ -481,3 +481,114 @@ fn quoted_markdown_links_are_made_absolute_against_the_page() {
         "see [the guide](https://vendor.example/docs/migrate), [the spec](https://x.example/s.json), [mail](mailto:a@b.example)"
     );
 }
+
+fn read_bytes(bytes: &[u8], kind: ChangelogKind, selectors: Option<Selectors>) -> Vec<Entry> {
+    parse(
+        bytes,
+        &Source {
+            name: "page",
+            kind,
+            selectors: selectors.as_ref(),
+            base_url: Some("https://vendor.example/changelog"),
+            content_type: None,
+        },
+        &Known::default(),
+        &Default::default(),
+    )
+    .unwrap()
+}
+
+fn rss(items: &str) -> Vec<u8> {
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>x</title>{items}</channel></rss>")
+        .into_bytes()
+}
+
+/// An item without a guid is its link (a retitled item is an edit, not a new
+/// entry); one without guid, link or title is what it says, the same every night.
+#[test]
+fn feed_items_keep_their_identity_without_a_guid() {
+    let night = |title: &str| {
+        read_bytes(
+            &rss(&format!(
+                "<item><title>{title}</title><link>https://vendor.example/c/42</link><description>GET /v1/x is deprecated.</description></item>\
+                 <item><description>Heads-up: nothing else.</description><pubDate>Tue, 10 Feb 2026 09:00:00 GMT</pubDate></item>"
+            )),
+            ChangelogKind::Rss,
+            None,
+        )
+    };
+    let first = night("Deprecating x");
+    let second = night("Deprecating the x endpoint");
+    assert_eq!(first[0].id, "https://vendor.example/c/42");
+    assert_eq!(first[0].id, second[0].id);
+    assert!(first[1].id.starts_with("entry-"), "{}", first[1].id);
+    assert_eq!(first[1].id, second[1].id, "a content hash, not a random id");
+    let changes = apiwatch::changelog::compare::compare(&first, &second);
+    assert!(changes.new.is_empty() && changes.vanished.is_empty());
+    assert_eq!(changes.edited.len(), 1);
+}
+
+/// With a body selector, what else the entry holds (pills, tags) is its labels, and
+/// the labels set kinds the body does not say.
+#[test]
+fn labels_outside_the_body_set_kinds() {
+    let page = b"<html><body>\
+        <article><h2>Contacts search</h2><time datetime=\"2026-03-04\"></time>\
+          <span class=\"pill\">Action Required</span><a href=\"/c/1\">Permalink</a>\
+          <div class=\"body\">Searches on unindexed properties change.</div></article>\
+        <article><h2>Lists v1</h2><time datetime=\"2026-03-01\"></time><span>Legacy</span>\
+          <div class=\"body\">Use lists v3.</div></article></body></html>";
+    let selectors = Selectors {
+        entry: "article".into(),
+        body: Some(".body".into()),
+        ..Selectors::default()
+    };
+    let e = read_bytes(page, ChangelogKind::Html, Some(selectors));
+    assert_eq!(e[0].labels, ["Action Required"], "links are not labels");
+    assert_eq!(e[0].kinds, [Kind::Breaking]);
+    assert_eq!(e[1].labels, ["Legacy"]);
+    assert_eq!(e[1].kinds, [Kind::Deprecation]);
+}
+
+/// Releases whose id changes between versions of apiwatch (a date it now reads)
+/// are matched by title: no flood of "new" entries after an upgrade.
+#[test]
+fn an_entry_whose_id_changed_is_matched_by_title() {
+    let md = |heading: &str| format!("# Changes\n\n## {heading}\n- Removed `GET /x`.\n");
+    let before = read_bytes(
+        md("[1.1.12] - 2016-07-05").as_bytes(),
+        ChangelogKind::Markdown,
+        None,
+    );
+    let mut now = before.clone();
+    now[0].id = "entry-0123456789abcdef".into();
+    let changes = apiwatch::changelog::compare::compare(&before, &now);
+    assert!(changes.new.is_empty() && changes.vanished.is_empty() && changes.edited.is_empty());
+}
+
+/// Same-titled releases in two sections of one file are two entries; undated and
+/// unpadded version headings are releases.
+#[test]
+fn every_release_heading_is_an_entry() {
+    let md = b"# Python SDK\n\n## [2.0.0] - 2026-01-10\n- Removed `Client.legacy()`.\n\n## 1.9.0\n- added\n\n\
+               # Node SDK\n\n## [2.0.0] - 2026-01-10\n- Renamed `list` to `listAll`.\n\n## [1.0.0] - 2018-1-18\n- first\n";
+    let e = read_bytes(md, ChangelogKind::Markdown, None);
+    let titles: Vec<&str> = e.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "[2.0.0] - 2026-01-10",
+            "1.9.0",
+            "[2.0.0] - 2026-01-10",
+            "[1.0.0] - 2018-1-18"
+        ]
+    );
+    assert_ne!(e[0].id, e[2].id);
+    assert_eq!(e[0].kinds, [Kind::Removal]);
+    assert_eq!(e[2].kinds, [Kind::Breaking]);
+    assert_eq!(e[3].date.as_deref(), Some("2018-01-18"));
+    assert!(
+        !e[1].text.contains("Node"),
+        "a section does not run into the next"
+    );
+}

@@ -131,10 +131,16 @@ fn finding(ctx: &Context<'_>, about: About<'_>) -> Option<Finding> {
         sunset: e.sunset_date.clone(),
         contract: Some(ctx.contract.to_owned()),
         excerpt: Some(about.excerpt.unwrap_or_else(|| {
-            if ctx.source.starts_with("http://") || ctx.source.starts_with("https://") {
+            let text = if ctx.source.starts_with("http://") || ctx.source.starts_with("https://") {
                 super::absolute_links(&e.text, ctx.source)
             } else {
                 e.text.clone()
+            };
+            // The vendor's own tags are part of what it said.
+            if e.labels.is_empty() {
+                text
+            } else {
+                format!("{text}\n\nTagged: {}", e.labels.join(", "))
             }
         })),
         op_key,

@@ -1,0 +1,100 @@
+//! What the end-to-end tests of the binary share: the command, a minimal contract
+//! and spec, a map folder built around them, and a run's report.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn apiwatch() -> Command {
+    let mut cmd = Command::cargo_bin("apiwatch").unwrap();
+    cmd.env_remove("GITHUB_TOKEN")
+        .env_remove("APIWATCH_GITHUB_TOKEN")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+pub const GOOD_CONTRACT: &str = r#"[contract]
+vendor = "Acme"
+api = "Things"
+
+[owners]
+team = "platform"
+
+[pin]
+version = "1"
+
+[[spec]]
+file = "upstream.yaml"
+
+[[uses]]
+operation = "GET /things"
+"#;
+
+pub const SPEC: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /things:\n    get:\n      operationId: listThings\n      responses:\n        '200': {description: ok}\n";
+
+/// A map folder with one contract `acme` whose file is `contract`.
+pub fn map_with(contract: &str, pinned: bool) -> tempfile::TempDir {
+    map_with_files(contract, pinned, &[])
+}
+
+/// [`map_with`], with other files (a contract's local changelogs) written first.
+pub fn map_with_files(contract: &str, pinned: bool, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("contracts/acme")).unwrap();
+    std::fs::write(dir.path().join("contracts/acme/contract.toml"), contract).unwrap();
+    std::fs::write(dir.path().join("upstream.yaml"), SPEC).unwrap();
+    if pinned {
+        apiwatch()
+            .arg("--root")
+            .arg(dir.path())
+            .args(["pin", "acme"])
+            .assert()
+            .success();
+    }
+    dir
+}
+
+/// A real run of the map at `root`, its exit code checked, its report read.
+pub fn run_report(root: &Path, out: &Path, code: i32) -> Value {
+    apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["run", "--out"])
+        .arg(out)
+        .arg("--state-dir")
+        .arg(root.join("state"))
+        .assert()
+        .code(code);
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+}
+
+/// The stderr of `apiwatch map` on a map whose contract is `contract`, which must fail.
+pub fn map_error(contract: &str, pinned: bool) -> String {
+    // Pinned with a good contract first: `pin` itself refuses uses that do not resolve.
+    let dir = map_with(if pinned { GOOD_CONTRACT } else { contract }, pinned);
+    std::fs::write(dir.path().join("contracts/acme/contract.toml"), contract).unwrap();
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("map")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
