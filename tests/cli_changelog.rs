@@ -9,6 +9,17 @@ use common::*;
 
 use predicates::prelude::*;
 
+/// `apiwatch changelog acme --update`: the contract's changelogs as they are now
+/// become its snapshot.
+fn accept_changelogs(root: &std::path::Path) {
+    apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["changelog", "acme", "--update"])
+        .assert()
+        .success();
+}
+
 #[test]
 fn a_changelog_page_whose_selectors_stop_matching_is_a_finding_not_silence() {
     let dir = map_with_files(
@@ -21,12 +32,7 @@ fn a_changelog_page_whose_selectors_stop_matching_is_a_finding_not_silence() {
             "<html><body><article class=\"entry\"><h2>Old layout</h2><time datetime=\"2026-01-01\"></time></article></body></html>",
         )],
     );
-    apiwatch()
-        .arg("--root")
-        .arg(dir.path())
-        .args(["changelog", "acme", "--update"])
-        .assert()
-        .success();
+    accept_changelogs(dir.path());
     // The vendor redesigns the page: no more article.entry.
     std::fs::write(
         dir.path().join("news.html"),
@@ -90,12 +96,7 @@ fn severity_overrides_apply_to_changelog_and_source_findings() {
             ("gone.md", "# Changelog\n\n## 2026-01-01\n\nNothing.\n"),
         ],
     );
-    apiwatch()
-        .arg("--root")
-        .arg(dir.path())
-        .args(["changelog", "acme", "--update"])
-        .assert()
-        .success();
+    accept_changelogs(dir.path());
     // Still there, but no longer readable (it now resolves outside the repository).
     std::fs::remove_file(dir.path().join("gone.md")).unwrap();
     let outside = tempfile::NamedTempFile::new().unwrap();
@@ -271,12 +272,7 @@ fn a_partial_redesign_is_an_unparseable_source() {
         true,
         &[("news.html", &old)],
     );
-    apiwatch()
-        .arg("--root")
-        .arg(dir.path())
-        .args(["changelog", "acme", "--update"])
-        .assert()
-        .success();
+    accept_changelogs(dir.path());
     std::fs::write(
         dir.path().join("news.html"),
         page(
