@@ -316,6 +316,28 @@ mod tests {
     }
 
     #[test]
+    fn a_section_heading_gives_its_items_its_kind() {
+        let kinds = |text: &str| read(raw("2.0.0 - 2026-11-20", None, text)).kinds;
+        assert_eq!(
+            kinds("### Removed\n- `Client.legacy()`\n- Remove beta feature flag"),
+            [Kind::Removal]
+        );
+        assert_eq!(
+            kinds("### Removed\n- Remove beta feature flag"),
+            [Kind::Other]
+        );
+        assert_eq!(kinds("### Breaking\n- None."), [Kind::Other]);
+        assert_eq!(
+            kinds("### Non-breaking changes\n- `list` pages by cursor"),
+            [Kind::Other]
+        );
+        assert_eq!(
+            kinds("**Api**\n- Make `x` public **(breaking change)**"),
+            [Kind::Breaking]
+        );
+    }
+
+    #[test]
     fn sunset_dates_from_what_announces_the_end() {
         let sunset = |date: &str, text: &str| read(raw("Update", Some(date), text)).sunset_date;
         assert_eq!(

@@ -125,9 +125,10 @@ impl Rules {
     /// The kinds a section heading ("### Removed", "**Breaking changes**") gives
     /// the items under it.
     pub fn section(&self, heading: &str) -> Vec<Kind> {
+        let lower = heading.to_lowercase();
         self.kinds
             .iter()
-            .filter(|k| k.labelled(heading))
+            .filter(|k| k.labelled(heading) && !k.negated(&lower))
             .map(|k| k.kind)
             .collect()
     }
