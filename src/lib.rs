@@ -43,6 +43,7 @@ pub mod report;
 pub mod retry;
 pub mod rules;
 pub mod run;
+pub mod sandbox;
 pub mod secrets;
 pub mod snapshot;
 pub mod spec;
