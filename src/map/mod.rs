@@ -21,6 +21,7 @@ use crate::config::{
 };
 use crate::finding::{Level, Overrides};
 use sections::Errors;
+pub use sections::parse_latency;
 
 /// All contracts, sorted by name.
 #[derive(Debug, Clone, Serialize)]
@@ -126,13 +127,84 @@ pub enum AuthKind {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Sandbox {
+    /// The vendor's sandbox; empty for an embedded one.
     pub base_url: String,
+    /// apiwatch serves the sandbox itself from a spec (`apiwatch sandbox NAME`,
+    /// and `run`/`test` start it in-process).
+    pub embedded: bool,
+    /// What an embedded sandbox serves: the pinned snapshot, or the upstream spec
+    /// (the vendor's current behaviour while the contract stays pinned: drift).
+    pub serve: Serve,
+    /// How an embedded sandbox behaves.
+    pub mock: Mock,
     pub auth: AuthKind,
     /// Credential role → environment variable name.
     pub credentials: BTreeMap<String, String>,
     pub token_url: Option<String>,
     pub api_key_header: Option<String>,
     pub version_header: Option<VersionHeader>,
+}
+
+/// What an embedded sandbox serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Serve {
+    #[default]
+    Pinned,
+    Upstream,
+}
+
+/// The behaviour of an embedded sandbox (`[sandbox]` keys; see docs/contract-format.md).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mock {
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub stateful: bool,
+    /// Collection path → item path, beside those found from path shapes.
+    #[serde(default)]
+    pub collections: BTreeMap<String, String>,
+    /// Seconds an OAuth access token lives.
+    #[serde(default)]
+    pub token_expires_in: Option<u64>,
+    #[serde(default)]
+    pub rotate_refresh_tokens: bool,
+    /// `"20"` or `"5..50"` milliseconds.
+    #[serde(default)]
+    pub latency_ms: Option<String>,
+    #[serde(default)]
+    pub error_rate: Option<f64>,
+    #[serde(default)]
+    pub rate_limit: Option<MockRateLimit>,
+    #[serde(default)]
+    pub sunset: Vec<MockSunset>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MockRateLimit {
+    pub requests: u64,
+    pub per_seconds: u64,
+    #[serde(default)]
+    pub limit_header: Option<String>,
+    #[serde(default)]
+    pub remaining_header: Option<String>,
+    #[serde(default)]
+    pub reset_header: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MockSunset {
+    /// `METHOD /path` or an operationId.
+    pub operation: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    #[serde(default)]
+    pub deprecated: Option<String>,
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -364,7 +436,15 @@ struct RawUse {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSandbox {
-    base_url: Spanned<String>,
+    #[serde(default)]
+    base_url: Option<Spanned<String>>,
+    #[serde(default)]
+    embedded: bool,
+    #[serde(default)]
+    serve: Serve,
+    #[serde(flatten)]
+    mock: Mock,
+    #[serde(default = "no_auth")]
     auth: AuthKind,
     #[serde(default)]
     credentials: BTreeMap<String, Spanned<String>>,
@@ -383,6 +463,10 @@ struct RawPolicy {
     #[serde(default)]
     deprecation_extensions: Vec<Spanned<String>>,
     escalate_after_failures: Option<u32>,
+}
+
+fn no_auth() -> AuthKind {
+    AuthKind::None
 }
 
 // ---- loading ---------------------------------------------------------------

@@ -285,16 +285,31 @@ pub(super) fn uses(raw: Vec<Spanned<RawUse>>, errors: &mut Errors) -> Vec<UsedOp
     uses
 }
 
-/// Checks `[sandbox]`: an http(s) base URL and credentials naming environment variables.
+/// Checks `[sandbox]`: an http(s) base URL (or `embedded = true`), credentials
+/// naming environment variables, and the embedded sandbox's settings.
 pub(super) fn sandbox(raw: Spanned<RawSandbox>, errors: &mut Errors) -> Sandbox {
+    let span = raw.span();
     let s = raw.into_inner();
-    let url = s.base_url.get_ref();
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        errors.at(
-            Some(s.base_url.span()),
-            format!("`base_url` must be an http(s) URL, not `{url}`"),
-        );
-    }
+    let base_url = match (&s.base_url, s.embedded) {
+        (Some(url), _) => {
+            let u = url.get_ref();
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                errors.at(
+                    Some(url.span()),
+                    format!("`base_url` must be an http(s) URL, not `{u}`"),
+                );
+            }
+            u.clone()
+        }
+        (None, true) => String::new(),
+        (None, false) => {
+            errors.at(
+                Some(span.clone()),
+                "`[sandbox]` needs `base_url` (the vendor's sandbox) or `embedded = true` (apiwatch serves it)",
+            );
+            String::new()
+        }
+    };
     let mut credentials = BTreeMap::new();
     for (role, var) in s.credentials {
         if !is_env_name(var.get_ref()) {
@@ -309,17 +324,63 @@ pub(super) fn sandbox(raw: Spanned<RawSandbox>, errors: &mut Errors) -> Sandbox 
     }
     if s.auth != AuthKind::None && credentials.is_empty() {
         errors.at(
-            Some(s.base_url.span()),
+            Some(span.clone()),
             "`credentials` must name the environment variables holding the sandbox credentials",
         );
     }
+    let m = &s.mock;
+    if m.error_rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
+        errors.at(Some(span.clone()), "`error_rate` must be between 0 and 1");
+    }
+    if let Some(l) = &m.latency_ms
+        && parse_latency(l).is_none()
+    {
+        errors.at(
+            Some(span.clone()),
+            format!("`latency_ms` must be milliseconds (\"20\") or a range (\"5..50\"), not `{l}`"),
+        );
+    }
+    if m.rate_limit
+        .as_ref()
+        .is_some_and(|r| r.requests == 0 || r.per_seconds == 0)
+    {
+        errors.at(
+            Some(span.clone()),
+            "`rate_limit` needs requests and per_seconds of at least 1",
+        );
+    }
+    for sunset in &m.sunset {
+        if sunset.date.parse::<jiff::civil::Date>().is_err() {
+            errors.at(
+                Some(span.clone()),
+                format!("`sunset` date `{}` must be YYYY-MM-DD", sunset.date),
+            );
+        }
+    }
     Sandbox {
-        base_url: s.base_url.into_inner(),
+        base_url,
+        embedded: s.embedded,
+        serve: s.serve,
+        mock: s.mock,
         auth: s.auth,
         credentials,
         token_url: s.token_url,
         api_key_header: s.api_key_header,
         version_header: s.version_header,
+    }
+}
+
+/// `"20"` as (20, 20), `"5..50"` as (5, 50).
+pub fn parse_latency(text: &str) -> Option<(u64, u64)> {
+    match text.split_once("..") {
+        Some((lo, hi)) => {
+            let (lo, hi) = (lo.trim().parse().ok()?, hi.trim().parse().ok()?);
+            (lo <= hi).then_some((lo, hi))
+        }
+        None => {
+            let v = text.trim().parse().ok()?;
+            Some((v, v))
+        }
     }
 }
 

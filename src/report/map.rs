@@ -100,10 +100,17 @@ fn row(c: &Contract, root: &Path, last_run: Option<String>) -> MapRow {
             .filter_map(|u| Some((u.operation.clone(), u.note.clone()?)))
             .collect(),
         compliance_critical: compliance,
-        sandbox: c
-            .sandbox
-            .as_ref()
-            .map(|s| format!("{} ({})", s.base_url, auth_label(s.auth))),
+        sandbox: c.sandbox.as_ref().map(|s| {
+            let at = if s.embedded {
+                match s.serve {
+                    crate::map::Serve::Pinned => "embedded".to_owned(),
+                    crate::map::Serve::Upstream => "embedded, serving upstream".to_owned(),
+                }
+            } else {
+                s.base_url.clone()
+            };
+            format!("{at} ({})", auth_label(s.auth))
+        }),
         changelog_sources: c.changelogs.len(),
         last_run,
         risks,

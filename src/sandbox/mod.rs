@@ -18,6 +18,7 @@
 //! - every request is logged as a JSON line ([`log`]).
 
 pub mod auth;
+pub mod contract;
 pub mod faults;
 pub mod generate;
 pub mod log;
