@@ -133,7 +133,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  apiwatch sandbox crm-contacts                      # its pinned snapshot, its [sandbox] auth and behaviour\n  apiwatch sandbox crm-contacts --drift              # its upstream spec while the pin stays (drift)\n  apiwatch sandbox --spec vendor/openapi.yaml --port 8080 --stateful\n  apiwatch sandbox --spec openapi.json --auth oauth2 --credential client_id=CID --credential client_secret=CSECRET --expires-in 60\n  apiwatch sandbox crm-contacts --rate-limit 100/10 --latency 5..50 --error-rate 0.01 --log sandbox.jsonl\n\nClients choose responses with Prism's headers:\n  curl -H 'Prefer: code=404' http://127.0.0.1:4010/contacts/1\n  curl -H 'Prefer: example=archived' http://127.0.0.1:4010/contacts/1\n  curl -H 'Prefer: dynamic=true' http://127.0.0.1:4010/contacts"
     )]
-    Sandbox(sandbox::SandboxArgs),
+    Sandbox(Box<sandbox::SandboxArgs>),
     /// Verify vendor webhook signatures. (Not built yet.)
     #[command(
         after_help = "Example (planned):\n  apiwatch webhook verify --contract email-marketing payload.json"
@@ -193,7 +193,7 @@ pub fn execute(cli: Cli) -> Result<Outcome> {
         Command::Ops(args) => ops::cmd_ops(&cli.root, args),
         Command::Test(_) => not_built("test", "contract tests against vendor sandboxes"),
         Command::Upgrade(_) => not_built("upgrade", "upgrading a pinned version"),
-        Command::Sandbox(args) => sandbox::cmd_sandbox(&cli.root, args),
+        Command::Sandbox(args) => sandbox::cmd_sandbox(&cli.root, *args),
         Command::Webhook(_) => not_built("webhook", "webhook signature verification"),
     }
 }
