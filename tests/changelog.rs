@@ -592,3 +592,211 @@ fn every_release_heading_is_an_entry() {
         "a section does not run into the next"
     );
 }
+
+/// Items that share the changelog's own link keep their identities when a new one
+/// is published above them (a review found every id shifting by one).
+#[test]
+fn feed_items_sharing_a_link_keep_their_ids() {
+    let item = |title: &str, date: &str| {
+        format!(
+            "<item><title>{title}</title><link>https://ex.example/changelog</link><pubDate>{date}</pubDate><description>{title}.</description></item>"
+        )
+    };
+    let old = [
+        item("New export endpoint", "Mon, 02 Mar 2026 09:00:00 GMT"),
+        item("Faster search", "Mon, 02 Feb 2026 09:00:00 GMT"),
+    ]
+    .concat();
+    let new = [
+        item(
+            "`GET /things` will be removed on 2026-09-01",
+            "Mon, 06 Apr 2026 09:00:00 GMT",
+        ),
+        old.clone(),
+    ]
+    .concat();
+    let before = read_bytes(&rss(&old), ChangelogKind::Rss, None);
+    let now = read_bytes(&rss(&new), ChangelogKind::Rss, None);
+    let changes = apiwatch::changelog::compare::compare(&before, &now);
+    assert_eq!(changes.new.len(), 1, "{:#?}", changes.new);
+    assert!(changes.new[0].title.contains("will be removed"));
+    assert!(changes.edited.is_empty() && changes.vanished.is_empty());
+}
+
+/// Text after a closing block is its own paragraph: a title and the date under it
+/// are not one sentence (the publication date is not a sunset date).
+#[test]
+fn a_heading_and_the_date_under_it_stay_apart() {
+    let page = b"<html><body><article><h2>v1 Lists endpoints deprecated</h2><time datetime=\"2026-05-01\">May 1, 2026</time>\
+                 <p>Please move to v2 Lists. A removal date will follow.</p></article></body></html>";
+    let e = read_bytes(page, ChangelogKind::Html, None);
+    assert_eq!(e[0].kinds, [Kind::Deprecation], "{:?}", e[0]);
+    assert_eq!(e[0].sunset_date, None);
+}
+
+/// Releases at several heading levels (semantic-release puts majors at `#`) are all
+/// entries; `<!--` quoted in a sentence or a comment after a heading hides nothing.
+#[test]
+fn releases_at_any_level_and_stray_comment_markers() {
+    let md = b"# [3.0.0](https://x.example/compare) (2026-03-01)\n\n### BREAKING CHANGES\n\n- `list()` is removed.\n\n\
+               ## [2.1.1](https://x.example) (2026-02-01)\n\n- Fixed rendering of `<!--` comments in templates.\n\n\
+               ## 2.1.0 - 2026-01-15 <!-- auto-generated -->\n\n- added\n\n# [2.0.0](https://x.example) (2025-12-01)\n\n- first\n\n## [1.0.1] (2025-11-01)\n\n- fix\n";
+    let e = read_bytes(md, ChangelogKind::Markdown, None);
+    let titles: Vec<&str> = e.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles.len(), 5, "{titles:#?}");
+    assert_eq!(e[0].kinds, [Kind::Breaking, Kind::Removal]);
+    assert_eq!(e[2].title, "2.1.0 - 2026-01-15");
+    assert_eq!(
+        e[1].kinds,
+        [Kind::Other],
+        "the quoted marker opens no comment"
+    );
+}
+
+/// A date the selector finds but that lacks a year is not a redesign; posts with
+/// the same title and date but different text are two posts.
+#[test]
+fn yearless_dates_and_same_titled_posts() {
+    let page = b"<html><body>\
+        <div class=\"post\"><h2>API update</h2><span class=\"date\">May 4</span><p>Faster search.</p></div>\
+        <div class=\"post\"><h2>API update</h2><span class=\"date\">May 4</span><p>`GET /v1/contacts` will be removed on 2026-12-01.</p></div>\
+        <div class=\"post\"><h2>Other</h2><span class=\"date\">May 2</span><p>x</p></div></body></html>";
+    let selectors = Selectors {
+        entry: ".post".into(),
+        title: Some("h2".into()),
+        date: Some(".date".into()),
+        ..Selectors::default()
+    };
+    let e = read_bytes(page, ChangelogKind::Html, Some(selectors));
+    assert_eq!(e.len(), 3);
+    assert_eq!(e[1].sunset_date.as_deref(), Some("2026-12-01"));
+    assert_ne!(e[0].id, e[1].id);
+}
+
+/// What a careful reader takes as the due date, and what no alarm at all.
+#[test]
+fn sunset_dates_a_reviewer_checked() {
+    let md = |text: &str| format!("# Changes\n\n## 2.0.0 - 2026-05-01\n\n{text}\n");
+    let sunset = |text: &str| {
+        read_bytes(md(text).as_bytes(), ChangelogKind::Markdown, None)[0]
+            .sunset_date
+            .clone()
+    };
+    for (text, want) in [
+        (
+            "Deprecated on 2026-05-01; the endpoint will be removed on 2026-11-01.",
+            Some("2026-11-01"),
+        ),
+        (
+            "`GET /v1/x` will be deprecated on July 1, 2026 and removed on January 1, 2027.",
+            Some("2027-01-01"),
+        ),
+        (
+            "The v1 sunset has been extended from June 30 to September 30, 2026.",
+            Some("2026-09-30"),
+        ),
+        ("As announced on March 3, the v1 API will be retired.", None),
+        (
+            "The v1 API will stop working on 2026-08-01 for new integrations and on 2026-12-01 for existing integrations.",
+            Some("2026-12-01"),
+        ),
+        (
+            "The export will be shut down on Sept. 30, 2026.",
+            Some("2026-09-30"),
+        ),
+        (
+            "The shutdown date is June 30, 2026 for every account.",
+            Some("2026-06-30"),
+        ),
+        ("Retirement date – 1 December 2026.", Some("2026-12-01")),
+        (
+            "Support for TLS 1.0 ends on 2026-08-01.",
+            Some("2026-08-01"),
+        ),
+    ] {
+        assert_eq!(sunset(text).as_deref(), want, "{text}");
+    }
+}
+
+/// Ordinary prose that is no alarm, and alarms behind words that look like
+/// housekeeping.
+#[test]
+fn alarms_a_reviewer_checked() {
+    let md = |text: &str| format!("# Changes\n\n## 2.0.0 - 2026-05-01\n\n{text}\n");
+    let kinds = |text: &str| {
+        read_bytes(md(text).as_bytes(), ChangelogKind::Markdown, None)[0]
+            .kinds
+            .clone()
+    };
+    for text in [
+        "Fixed a bug breaking pagination.",
+        "Fixed deprecation warnings on Python 3.12.",
+        "Replaced deprecated `datetime.utcnow()` calls.",
+        "Fixed a bug where removing a tag returned a 500.",
+        "Webhook events were dropped under load.",
+        "Our developer documentation moved to developers.example.com.",
+        "Changed the example in the API reference from cURL to HTTPie.",
+        "The export job would shut down early.",
+        "A removal date will follow.",
+    ] {
+        assert!(
+            !kinds(text).iter().any(|k| matches!(
+                k,
+                Kind::Breaking | Kind::Removal | Kind::Sunset | Kind::Deprecation
+            )),
+            "{text}: {:?}",
+            kinds(text)
+        );
+    }
+    assert_eq!(
+        kinds("Removed the `comments` field from `GET /tickets/{id}`."),
+        [Kind::Removal]
+    );
+    assert_eq!(
+        kinds("Removed the `GET /tickets/{id}/comments` endpoint."),
+        [Kind::Removal]
+    );
+    assert!(
+        kinds("Such requests no longer succeed and now fail with a 400 error.")
+            .contains(&Kind::Breaking)
+    );
+    assert!(kinds("Added a new required parameter `currency`.").contains(&Kind::Breaking));
+    assert!(
+        !kinds("You can now remove members with `DELETE /workspaces/{id}/members/{member_id}`.")
+            .contains(&Kind::Removal)
+    );
+}
+
+/// A "Non-breaking change" label raises nothing; emphasis around a path is not a
+/// wildcard.
+#[test]
+fn negated_labels_and_emphasised_paths() {
+    let page = b"<html><body><article><h2>Search</h2><time datetime=\"2026-03-04\"></time><span class=\"tag\">Non-breaking change</span>\
+                 <div class=\"body\">Search is faster. See *GET /v1/customers* and **/v1/charges/{id}** and `/v1/invoices/*`.</div></article></body></html>";
+    let selectors = Selectors {
+        entry: "article".into(),
+        body: Some(".body".into()),
+        labels: Some(".tag".into()),
+        ..Selectors::default()
+    };
+    let e = read_bytes(page, ChangelogKind::Html, Some(selectors));
+    assert_eq!(e[0].kinds, [Kind::Other]);
+    let paths: Vec<String> = e[0]
+        .mentions
+        .iter()
+        .map(|m| {
+            format!(
+                "{}{}",
+                m.method
+                    .as_deref()
+                    .map(|x| format!("{x} "))
+                    .unwrap_or_default(),
+                m.path.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        ["/v1/charges/{id}", "/v1/invoices/*", "GET /v1/customers"]
+    );
+}

@@ -56,6 +56,8 @@ fn word(k: Kind) -> &'static str {
 struct Tally {
     releases_expected: usize,
     releases_read: usize,
+    /// Entries read beyond the releases labelled (sub-sections taken for releases).
+    releases_extra: usize,
     entries: usize,
     unmatched: Vec<String>,
     /// kind → (true positives, false positives, false negatives)
@@ -119,6 +121,7 @@ fn judge(src: &LabelledSource, file: &Path, tally: &mut Tally) {
     .unwrap_or_else(|e| panic!("{e}"));
     tally.releases_expected += src.releases;
     tally.releases_read += entries.len().min(src.releases);
+    tally.releases_extra += entries.len().saturating_sub(src.releases);
     if entries.len() != src.releases {
         tally.disagreements.push(format!(
             "{}: {} entries read, {} releases labelled",
@@ -218,9 +221,10 @@ fn judge(src: &LabelledSource, file: &Path, tally: &mut Tally) {
 fn report(name: &str, t: &Tally) -> (f64, f64) {
     let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
     println!(
-        "{name}: {} of {} releases read; {} labelled entries ({} not found)",
+        "{name}: {} of {} releases read ({} extra); {} labelled entries ({} not found)",
         t.releases_read,
         t.releases_expected,
+        t.releases_extra,
         t.entries,
         t.unmatched.len()
     );
@@ -284,6 +288,11 @@ fn assert_good(name: &str, t: &Tally, per_kind: bool) {
         "{name}: {} of {} releases read",
         t.releases_read,
         t.releases_expected
+    );
+    assert!(
+        t.releases_extra as f64 <= 0.01 * t.releases_expected as f64,
+        "{name}: {} entries read that are not releases",
+        t.releases_extra
     );
     for (k, (a, b, c)) in t.kinds.iter().filter(|_| per_kind) {
         let precision = if a + b == 0 {

@@ -21,7 +21,7 @@ pub use crate::config::Keywords;
 #[allow(clippy::expect_used)] // constant patterns, checked by the tests below
 static DUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)(\b(on|by|after|until|from|starting|beginning|effective|as of|in|before|through|at the end of|end of|no later than|date|sunset|sunsets|removed|retired|disabled|deprecated|off|down|until|at)[,:]?|:)\s*(the\s+)?[(`"'*]*$"#,
+        r#"(?i)(\b(on|by|after|until|from|starting|beginning|effective|as of|in|before|through|at the end of|end of|no later than|date|sunset|sunsets|removed|retired|disabled|deprecated|off|down|until|at|is|are|to)[,:]?|[:–—-])\s*(the\s+)?[(`"'*]*$"#,
     )
     .expect("regex")
 });
@@ -42,6 +42,9 @@ static EARLY_STEP: LazyLock<Regex> = LazyLock::new(|| {
     .expect("regex")
 });
 
+#[allow(clippy::expect_used)]
+static CODE_SPAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`[^`\n]+`").expect("regex"));
+
 /// An item that says there is nothing ("None.", "n/a") under a heading.
 #[allow(clippy::expect_used)]
 static NOTHING: LazyLock<Regex> =
@@ -60,17 +63,80 @@ fn section_heading(sentence: &str) -> Option<String> {
         .then(|| bold.trim_end_matches(':').trim().to_owned())
 }
 
-/// Dates a sentence gives as when something happens, not in the entry's past.
-fn due_dates(sentence: &str, ctx: Context<'_>) -> Vec<FoundDate> {
-    dates::find(sentence, ctx)
-        .into_iter()
-        .filter(|f| DUE_BEFORE.is_match(&sentence[..f.start]))
-        .map(|f| f.date)
-        .filter(|d| {
-            ctx.anchor
-                .is_none_or(|own| d.earliest_day().as_str() >= own.get(..7).unwrap_or(own))
-        })
-        .collect()
+/// The last `n` bytes of `s` (at a character boundary): what a date follows.
+fn tail(s: &str, n: usize) -> &str {
+    let mut start = s.len().saturating_sub(n);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+/// The first `n` bytes of `s` (at a character boundary): what follows a date.
+fn head(s: &str, n: usize) -> &str {
+    let mut end = n.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[allow(clippy::expect_used)]
+static END_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)remov|retir|sunset|shut|\bstop|\bends?\b|\bend of\b|disabl|unsupport|no longer|until|turned off|switch\w* off|\b410\b|delet|discontinu|unavailable|expire|\bgone\b")
+        .expect("regex")
+});
+/// A date that is when something was said, not when it happens.
+#[allow(clippy::expect_used)]
+static SAID_ON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(announced|published|posted|emailed|notified|since|updated|last updated)\b[^.]*$",
+    )
+    .expect("regex")
+});
+/// "extended from June 30 to September 30": the last date is the one that holds.
+#[allow(clippy::expect_used)]
+static MOVED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(extended|postponed|pushed (back|out)|delayed|moved|rescheduled)\b")
+        .expect("regex")
+});
+/// "… on 2026-08-01 for new integrations": a step before the end.
+#[allow(clippy::expect_used)]
+static FOR_NEW: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\W*(for|to) (all )?new\b").expect("regex"));
+
+/// Dates a sentence gives as when something ends, each with whether it is an
+/// early step ("new keys cannot be created from …"), none in the entry's past.
+fn due_dates(sentence: &str, ctx: Context<'_>) -> Vec<(FoundDate, bool)> {
+    let found = dates::find(sentence, ctx);
+    let moved = MOVED.is_match(sentence);
+    let mut out = Vec::new();
+    let mut clause_start = 0;
+    for (i, f) in found.iter().enumerate() {
+        let clause = &sentence[clause_start..f.start];
+        clause_start = f.end;
+        let before = tail(&sentence[..f.start], 48);
+        if !DUE_BEFORE.is_match(before) || SAID_ON.is_match(tail(before, 32)) {
+            continue;
+        }
+        // "deprecated on July 1 and removed on January 1": the deprecation's date is
+        // not the end.
+        if clause.to_lowercase().contains("deprecat") && !END_WORD.is_match(clause) {
+            continue;
+        }
+        if moved && i + 1 < found.len() {
+            continue;
+        }
+        if ctx
+            .anchor
+            .is_some_and(|own| f.date.earliest_day().as_str() < own.get(..7).unwrap_or(own))
+        {
+            continue;
+        }
+        let early = EARLY_STEP.is_match(clause) || FOR_NEW.is_match(head(&sentence[f.end..], 40));
+        out.push((f.date.clone(), early));
+    }
+    out
 }
 
 /// `version 2025-01` from "will be removed in version 2025-01".
@@ -120,7 +186,9 @@ pub fn classify(raw: RawEntry, known: &Known, keywords: &Keywords, order: DayOrd
             section = rules.section(&heading);
             continue;
         }
-        let lower = sentence.to_lowercase();
+        // Names in code spans are not words: "Removed the `comments` field" is a
+        // removal whatever the field is called.
+        let lower = CODE_SPAN.replace_all(sentence, "`code`").to_lowercase();
         if rules.silent(&lower) || NOTHING.is_match(&lower) {
             continue;
         }
@@ -141,13 +209,11 @@ pub fn classify(raw: RawEntry, known: &Known, keywords: &Keywords, order: DayOrd
             };
             if raised {
                 kinds.insert(k.kind);
-                announces_end |= k.kind == Kind::Sunset
-                    || (has_due && matches!(k.kind, Kind::Removal | Kind::Deprecation));
+                announces_end |= k.kind == Kind::Sunset;
             }
         }
         if announces_end {
-            let early = EARLY_STEP.is_match(sentence);
-            due.extend(dates_here.into_iter().map(|d| (d, early)));
+            due.extend(dates_here);
             due_versions.extend(version_here);
         }
     }

@@ -1,7 +1,8 @@
 //! RSS and Atom feeds (feed-rs reads RSS 0.9–2.0, Atom and JSON Feed alike).
 //!
 //! An item's identity is its guid; without one, its link alone (a title edited by
-//! the vendor is an edit, not a new entry); without either, a hash of what it says.
+//! the vendor is an edit, not a new entry) unless other items share that link (then
+//! the link and a hash of title and date); without either, a hash of what it says.
 //! Categories ("Action Required", "Deprecation") are the entry's labels.
 
 use super::dates::DayOrder;
@@ -35,6 +36,14 @@ pub fn parse(
         .as_deref()
         .map(DayOrder::from_locale)
         .unwrap_or_default();
+    // How many items share each link: a link several items point at (the
+    // changelog's own page) is no identity for any of them.
+    let mut links: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for e in &feed.entries {
+        if let Some(l) = e.links.first() {
+            *links.entry(resolve(&l.href, base_url)).or_default() += 1;
+        }
+    }
     let entries = feed
         .entries
         .into_iter()
@@ -56,8 +65,11 @@ pub fn parse(
             let text = plain(&body, source_name)?;
             let id = if !e.id.trim().is_empty() {
                 e.id
-            } else if let Some(link) = &link {
+            } else if let Some(link) = link.as_ref().filter(|l| links.get(*l) == Some(&1)) {
                 link.clone()
+            } else if let Some(link) = &link {
+                // A shared link: the link and what the item is.
+                format!("{link}#{}", derived_id(&title, date.as_deref(), &text))
             } else {
                 // Neither guid nor link: what the item says is all there is.
                 derived_id(&title, date.as_deref(), &text)

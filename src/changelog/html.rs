@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 
-use super::dates::{DayOrder, entry_date};
+use super::dates::DayOrder;
 use super::{ChangelogError, RawEntry, budget, resolve, squash};
 use crate::config::Selectors;
 
@@ -98,8 +98,26 @@ const SEPARATE: &[&str] = &[
 fn text_within(el: ElementRef<'_>, skip: &HashSet<NodeId>) -> String {
     let mut out = String::new();
     let mut apart = false;
+    // The block each text is in: text after a block closes (`<h2>Title</h2>May 1`)
+    // is a new paragraph as much as text in a block that opens.
+    let mut last_block: Option<NodeId> = None;
     for node in own_nodes(el, skip) {
         if let Some(t) = node.value().as_text() {
+            let block = node
+                .ancestors()
+                .take_while(|a| a.id() != el.id())
+                .find(|a| {
+                    a.value()
+                        .as_element()
+                        .is_some_and(|e| BLOCKS.contains(&e.name()))
+                })
+                .map_or(el.id(), |a| a.id());
+            if last_block.is_some_and(|b| b != block) && !t.trim().is_empty() {
+                out.push_str("\n\n");
+            }
+            if !t.trim().is_empty() {
+                last_block = Some(block);
+            }
             let joins_a_word = out
                 .chars()
                 .next_back()
@@ -214,7 +232,7 @@ pub fn parse(
         if title.is_empty() && text.is_empty() {
             continue;
         }
-        missing.count(&title, date.as_deref(), &text, order);
+        missing.count(&title, date.as_deref(), &text);
         // The vendor's tags: what the labels selector names; without one, what lies
         // outside the body (when the body is given) or what is classed as a tag.
         let mut labels: Vec<String> = Vec::new();
@@ -279,9 +297,11 @@ struct Missing {
 }
 
 impl Missing {
-    fn count(&mut self, title: &str, date: Option<&str>, text: &str, order: DayOrder) {
+    fn count(&mut self, title: &str, date: Option<&str>, text: &str) {
         self.title += usize::from(title.is_empty());
-        self.date += usize::from(date.and_then(|d| entry_date(d, order)).is_none());
+        // A date the selector found but that cannot be read fully (`May 4`) is still
+        // there: only a selector that finds nothing says the layout changed.
+        self.date += usize::from(date.is_none_or(|d| d.trim().is_empty()));
         self.body += usize::from(text.is_empty());
     }
 
@@ -290,7 +310,7 @@ impl Missing {
     fn check(&self, sel: &Selectors, n: usize, source_name: &str) -> Result<(), ChangelogError> {
         let checks = [
             ("title", &sel.title, self.title, "no title"),
-            ("date", &sel.date, self.date, "no readable date"),
+            ("date", &sel.date, self.date, "no date"),
             ("body", &sel.body, self.body, "no body"),
         ];
         for (what, given, missing, said) in checks {

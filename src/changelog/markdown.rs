@@ -1,10 +1,10 @@
-//! Markdown changelogs: one entry per heading at the level that carries the releases.
+//! Markdown changelogs: one entry per release heading.
 //!
 //! Vendors use ATX (`## [1.2.0] - 2026-03-19`) and Setext (`[2026-04-14] Version 2.6.7`
-//! underlined with dashes) headings; a document title sits above the entries. The
-//! entry level is the shallowest level with several headings, preferring one whose
-//! headings carry dates; at that level, undated headings in a dated changelog (a stray
-//! "## Updates") fold into the entry above, and "Unreleased" is skipped.
+//! underlined with dashes) headings; a document title sits above the entries. A
+//! heading with a date or a version is a release at any level; other headings at or
+//! below its level ("## Updates", "### Removed") belong to it, and "Unreleased" is
+//! skipped.
 
 use std::sync::LazyLock;
 
@@ -32,15 +32,23 @@ fn headings(lines: &[&str]) -> Vec<Heading> {
         if in_fence {
             continue;
         }
-        // Commented-out sections (Keep-a-Changelog templates) are not releases.
+        // Commented-out sections (Keep-a-Changelog templates) are not releases: a
+        // comment opens on a line of its own; a `<!--` quoted in a sentence or in
+        // code opens nothing, and a complete comment at a line's end is dropped.
         if in_comment {
             in_comment = !t.contains("-->");
             continue;
         }
-        if let Some(start) = t.find("<!--") {
-            in_comment = !t[start..].contains("-->");
+        if t.trim_start().starts_with("<!--") {
+            in_comment = !t.contains("-->");
             continue;
         }
+        let t = match t.find("<!--") {
+            Some(start) if t[start..].contains("-->") && !t[..start].contains('`') => {
+                t[..start].trim_end()
+            }
+            _ => t,
+        };
         if t.starts_with('#') {
             let level = t.chars().take_while(|c| *c == '#').count();
             let rest = &t[level..];
@@ -108,48 +116,46 @@ fn release(h: &Heading) -> bool {
 }
 
 /// Entries of a Markdown changelog; more than [`super::MAX_ENTRIES`] is refused.
+///
+/// Every release heading is an entry, whatever its level (semantic-release puts
+/// majors at `#` and the rest at `##`). An entry's text runs to the next release
+/// heading, or to a heading above its own level that is not a release (a new
+/// section of the document, `# Node SDK`). In a file without release headings, the
+/// level with the most headings is read instead.
 pub fn parse(text: &str, source_name: &str) -> Result<Vec<RawEntry>, ChangelogError> {
     let lines: Vec<&str> = text.lines().collect();
     let hs = headings(&lines);
-    // The entry level: the one with the most release headings (the shallowest of
-    // equals); in a changelog without any, the level with the most headings.
-    let count =
-        |l: usize, f: &dyn Fn(&Heading) -> bool| hs.iter().filter(|h| h.level == l && f(h)).count();
-    let by_release = (1..=6)
-        .map(|l| (count(l, &release), std::cmp::Reverse(l)))
-        .max()
-        .filter(|(n, _)| *n > 0);
-    let level = match by_release {
-        Some((_, std::cmp::Reverse(l))) => l,
-        None => match (1..=6)
-            .map(|l| (count(l, &|_| true), std::cmp::Reverse(l)))
+    let releases: Vec<bool> = hs.iter().map(release).collect();
+    let entry_at: Vec<bool> = if releases.contains(&true) {
+        releases.clone()
+    } else {
+        let level = (1..=6)
+            .map(|l| {
+                (
+                    hs.iter().filter(|h| h.level == l).count(),
+                    std::cmp::Reverse(l),
+                )
+            })
             .max()
             .filter(|(n, _)| *n >= 2)
-        {
-            Some((_, std::cmp::Reverse(l))) => l,
-            None => return Ok(Vec::new()),
-        },
+            .map(|(_, std::cmp::Reverse(l))| l);
+        let Some(level) = level else {
+            return Ok(Vec::new());
+        };
+        hs.iter().map(|h| h.level == level).collect()
     };
-    // Entry headings, each with its place among all headings.
-    let at: Vec<(usize, &Heading)> = hs
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| h.level == level)
-        .collect();
-    budget::check_entries(at.len(), source_name)?;
-    // In a changelog of releases, another heading at their level ("## Updates",
-    // "## Fixed") belongs to the release above it.
-    let releases_only = by_release.is_some();
+    budget::check_entries(entry_at.iter().filter(|e| **e).count(), source_name)?;
     let mut out: Vec<RawEntry> = Vec::new();
-    for (i, &(k, h)) in at.iter().enumerate() {
-        let next = at.get(i + 1).map_or(hs.len(), |(n, _)| *n);
-        // Stop the body at a heading above the entry level (a new document section);
-        // only the headings between this entry and the next are looked at.
-        let end = hs[k + 1..next]
+    for (k, h) in hs.iter().enumerate() {
+        if !entry_at[k] {
+            continue;
+        }
+        // The body ends at the next entry, or at a section heading above this one.
+        let end = hs[k + 1..]
             .iter()
-            .find(|x| x.level < level)
-            .or(hs.get(next))
-            .map_or(lines.len(), |x| x.line);
+            .zip(&entry_at[k + 1..])
+            .find(|(x, is_entry)| **is_entry || x.level < h.level)
+            .map_or(lines.len(), |(x, _)| x.line);
         let body_start = if lines
             .get(h.line + 1)
             .is_some_and(|l| l.trim().chars().all(|c| c == '-' || c == '=') && !l.trim().is_empty())
@@ -166,15 +172,6 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<RawEntry>, ChangelogEr
             .to_owned();
         let title = h.text.replace("**", "");
         if title.to_ascii_lowercase().contains("unreleased") {
-            continue;
-        }
-        if releases_only && !release(h) {
-            // Folded only into a release of the same section: one above a higher
-            // heading would join two sections.
-            let same_section = i > 0 && !hs[at[i - 1].0 + 1..k].iter().any(|x| x.level < level);
-            if same_section && let Some(prev) = out.last_mut() {
-                prev.text.push_str(&format!("\n\n{title}\n\n{body}"));
-            }
             continue;
         }
         let date = first_day(&title, Context::default());

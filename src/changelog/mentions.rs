@@ -58,7 +58,7 @@ static METHOD_PATH: LazyLock<Regex> = LazyLock::new(|| {
 #[allow(clippy::expect_used)]
 static BARE_PATH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:^|[\s(`'\x22])(/[A-Za-z0-9*]{PATH_CHARS}*(?:/{PATH_CHARS}+)*/?)"
+        r"(?:^|[\s(`'\x22*_])(/[A-Za-z0-9*]{PATH_CHARS}*(?:/{PATH_CHARS}+)*/?)"
     ))
     .expect("regex")
 });
@@ -72,13 +72,22 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
 #[allow(clippy::expect_used)]
 static RELATIVE_PATH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:^|[\s(`'\x22])([A-Za-z][A-Za-z0-9_.-]*(?:/{PATH_CHARS}+)+/?)"
+        r"(?:^|[\s(`'\x22*_])([A-Za-z][A-Za-z0-9_.-]*(?:/{PATH_CHARS}+)+/?)"
     ))
     .expect("regex")
 });
 
+/// A path without the punctuation and emphasis that follow it in prose
+/// (`*GET /v1/customers*`); a `*` after a slash is a wildcard and stays.
 fn trim(path: &str) -> String {
-    path.trim_end_matches(['.', ',', ':', ';']).to_owned()
+    let mut p = path.trim_end_matches(['.', ',', ':', ';']);
+    while let Some(rest) = p.strip_suffix('*') {
+        if rest.ends_with('/') {
+            break;
+        }
+        p = rest.trim_end_matches(['.', ',', ':', ';']);
+    }
+    p.to_owned()
 }
 
 /// The path of a URL on an API host (`https://a.klaviyo.com/api/templates/`), not
@@ -109,7 +118,6 @@ pub fn mentions(text: &str, known: &Known) -> Vec<Mention> {
     let mut out: Vec<Mention> = Vec::new();
     // Where a path was already read (as part of `METHOD /path` or a URL).
     let mut covered: Vec<std::ops::Range<usize>> = Vec::new();
-    let path_of = |m: Mention| m;
     for c in METHOD_PATH.captures_iter(text) {
         let Some(m) = c.get(2) else { continue };
         covered.push(m.range());
@@ -120,23 +128,32 @@ pub fn mentions(text: &str, known: &Known) -> Vec<Mention> {
             },
             None => trim(m.as_str()),
         };
-        out.push(path_of(Mention {
+        out.push(Mention {
             method: Some(c[1].to_owned()),
             path: Some(path),
             operation_id: None,
-        }));
+        });
     }
-    let inside = |covered: &[std::ops::Range<usize>], at: usize| {
-        covered.iter().any(|r| r.start <= at && at < r.end)
+    // Matches of one pattern come in order and do not overlap, and the URL pass
+    // only adds ranges outside those of `METHOD /path`: kept sorted, a position is
+    // looked up by binary search (a page of thousands of paths stays linear-ish).
+    covered.sort_by_key(|r| r.start);
+    let within = |ranges: &[std::ops::Range<usize>], at: usize| {
+        let i = ranges.partition_point(|r| r.start <= at);
+        i > 0 && ranges[i - 1].end > at
     };
+    let mut urls: Vec<std::ops::Range<usize>> = Vec::new();
+    let inside = |covered: &[std::ops::Range<usize>],
+                  urls: &[std::ops::Range<usize>],
+                  at: usize| { within(covered, at) || within(urls, at) };
     for c in URL.captures_iter(text) {
         let (Some(m), Some(p)) = (c.get(0), c.get(2)) else {
             continue;
         };
-        if inside(&covered, m.start()) {
+        if inside(&covered, &urls, m.start()) {
             continue;
         }
-        covered.push(m.range());
+        urls.push(m.range());
         if let Some(path) = api_path(&c[1], p.as_str()) {
             out.push(Mention {
                 method: None,
@@ -147,7 +164,7 @@ pub fn mentions(text: &str, known: &Known) -> Vec<Mention> {
     }
     for c in BARE_PATH.captures_iter(text) {
         let Some(m) = c.get(1) else { continue };
-        if inside(&covered, m.start()) {
+        if inside(&covered, &urls, m.start()) {
             continue;
         }
         let path = trim(m.as_str());
@@ -176,7 +193,7 @@ pub fn mentions(text: &str, known: &Known) -> Vec<Mention> {
     if !known.path_keys.is_empty() {
         for c in RELATIVE_PATH.captures_iter(text) {
             let Some(m) = c.get(1) else { continue };
-            if inside(&covered, m.start()) || text[..m.start()].ends_with("](") {
+            if inside(&covered, &urls, m.start()) || text[..m.start()].ends_with("](") {
                 continue;
             }
             let path = format!("/{}", trim(m.as_str()));

@@ -236,7 +236,15 @@ pub fn parse(
         let mut entry = classify::classify(r, known, extra_keywords, order);
         match seen.get(&entry.id) {
             // Pages repeat entries (a "latest" box above the list): keep the first.
-            Some(&i) if kind != ChangelogKind::Markdown && out[i].title == entry.title => continue,
+            // Without a permalink the id is title and date, which two different
+            // posts can share: only the same text is a repeat then.
+            Some(&i)
+                if kind != ChangelogKind::Markdown
+                    && out[i].title == entry.title
+                    && (!entry.id.starts_with("entry-") || out[i].text == entry.text) =>
+            {
+                continue;
+            }
             // Two releases of one title (in two sections of a file, or two
             // untitled posts) stay two entries: the later one is numbered.
             Some(_) => {

@@ -170,9 +170,10 @@ impl KindRules {
         !self.markers.is_match(sentence) && self.negations.is_match(sentence)
     }
 
-    /// Whether one of the vendor's labels raises this kind.
+    /// Whether one of the vendor's labels raises this kind ("Non-breaking change"
+    /// does not raise `breaking`).
     pub fn labelled(&self, label: &str) -> bool {
-        self.labels.is_match(label.trim())
+        self.labels.is_match(label.trim()) && !self.negated(&label.to_lowercase())
     }
 }
 
@@ -186,6 +187,25 @@ pub fn extra(keywords: &Keywords, kind: Kind) -> &[String] {
         Kind::New => &keywords.new,
         Kind::Other => &[],
     }
+}
+
+/// Whether the full stop between `before` and `after` follows an abbreviation.
+fn abbreviation(before: &str, after: &str) -> bool {
+    const SHORT: &[&str] = &[
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "e.g",
+        "i.e", "etc", "vs", "approx", "no", "fig", "inc", "ltd", "co", "mr", "ms", "dr", "st",
+    ];
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    SHORT.contains(&word.as_str())
+        || word.chars().count() == 1
+        || after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_lowercase() || c.is_ascii_digit())
 }
 
 /// The sentences of an entry: its lines, and the sentences within a line.
@@ -204,7 +224,15 @@ pub fn sentences(text: &str) -> impl Iterator<Item = String> {
             if rest.is_empty() {
                 return None;
             }
-            let end = END.find(rest).map_or(rest.len(), |m| m.end());
+            // A full stop after an abbreviation (`Sept. 30`, `e.g. the`) or before a
+            // lower-case word ends no sentence.
+            let end = END
+                .find_iter(rest)
+                .find(|m| {
+                    !(m.as_str().starts_with('.')
+                        && abbreviation(&rest[..m.start()], &rest[m.end()..]))
+                })
+                .map_or(rest.len(), |m| m.end());
             let sentence = rest[..end].trim().to_owned();
             at += end;
             if !sentence.is_empty() {
