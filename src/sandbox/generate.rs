@@ -60,6 +60,9 @@ const MAX_DEPTH: usize = 8;
 /// Items generated for an array without `minItems`.
 const DEFAULT_ITEMS: u64 = 1;
 
+/// Whether a value is valid against a (converted) schema.
+pub type Check<'d> = &'d dyn Fn(&Value, &Value) -> bool;
+
 /// Generates values for schemas of one converted document.
 pub struct Generator<'d> {
     pub root: &'d Value,
@@ -67,15 +70,27 @@ pub struct Generator<'d> {
     /// Pick at random among members, values and optional properties (Prism's
     /// `dynamic`), instead of the first of each.
     pub dynamic: bool,
+    /// Checks a `oneOf` member's value against the other members, so that the
+    /// value matches exactly one (members often overlap).
+    pub check: Option<Check<'d>>,
+    /// Required properties only, arrays at their `minItems`: the smallest value,
+    /// which satisfies schemas whose parts contradict each other for fuller ones.
+    pub minimal: bool,
 }
 
-impl Generator<'_> {
+impl<'d> Generator<'d> {
     /// A value for `schema`.
     pub fn value(&mut self, schema: &Value) -> Value {
         self.at(schema, 0)
     }
 
-    fn deref<'s>(&'s self, schema: &'s Value) -> &'s Value {
+    /// The schema a `$ref` chain ends at (borrowed from the document, not from the
+    /// generator, so that generating can go on while it is read).
+    fn deref<'s>(&self, schema: &'s Value) -> &'s Value
+    where
+        'd: 's,
+    {
+        let root: &'d Value = self.root;
         let mut s = schema;
         for _ in 0..32 {
             match s.get("$ref").and_then(Value::as_str) {
@@ -84,7 +99,7 @@ impl Generator<'_> {
                         .strip_prefix(super::schema::DOC_URI)
                         .unwrap_or(r)
                         .trim_start_matches('#');
-                    match self.root.pointer(pointer) {
+                    match root.pointer(pointer) {
                         Some(next) => s = next,
                         None => return &Value::Null,
                     }
@@ -112,16 +127,22 @@ impl Generator<'_> {
         if depth > 4 * MAX_DEPTH {
             return Value::Null;
         }
-        let schema = self.deref(schema).clone();
-        let Value::Object(s) = &schema else {
+        let schema = self.deref(schema);
+        let Value::Object(s) = schema else {
             // `true` or `{}`: anything; `false`: nothing can be right.
             return json!("string");
         };
-        if let Some(example) = s.get("example") {
+        // A schema's own example, when it is right: vendors' examples break their
+        // own schemas (`"2013-01-01 15:30:27"` as a `date-time`) often enough.
+        let fits = |g: &Self, v: &Value| g.check.is_none_or(|c| c(schema, v));
+        if let Some(example) = s.get("example")
+            && fits(self, example)
+        {
             return example.clone();
         }
         if let Some(Value::Array(examples)) = s.get("examples")
             && let Some(e) = self.pick(examples)
+            && fits(self, e)
         {
             return e.clone();
         }
@@ -164,19 +185,42 @@ impl Generator<'_> {
                 } else {
                     non_null
                 };
-                let Some(member) = self.pick(&choices).cloned() else {
+                if choices.is_empty() {
                     continue;
+                }
+                let first = if self.dynamic {
+                    self.rng.below(choices.len() as u64) as usize
+                } else {
+                    0
                 };
-                let mut v = self.at(&member, depth);
-                let mut rest = s.clone();
-                rest.remove(key);
-                if rest.contains_key("properties") {
-                    v = merge(self.at(&Value::Object(rest), depth), v);
+                let mut last = Value::Null;
+                // Each member in turn (then again, varied) until a value matches
+                // exactly one member (`oneOf`) or at least one (`anyOf`).
+                for attempt in 0..choices.len() * 3 {
+                    let member = choices[(first + attempt) % choices.len()].clone();
+                    let was_dynamic = self.dynamic;
+                    self.dynamic |= attempt >= choices.len();
+                    // The member with what the parent says beside `oneOf` (its
+                    // `type`, its properties): one schema to satisfy.
+                    let mut rest = s.clone();
+                    rest.remove(key);
+                    rest.remove("discriminator");
+                    let combined = combine(rest, self.deref(&member));
+                    let mut v = self.at(&combined, depth);
+                    if let Some(d) = s.get("discriminator") {
+                        set_discriminator(&mut v, d, &member);
+                    }
+                    self.dynamic = was_dynamic;
+                    let Some(check) = self.check else {
+                        return v;
+                    };
+                    let matching = members.iter().filter(|m| check(m, &v)).count();
+                    if (key == "oneOf" && matching == 1) || (key == "anyOf" && matching >= 1) {
+                        return v;
+                    }
+                    last = v;
                 }
-                if let Some(d) = s.get("discriminator") {
-                    set_discriminator(&mut v, d, &member);
-                }
-                return v;
+                return last;
             }
         }
         let ty = match s.get("type") {
@@ -223,11 +267,19 @@ impl Generator<'_> {
                     continue;
                 }
                 let wanted = required.contains(&name.as_str())
-                    || (depth < MAX_DEPTH && (!self.dynamic || self.rng.below(4) != 0));
+                    || (!self.minimal
+                        && depth < MAX_DEPTH
+                        && (!self.dynamic || self.rng.below(4) != 0));
                 if wanted {
                     let v = self.at(p, depth + 1);
                     out.insert(name.clone(), v);
                 }
+            }
+        }
+        // Required but not described (a vendor slip): something must be there.
+        for name in &required {
+            if !out.contains_key(*name) {
+                out.insert((*name).to_owned(), json!("string"));
             }
         }
         let min = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0);
@@ -245,7 +297,7 @@ impl Generator<'_> {
             .get("maxItems")
             .and_then(Value::as_u64)
             .unwrap_or(u64::MAX);
-        let want = if depth >= MAX_DEPTH {
+        let want = if depth >= MAX_DEPTH || self.minimal {
             min
         } else if self.dynamic {
             min + self.rng.below(3)
@@ -275,6 +327,42 @@ impl Generator<'_> {
         }
         Value::Array(out)
     }
+}
+
+/// A schema with another's keywords added: properties and `required` united,
+/// the rest taken where the first says nothing.
+fn combine(mut base: Map<String, Value>, other: &Value) -> Value {
+    let Value::Object(other) = other else {
+        return Value::Object(base);
+    };
+    for (k, v) in other {
+        match (k.as_str(), base.get_mut(k), v) {
+            ("properties", Some(Value::Object(mine)), Value::Object(theirs)) => {
+                for (name, p) in theirs {
+                    mine.insert(name.clone(), p.clone());
+                }
+            }
+            ("required", Some(Value::Array(mine)), Value::Array(theirs)) => {
+                for r in theirs {
+                    if !mine.contains(r) {
+                        mine.push(r.clone());
+                    }
+                }
+            }
+            (_, None, _) => {
+                base.insert(k.clone(), v.clone());
+            }
+            // The member's own type and constraints win over the parent's.
+            (_, Some(slot), _) if k != "type" || base_type_is_loose(slot) => *slot = v.clone(),
+            _ => {}
+        }
+    }
+    Value::Object(base)
+}
+
+/// A parent `type` a member may narrow (`["string", "null"]` to `"string"`).
+fn base_type_is_loose(t: &Value) -> bool {
+    t.is_array()
 }
 
 /// Objects merged key by key (`allOf`); anything else: the later value.
@@ -499,6 +587,8 @@ mod tests {
             root,
             rng: Rng::new(seed),
             dynamic,
+            check: None,
+            minimal: false,
         }
         .value(schema)
     }

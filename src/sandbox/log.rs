@@ -29,7 +29,7 @@ pub struct Record {
 
 /// Where records go.
 pub struct Log {
-    records: Mutex<Vec<Record>>,
+    records: Mutex<std::collections::VecDeque<Record>>,
     file: Option<Mutex<std::fs::File>>,
 }
 
@@ -48,7 +48,7 @@ impl Log {
             None => None,
         };
         Ok(Log {
-            records: Mutex::new(Vec::new()),
+            records: Mutex::new(std::collections::VecDeque::new()),
             file,
         })
     }
@@ -63,13 +63,16 @@ impl Log {
         }
         if let Ok(mut r) = self.records.lock() {
             if r.len() >= KEPT {
-                r.remove(0);
+                r.pop_front();
             }
-            r.push(record);
+            r.push_back(record);
         }
     }
 
     pub fn records(&self) -> Vec<Record> {
-        self.records.lock().map(|r| r.clone()).unwrap_or_default()
+        self.records
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }

@@ -17,6 +17,14 @@ use crate::spec::Dialect;
 /// The URI the converted document is registered under.
 pub const DOC_URI: &str = "urn:apiwatch:spec";
 
+/// The URI of the document as read one way.
+fn doc_uri(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Request => "urn:apiwatch:spec:request",
+        Direction::Response => "urn:apiwatch:spec:response",
+    }
+}
+
 /// Which way a schema is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -142,10 +150,19 @@ impl Validators {
     /// Registers the converted document. Fails on a document `referencing` cannot
     /// index (its message names the problem).
     pub fn new(root: &Value, dialect: Dialect) -> Result<Validators, String> {
-        let converted = convert(root, dialect, None);
+        // One copy per direction: a `readOnly` property of a referenced schema is
+        // not required of a request, nor a `writeOnly` one of a response.
         let registry = jsonschema::Registry::new()
             .retriever(NoRetrieval)
-            .add(DOC_URI, converted)
+            .add(
+                doc_uri(Direction::Request),
+                convert(root, dialect, Some(Direction::Request)),
+            )
+            .map_err(|e| e.to_string())?
+            .add(
+                doc_uri(Direction::Response),
+                convert(root, dialect, Some(Direction::Response)),
+            )
             .map_err(|e| e.to_string())?
             .prepare()
             .map_err(|e| e.to_string())?;
@@ -162,7 +179,7 @@ impl Validators {
         let mut converted = convert(schema, dialect, Some(direction));
         // The schema's own `#/...` references point into the document, not into
         // the schema being compiled.
-        absolute_refs(&mut converted);
+        absolute_refs(&mut converted, doc_uri(direction));
         if let Value::Object(map) = &mut converted {
             map.insert(
                 "$schema".into(),
@@ -181,20 +198,20 @@ impl Validators {
 }
 
 /// `#/components/schemas/X` as `urn:apiwatch:spec#/components/schemas/X`.
-fn absolute_refs(v: &mut Value) {
+fn absolute_refs(v: &mut Value, uri: &str) {
     match v {
         Value::Object(map) => {
             for (k, child) in map.iter_mut() {
                 match (k.as_str(), child) {
                     ("$ref", Value::String(r)) if r.starts_with('#') => {
-                        *r = format!("{DOC_URI}{r}");
+                        *r = format!("{uri}{r}");
                     }
                     ("enum" | "const" | "example" | "examples" | "default", _) => {}
-                    (_, child) => absolute_refs(child),
+                    (_, child) => absolute_refs(child, uri),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(absolute_refs),
+        Value::Array(items) => items.iter_mut().for_each(|i| absolute_refs(i, uri)),
         _ => {}
     }
 }

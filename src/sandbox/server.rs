@@ -51,6 +51,9 @@ struct Inner {
     /// Bodies already generated for (route, status, media, example): static ones
     /// are made once.
     cache: Mutex<HashMap<(usize, String, String), Bytes>>,
+    /// Validators of `oneOf` members, by schema, for generating values that match
+    /// exactly one of them.
+    members: Mutex<HashMap<String, Option<Arc<jsonschema::Validator>>>>,
     log: Log,
 }
 
@@ -110,6 +113,7 @@ impl Sandbox {
                 window: Mutex::new(Window::default()),
                 store: Mutex::new(Store::default()),
                 cache: Mutex::new(HashMap::new()),
+                members: Mutex::new(HashMap::new()),
                 log,
             }),
         })
@@ -125,6 +129,49 @@ impl Sandbox {
             .collect();
         ops.sort();
         ops.into_iter().map(|(_, _, l)| l).collect()
+    }
+
+    /// Generates the body of every documented JSON response (once as served by
+    /// default, then `dynamic_rounds` times varied, as `Prefer: dynamic=true`) and
+    /// validates it against its own schema: how many were checked, and what failed
+    /// as (operation, status, violations).
+    pub fn self_check(
+        &self,
+        dynamic_rounds: u64,
+    ) -> (usize, Vec<(String, String, Vec<Violation>)>) {
+        let inner = &self.inner;
+        let mut checked = 0;
+        let mut failures = Vec::new();
+        for round in 0..=dynamic_rounds {
+            let dynamic = round > 0;
+            for (i, route) in inner.routes.iter().enumerate() {
+                for reply in &route.replies {
+                    let status: u16 = reply.status.parse().unwrap_or(200);
+                    for media in reply.content.iter().filter(|m| is_json(&m.media_type)) {
+                        let Some(schema) = &media.schema else {
+                            continue;
+                        };
+                        let Some(validator) =
+                            schema.validator(&inner.validators, inner.dialect, Direction::Response)
+                        else {
+                            continue;
+                        };
+                        checked += 1;
+                        let n = (i as u64) << 8 | round;
+                        let body = inner.valid_body(media, route, status, n, dynamic);
+                        let v = super::schema::violations(validator, &body, "/body");
+                        if !v.is_empty() {
+                            failures.push((
+                                route.label(),
+                                format!("{} (round {round})", reply.status),
+                                v,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        (checked, failures)
     }
 
     pub fn base_path(&self) -> &str {
@@ -609,6 +656,26 @@ impl Inner {
                 answer.headers.push((name.clone(), text));
             }
         }
+        // Stateful collections answer from their records (a `204` too: the record
+        // is gone all the same).
+        if self.options.stateful
+            && (200..300).contains(&status)
+            && media.is_none_or(|m| is_json(&m.media_type))
+            && let Some(v) = self.stateful(route, params, relative, body, media, status, n)
+        {
+            return match v {
+                Ok(value) => {
+                    if let Some(m) = media {
+                        answer
+                            .headers
+                            .push(("content-type".into(), m.media_type.clone()));
+                        answer.body = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+                    }
+                    answer
+                }
+                Err(not_found) => not_found,
+            };
+        }
         let Some(media) = media else {
             return answer;
         };
@@ -640,20 +707,6 @@ impl Inner {
             },
             None => None,
         };
-        // Stateful collections answer from their records.
-        if self.options.stateful
-            && (200..300).contains(&status)
-            && is_json(&media.media_type)
-            && let Some(v) = self.stateful(route, params, relative, body, media, status, n)
-        {
-            return match v {
-                Ok(value) => {
-                    answer.body = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
-                    answer
-                }
-                Err(not_found) => not_found,
-            };
-        }
         if status == 204 || route.method == "HEAD" {
             return answer;
         }
@@ -694,8 +747,21 @@ impl Inner {
     }
 
     fn generate(&self, schema: &Value, route: &Route, status: u16, n: u64, dynamic: bool) -> Value {
+        self.generate_with(schema, route, status, n, dynamic, false)
+    }
+
+    fn generate_with(
+        &self,
+        schema: &Value,
+        route: &Route,
+        status: u16,
+        n: u64,
+        dynamic: bool,
+        minimal: bool,
+    ) -> Value {
         let seed = self.options.seed.to_le_bytes();
         let salt = if dynamic { n.to_le_bytes() } else { [0; 8] };
+        let check = |member: &Value, value: &Value| self.member_valid(member, value);
         Generator {
             root: &self.converted,
             rng: Rng::seeded(&[
@@ -705,8 +771,32 @@ impl Inner {
                 &salt,
             ]),
             dynamic,
+            check: Some(&check),
+            minimal,
         }
         .value(schema)
+    }
+
+    /// Whether `value` is valid against a `oneOf` member (one that cannot be
+    /// compiled counts as matching, so it is never the reason to reject a value).
+    fn member_valid(&self, member: &Value, value: &Value) -> bool {
+        let key = member.to_string();
+        let cached = self.members.lock().ok().and_then(|m| m.get(&key).cloned());
+        let validator = match cached {
+            Some(v) => v,
+            None => {
+                let v = self
+                    .validators
+                    .compile(member, self.dialect, Direction::Response)
+                    .ok()
+                    .map(Arc::new);
+                if let Ok(mut m) = self.members.lock() {
+                    m.insert(key, v.clone());
+                }
+                v
+            }
+        };
+        validator.is_none_or(|v| v.is_valid(value))
     }
 
     /// A generated body that validates against its schema: a few draws are tried
@@ -724,9 +814,12 @@ impl Inner {
         };
         let validator = schema.validator(&self.validators, self.dialect, Direction::Response);
         let mut last = Value::Null;
-        for attempt in 0..8u64 {
+        for attempt in 0..9u64 {
             let value = if attempt == 0 {
                 self.generate(&schema.schema, route, status, n, dynamic)
+            } else if attempt == 8 {
+                // Last, the smallest value the schema allows.
+                self.generate_with(&schema.schema, route, status, n, false, true)
             } else {
                 self.generate(
                     &schema.schema,
@@ -753,7 +846,7 @@ impl Inner {
         params: &BTreeMap<String, String>,
         relative: &str,
         body: &[u8],
-        media: &Media,
+        media: Option<&Media>,
         status: u16,
         n: u64,
     ) -> Option<Result<Value, Answer>> {
@@ -767,13 +860,15 @@ impl Inner {
         {
             return match route.method.as_str() {
                 "POST" => {
-                    let generated = self.valid_body(media, route, status, n, false);
+                    let generated =
+                        media.map_or(Value::Null, |m| self.valid_body(m, route, status, n, false));
                     let merged = merge_fields(generated, request_json());
                     let (_, record) = store.create(concrete, &c.id_param, merged);
                     Some(Ok(record))
                 }
                 "GET" => {
-                    let generated = self.valid_body(media, route, status, n, false);
+                    let generated =
+                        media.map_or(Value::Null, |m| self.valid_body(m, route, status, n, false));
                     let records = store.list(concrete);
                     Some(Ok(if records.is_empty() {
                         generated
