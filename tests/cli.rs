@@ -560,7 +560,7 @@ fn diff_errors_name_the_source() {
 
 #[test]
 fn unbuilt_commands_say_so_and_exit_2() {
-    for cmd in ["test", "upgrade", "sandbox", "webhook"] {
+    for cmd in ["test", "upgrade", "webhook"] {
         apiwatch()
             .arg(cmd)
             .assert()
