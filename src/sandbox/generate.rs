@@ -76,6 +76,9 @@ pub struct Generator<'d> {
     /// Required properties only, arrays at their `minItems`: the smallest value,
     /// which satisfies schemas whose parts contradict each other for fuller ones.
     pub minimal: bool,
+    /// The property being generated, for values that look like it (`email`,
+    /// `first_name`, `country`); set by the generator as it goes.
+    pub property: Option<String>,
 }
 
 impl<'d> Generator<'d> {
@@ -247,7 +250,12 @@ impl<'d> Generator<'d> {
             "number" => number(s, &mut self.rng, self.dynamic),
             "boolean" => Value::Bool(!self.dynamic || self.rng.below(2) == 1),
             "null" => Value::Null,
-            _ => Value::String(string(s, &mut self.rng)),
+            _ => Value::String(string(
+                s,
+                &mut self.rng,
+                self.property.take().as_deref(),
+                self.dynamic,
+            )),
         }
     }
 
@@ -271,7 +279,9 @@ impl<'d> Generator<'d> {
                         && depth < MAX_DEPTH
                         && (!self.dynamic || self.rng.below(4) != 0));
                 if wanted {
+                    self.property = Some(name.clone());
                     let v = self.at(p, depth + 1);
+                    self.property = None;
                     out.insert(name.clone(), v);
                 }
             }
@@ -519,7 +529,126 @@ fn number(s: &Map<String, Value>, rng: &mut Rng, dynamic: bool) -> Value {
     Number::from_f64(v).map_or(json!(0), Value::Number)
 }
 
-fn string(s: &Map<String, Value>, rng: &mut Rng) -> String {
+/// Values that look like what a property holds, by its name: a realistic body
+/// reads like the vendor's (Prism's static mode says "string" everywhere).
+const LOOKS_LIKE: &[(&[&str], &[&str])] = &[
+    (
+        &["first_name", "firstname", "given_name"],
+        &["Ada", "Grace", "Katherine", "Alan"],
+    ),
+    (
+        &["last_name", "lastname", "family_name", "surname"],
+        &["Lovelace", "Hopper", "Johnson", "Turing"],
+    ),
+    (
+        &[
+            "full_name",
+            "fullname",
+            "display_name",
+            "name",
+            "contact_name",
+        ],
+        &["Ada Lovelace", "Grace Hopper", "Katherine Johnson"],
+    ),
+    (
+        &[
+            "company",
+            "company_name",
+            "organization",
+            "organisation",
+            "account_name",
+        ],
+        &[
+            "Analytical Engines Ltd",
+            "Harbor Books",
+            "Corvid Outfitters",
+        ],
+    ),
+    (
+        &["title", "subject", "headline"],
+        &[
+            "Spring sale: 20% off",
+            "Your order has shipped",
+            "Welcome aboard",
+        ],
+    ),
+    (
+        &[
+            "description",
+            "body",
+            "content",
+            "message",
+            "text",
+            "notes",
+            "note",
+            "summary",
+        ],
+        &[
+            "Sent to subscribers who opted in this quarter.",
+            "A short note about the account.",
+        ],
+    ),
+    (&["city", "locality"], &["Lisbon", "Portland", "Osaka"]),
+    (&["country", "country_code"], &["US", "PT", "JP"]),
+    (&["region", "state", "province"], &["CA", "OR", "NY"]),
+    (
+        &["zip", "zip_code", "postal_code", "postcode"],
+        &["94107", "97205", "10001"],
+    ),
+    (
+        &["address", "address1", "street", "address_line_1"],
+        &["1 Market St", "221 Harbor Way"],
+    ),
+    (
+        &["phone", "phone_number", "mobile", "sms"],
+        &["+15555550123", "+351210000000"],
+    ),
+    (&["currency", "currency_code"], &["USD", "EUR", "JPY"]),
+    (&["locale", "language"], &["en-US", "pt-PT", "ja-JP"]),
+    (
+        &["timezone", "time_zone", "tz"],
+        &["America/New_York", "Europe/Lisbon", "Asia/Tokyo"],
+    ),
+    (
+        &["domain", "hostname", "host"],
+        &["example.com", "mail.example.com"],
+    ),
+    (
+        &["url", "website", "link", "href", "image_url", "avatar_url"],
+        &[
+            "https://example.com/",
+            "https://example.com/assets/logo.png",
+        ],
+    ),
+    (
+        &["email", "email_address", "from_email", "reply_to"],
+        &["ada@example.com", "grace@example.com"],
+    ),
+    (
+        &["username", "user_name", "handle", "login"],
+        &["ada", "ghopper"],
+    ),
+    (
+        &["tag", "label", "category", "segment"],
+        &["vip", "newsletter", "trial"],
+    ),
+];
+
+/// A value for the property `name` when its name says what it holds.
+fn looks_like(name: &str, rng: &mut Rng, dynamic: bool) -> Option<String> {
+    let n = name.to_ascii_lowercase();
+    let (_, values) = LOOKS_LIKE
+        .iter()
+        .find(|(names, _)| names.contains(&n.as_str()))?;
+    let i = if dynamic {
+        rng.below(values.len() as u64) as usize
+    } else {
+        0
+    };
+    values.get(i).map(|v| (*v).to_owned())
+}
+
+fn string(s: &Map<String, Value>, rng: &mut Rng, property: Option<&str>, dynamic: bool) -> String {
     let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
     let max = s
         .get("maxLength")
@@ -560,7 +689,16 @@ fn string(s: &Map<String, Value>, rng: &mut Rng) -> String {
         "password" => "secret-value".to_owned(),
         "json-pointer" => "/a/b".to_owned(),
         "regex" => "^a+$".to_owned(),
-        _ => "string".to_owned(),
+        _ => match property.and_then(|p| looks_like(p, rng, dynamic)) {
+            Some(v) => v,
+            // An id-like property gets an id-like value.
+            None if property
+                .is_some_and(|p| p == "id" || p.ends_with("_id") || p.ends_with("Id")) =>
+            {
+                format!("{}{}", property.map_or("", |_| "id_"), hex(rng, 12))
+            }
+            None => "string".to_owned(),
+        },
     };
     fit(v, min, max)
 }
@@ -589,6 +727,7 @@ mod tests {
             dynamic,
             check: None,
             minimal: false,
+            property: None,
         }
         .value(schema)
     }
@@ -624,7 +763,10 @@ mod tests {
         assert!(v.get("secret").is_none());
         assert_eq!(v["pet"]["kind"], "Cat");
         assert_eq!(v["pet"]["lives"], 1);
-        assert_eq!(v["note"], "string");
+        assert_eq!(
+            v["note"], "Sent to subscribers who opted in this quarter.",
+            "looks like a note"
+        );
         assert_eq!(v["tags"].as_array().unwrap().len(), 2);
         let r = v["ratio"].as_f64().unwrap();
         assert!(r > 0.0 && r <= 1.0, "{r}");

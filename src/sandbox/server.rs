@@ -773,6 +773,7 @@ impl Inner {
             dynamic,
             check: Some(&check),
             minimal,
+            property: None,
         }
         .value(schema)
     }
