@@ -441,6 +441,19 @@ async fn oauth_tokens_expire_refresh_rotate_and_can_be_revoked() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(grant["expires_in"], 60);
+    assert!(
+        grant.get("refresh_token").is_none(),
+        "RFC 6749 4.4.3: none for client credentials"
+    );
+    // The app's authorization code gives a refresh token as well.
+    let (status, _, grant) = token(vec![
+        ("grant_type", "authorization_code".into()),
+        ("code", "from-the-redirect".into()),
+        ("client_id", "cid".into()),
+        ("client_secret", "secret".into()),
+    ])
+    .await;
+    assert_eq!(status, 200);
     let access = grant["access_token"].as_str().unwrap().to_owned();
     let refresh = grant["refresh_token"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -713,4 +726,206 @@ fn generated_bodies_validate_across_the_corpus() {
         failed.len(),
         failed.join("\n")
     );
+}
+
+/// What a review found against real vendors' shapes: Stripe's nested forms and
+/// deep-object queries, Twilio's repeated form fields and `.json` collections,
+/// schemas reached through `$ref` and `anyOf`, a property named `default`, `*/*`
+/// bodies, a declared `HEAD`, and capped violation lists.
+#[tokio::test]
+async fn vendor_shapes_a_review_checked() {
+    let s = start(
+        "forms.yaml",
+        Options {
+            stateful: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let url = |p: &str| format!("{}{p}", s.url);
+    let form = |path: &str, body: &str| {
+        http.post(url(path))
+            .header("content-type", "Application/x-www-form-urlencoded")
+            .body(body.to_owned())
+    };
+    // Nested keys, arrays with `[]` and `[0]`, a `$ref`'d object: all valid.
+    let (status, _, created) = json_of(
+        form("/v1/customers", "email=a%40b.com&metadata[order_id]=6735&address[city]=Paris&payment_method_types[]=card&balance=5")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(
+        created["metadata"],
+        json!({"order_id": "6735"}),
+        "form fields are kept"
+    );
+    let (status, _, body) = json_of(
+        form("/v1/customers", "email=x&payment_method_types[0]=cash")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(pointers(&body), ["/body/payment_method_types/0"]);
+    // A mixed-case content type is still checked.
+    let (status, _, _) =
+        json_of(form("/v1/customers", "metadata[x]=1").send().await.unwrap()).await;
+    assert_eq!(status, 422, "email is required");
+    // Stripe updates with POST on the item.
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (_, _, updated) = json_of(
+        form(&format!("/v1/customers/{id}"), "email=new%40b.com")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(updated["email"], "new@b.com");
+    // The list holds what was created, with its count.
+    let (_, _, list) = json_of(
+        http.get(url("/v1/customers?created[gte]=1700000000&limit=5"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(list["total_count"], 1, "{list}");
+    assert_eq!(list["data"][0]["email"], "new@b.com");
+    let r = http
+        .get(url("/v1/customers?created=1700000000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "an integer member of anyOf");
+    let (status, _, body) = json_of(
+        http.get(url("/v1/customers?limit=500"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        pointers(&body),
+        ["/query/limit"],
+        "a $ref'd parameter is checked"
+    );
+    // Twilio: repeated fields are an array; `/Messages.json` and its items pair.
+    let (status, _, message) = json_of(
+        form(
+            "/Accounts/AC1/Messages.json",
+            "To=%2B15555550123&Body=Hi&MediaUrl=https://e.x/a.png&MediaUrl=https://e.x/b.png",
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{message}");
+    assert_eq!(
+        message["Body"],
+        json!("Hi"),
+        "the request's fields are kept"
+    );
+    let sid = message["sid"].as_str().unwrap();
+    let r = http
+        .get(url(&format!("/Accounts/AC1/Messages/{sid}.json")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the item of a .json collection");
+    // A property named `default` is a schema like any other.
+    let (status, _, _) = json_of(
+        http.post(url("/settings"))
+            .json(&json!({"other": 1}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _, _) = json_of(
+        http.post(url("/settings"))
+            .json(&json!({"default": 0}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "exclusiveMinimum");
+    // `*/*` takes any body, not only JSON.
+    let r = http
+        .post(url("/uploads"))
+        .header("content-type", "image/png")
+        .body(vec![0x89u8, 0x50])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    // A declared HEAD, deprecated: reached, with a Deprecation header.
+    let r = http.head(url("/ping")).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(
+        r.headers()["deprecation"]
+            .to_str()
+            .unwrap()
+            .starts_with('@')
+    );
+    // 5,000 bad items are said in at most 100 lines and a count.
+    let many: Vec<String> = (0..5000)
+        .map(|i| format!("payment_method_types[]=bad{i}"))
+        .collect();
+    let (status, _, body) = json_of(
+        form("/v1/customers", &format!("email=x&{}", many.join("&")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let v = body["violations"].as_array().unwrap();
+    assert_eq!(v.len(), 101);
+    assert_eq!(v[100]["message"], "and 4900 more violations");
+    s.stop().await.unwrap();
+}
+
+/// Auth schemes in any case, preferences in any case, and a named example that is
+/// not there said even in stateful mode.
+#[tokio::test]
+async fn case_insensitive_schemes_and_preferences() {
+    let s = start(
+        "crm.yaml",
+        Options {
+            stateful: true,
+            auth: Emulation::Bearer {
+                token: "t-1".into(),
+            },
+            ..Options::default()
+        },
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/contacts/7", s.url);
+    let r = http
+        .get(&url)
+        .header("authorization", "bearer t-1")
+        .header("prefer", "Code=404")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = http
+        .get(&url)
+        .header("authorization", "BEARER t-1")
+        .header("Prefer", "example=nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    s.stop().await.unwrap();
 }

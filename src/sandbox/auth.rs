@@ -2,7 +2,8 @@
 //!
 //! API keys, bearer tokens and basic credentials are compared with the values the
 //! contract's environment variables hold (in constant time). OAuth 2.0 gets a token
-//! endpoint (RFC 6749): the `client_credentials` and `refresh_token` grants, access
+//! endpoint (RFC 6749): the `client_credentials`, `authorization_code` (any code) and
+//! `refresh_token` grants, access
 //! tokens that expire after `expires_in` seconds of the sandbox's clock, refresh
 //! tokens that can rotate on use, and a switch that revokes them all, after which a
 //! refresh is `invalid_grant`, as when a user disconnects the app.
@@ -115,6 +116,13 @@ impl Tokens {
     }
 }
 
+/// The credentials of an `Authorization` header for `scheme` (matched in any case,
+/// as RFC 7235 says schemes are).
+fn credentials<'h>(authorization: Option<&'h str>, scheme: &str) -> Option<&'h str> {
+    let (s, rest) = authorization?.trim().split_once(' ')?;
+    s.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
 /// Whether a request's credentials are good (`headers` lower-cased).
 pub fn check(
     emulation: &Emulation,
@@ -148,20 +156,17 @@ pub fn check(
                 )),
             }
         }
-        Emulation::Bearer { token } => {
-            match authorization.and_then(|a| a.strip_prefix("Bearer ")) {
-                Some(t) if same(t.trim(), token) => Ok(()),
-                Some(_) => Err(unauthorized(
-                    "Bearer",
-                    Some("invalid_token"),
-                    "the bearer token is not valid",
-                )),
-                None => Err(unauthorized("Bearer", None, "a bearer token is required")),
-            }
-        }
+        Emulation::Bearer { token } => match credentials(authorization, "Bearer") {
+            Some(t) if same(t, token) => Ok(()),
+            Some(_) => Err(unauthorized(
+                "Bearer",
+                Some("invalid_token"),
+                "the bearer token is not valid",
+            )),
+            None => Err(unauthorized("Bearer", None, "a bearer token is required")),
+        },
         Emulation::Basic { user, password } => {
-            let decoded = authorization
-                .and_then(|a| a.strip_prefix("Basic "))
+            let decoded = credentials(authorization, "Basic")
                 .and_then(|b| {
                     base64::engine::general_purpose::STANDARD
                         .decode(b.trim())
@@ -182,7 +187,7 @@ pub fn check(
                 )),
             }
         }
-        Emulation::OAuth2(_) => match authorization.and_then(|a| a.strip_prefix("Bearer ")) {
+        Emulation::OAuth2(_) => match credentials(authorization, "Bearer") {
             Some(t) => match tokens.access.get(t.trim()) {
                 Some(expiry) if *expiry > now => Ok(()),
                 Some(_) => Err(unauthorized(
@@ -201,11 +206,22 @@ pub fn check(
     }
 }
 
-fn oauth_error(status: u16, error: &str, description: &str) -> (u16, Value) {
-    (
+/// What the token endpoint answers.
+#[derive(Debug)]
+pub struct TokenReply {
+    pub status: u16,
+    pub body: Value,
+    /// On a `401`: the challenge (RFC 6749 §5.2 requires it when the client tried
+    /// basic authentication).
+    pub www_authenticate: Option<String>,
+}
+
+fn oauth_error(status: u16, error: &str, description: &str) -> TokenReply {
+    TokenReply {
         status,
-        json!({"error": error, "error_description": description}),
-    )
+        body: json!({"error": error, "error_description": description}),
+        www_authenticate: None,
+    }
 }
 
 /// The token endpoint: a form (or JSON) body with `grant_type`; the client
@@ -217,7 +233,7 @@ pub fn token_endpoint(
     tokens: &mut Tokens,
     now: jiff::Timestamp,
     seed: u64,
-) -> (u16, Value) {
+) -> TokenReply {
     let fields: HashMap<String, String> = match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => m
             .into_iter()
@@ -234,9 +250,7 @@ pub fn token_endpoint(
             .into_iter()
             .collect(),
     };
-    let basic = headers
-        .get("authorization")
-        .and_then(|a| a.strip_prefix("Basic "))
+    let basic = credentials(headers.get("authorization").map(String::as_str), "Basic")
         .and_then(|b| {
             base64::engine::general_purpose::STANDARD
                 .decode(b.trim())
@@ -246,6 +260,7 @@ pub fn token_endpoint(
             let s = String::from_utf8_lossy(&b).into_owned();
             s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned()))
         });
+    let used_basic = basic.is_some();
     let (id, secret) = match basic {
         Some(pair) => pair,
         None => (
@@ -254,16 +269,28 @@ pub fn token_endpoint(
         ),
     };
     if !(same(&id, &o.client_id) & same(&secret, &o.client_secret)) {
-        return oauth_error(401, "invalid_client", "unknown client or wrong secret");
+        let mut reply = oauth_error(401, "invalid_client", "unknown client or wrong secret");
+        if used_basic {
+            reply.www_authenticate = Some("Basic realm=\"sandbox\"".into());
+        }
+        return reply;
     }
     let grant = fields.get("grant_type").map(String::as_str).unwrap_or("");
     let issue_refresh = match grant {
+        // RFC 6749 §4.4.3: no refresh token for client credentials.
         "client_credentials" => false,
+        // The user's consent, as the app's redirect received it: any code will do.
+        "authorization_code" => {
+            if fields.get("code").is_none_or(|c| c.is_empty()) {
+                return oauth_error(400, "invalid_request", "code is required");
+            }
+            true
+        }
         "refresh_token" => {
-            let sent = fields
-                .get("refresh_token")
-                .map(String::as_str)
-                .unwrap_or("");
+            let Some(sent) = fields.get("refresh_token").filter(|t| !t.is_empty()) else {
+                return oauth_error(400, "invalid_request", "refresh_token is required");
+            };
+            let sent = sent.as_str();
             if tokens.revoked || !tokens.refresh.contains(sent) {
                 return oauth_error(
                     400,
@@ -297,13 +324,16 @@ pub fn token_endpoint(
         "token_type": "Bearer",
         "expires_in": o.expires_in,
     });
-    // Client credentials get a refresh token too (vendors do), once per client.
-    if issue_refresh || grant == "client_credentials" {
+    if issue_refresh {
         let refresh = tokens.mint("rt", seed);
         tokens.refresh.insert(refresh.clone());
         reply["refresh_token"] = json!(refresh);
     }
-    (200, reply)
+    TokenReply {
+        status: 200,
+        body: reply,
+        www_authenticate: None,
+    }
 }
 
 #[cfg(test)]

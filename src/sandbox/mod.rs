@@ -27,6 +27,7 @@ pub mod request;
 pub mod routes;
 pub mod schema;
 pub mod server;
+pub mod shapes;
 pub mod state;
 
 use std::sync::{Arc, Mutex};

@@ -9,10 +9,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::routes::{Media, Param, Route, percent_decode};
 use super::schema::{Direction, Validators, Violation, violations};
+use super::shapes::Shapes;
 use crate::spec::Dialect;
 
 /// What is wrong with a request, by the status it earns.
@@ -83,74 +84,58 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn schema_type(schema: &Value) -> Option<&str> {
-    match schema.get("type") {
-        Some(Value::String(t)) => Some(t.as_str()),
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null"),
-        _ => None,
-    }
-}
-
-/// A parameter's text as the JSON value its schema describes (`"5"` as `5` for an
-/// integer); text that does not read as that type stays text, for the schema to
-/// reject with a message that says so.
-pub fn coerce(text: &str, schema: &Value) -> Value {
-    match schema_type(schema) {
-        Some("integer") => text
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| json!(text)),
-        Some("number") => text
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .unwrap_or_else(|| json!(text)),
-        Some("boolean") => match text {
-            "true" => json!(true),
-            "false" => json!(false),
-            _ => json!(text),
-        },
-        Some("null") if text.is_empty() || text == "null" => Value::Null,
-        _ => json!(text),
-    }
-}
-
 /// The value of a parameter from its occurrences, read in its style: arrays as
 /// repeated keys (`form`, exploded), comma-, space- or pipe-separated lists, and
-/// `deepObject` (`filter[status]=open`).
-fn read_param(param: &Param, values: &[String], deep: &Map<String, Value>) -> Value {
+/// deep objects (`filter[status]=open`, `created[gte]=…`).
+fn read_param(
+    shapes: Shapes<'_>,
+    param: &Param,
+    values: &[String],
+    deep: &[(String, String)],
+) -> Value {
     let schema = param
         .schema
         .as_ref()
         .map(|s| &s.schema)
         .unwrap_or(&Value::Null);
-    let item_schema = schema.get("items").unwrap_or(&Value::Null);
-    match schema_type(schema) {
-        Some("array") => {
-            let explode = param
-                .explode
-                .unwrap_or(param.style.as_deref().unwrap_or("form") == "form");
-            let sep = match param.style.as_deref() {
-                Some("spaceDelimited") => ' ',
-                Some("pipeDelimited") => '|',
-                _ => ',',
-            };
-            let items: Vec<&str> = if explode && param.location == "query" {
-                values.iter().map(String::as_str).collect()
-            } else {
-                values.iter().flat_map(|v| v.split(sep)).collect()
-            };
-            Value::Array(items.into_iter().map(|i| coerce(i, item_schema)).collect())
-        }
-        Some("object") if param.style.as_deref() == Some("deepObject") => {
-            Value::Object(deep.clone())
-        }
-        _ => values
-            .last()
-            .map(|v| coerce(v, schema))
-            .unwrap_or(Value::Null),
+    if !deep.is_empty() {
+        let wrapper = json!({"type": "object", "properties": {param.name.clone(): schema}});
+        let mut read = shapes.form(deep, &wrapper);
+        return read
+            .get_mut(&param.name)
+            .map(Value::take)
+            .unwrap_or(Value::Null);
     }
+    if shapes.is_array(schema) {
+        let explode = param
+            .explode
+            .unwrap_or(param.style.as_deref().unwrap_or("form") == "form");
+        let sep = match param.style.as_deref() {
+            Some("spaceDelimited") => ' ',
+            Some("pipeDelimited") => '|',
+            _ => ',',
+        };
+        let items: Vec<&str> = if explode && param.location == "query" {
+            values.iter().map(String::as_str).collect()
+        } else {
+            values.iter().flat_map(|v| v.split(sep)).collect()
+        };
+        let wrapper = json!({"type": "array", "items": {}});
+        let item_schema = shapes
+            .deref(schema)
+            .get("items")
+            .unwrap_or(&wrapper["items"]);
+        return Value::Array(
+            items
+                .into_iter()
+                .map(|i| shapes.coerce(i, item_schema))
+                .collect(),
+        );
+    }
+    values
+        .last()
+        .map(|v| shapes.coerce(v, schema))
+        .unwrap_or(Value::Null)
 }
 
 /// Whether `offered` (a request's content type) is one `declared` takes.
@@ -180,7 +165,7 @@ pub fn is_json(media: &str) -> bool {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    m == "application/json" || m.ends_with("+json") || m == "*/*"
+    m == "application/json" || m.ends_with("+json")
 }
 
 /// Checks a request against its route.
@@ -189,6 +174,7 @@ pub fn check(
     req: &Incoming<'_>,
     validators: &Validators,
     dialect: Dialect,
+    shapes: Shapes<'_>,
 ) -> Problems {
     let mut p = Problems::default();
     let pairs = query_pairs(req.query);
@@ -210,7 +196,7 @@ pub fn check(
         {
             continue;
         }
-        let mut deep = Map::new();
+        let mut deep: Vec<(String, String)> = Vec::new();
         let values: Vec<String> = match param.location.as_str() {
             "path" => req
                 .path_params
@@ -220,11 +206,12 @@ pub fn check(
                 .collect(),
             "query" => {
                 let prefix = format!("{}[", param.name);
-                for (k, v) in &pairs {
-                    if let Some(key) = k.strip_prefix(&prefix).and_then(|r| r.strip_suffix(']')) {
-                        deep.insert(key.to_owned(), json!(v));
-                    }
-                }
+                deep.extend(
+                    pairs
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(&prefix))
+                        .cloned(),
+                );
                 pairs
                     .iter()
                     .filter(|(k, _)| k == &param.name)
@@ -260,12 +247,12 @@ pub fn check(
         let Some(schema) = &param.schema else {
             continue;
         };
-        let value = read_param(param, &values, &deep);
+        let value = read_param(shapes, param, &values, &deep);
         if let Some(v) = schema.validator(validators, dialect, Direction::Request) {
             p.bad.extend(violations(v, &value, &pointer));
         }
     }
-    check_body(route, req, validators, dialect, &mut p);
+    check_body(route, req, validators, dialect, shapes, &mut p);
     p
 }
 
@@ -274,6 +261,7 @@ fn check_body(
     req: &Incoming<'_>,
     validators: &Validators,
     dialect: Dialect,
+    shapes: Shapes<'_>,
     p: &mut Problems,
 ) {
     let Some(body) = &route.body else { return };
@@ -288,8 +276,9 @@ fn check_body(
     let offered = req
         .headers
         .get("content-type")
-        .map(String::as_str)
-        .unwrap_or("");
+        .map(|c| c.to_ascii_lowercase())
+        .unwrap_or_default();
+    let offered = offered.as_str();
     if offered.is_empty() {
         p.media.push(violation(
             "/header/content-type".into(),
@@ -322,7 +311,7 @@ fn check_body(
         ));
         return;
     };
-    let Some(instance) = parse_body(media, offered, req.body, p) else {
+    let Some(instance) = parse_body(shapes, media, offered, req.body, p) else {
         return;
     };
     if let Some(schema) = &media.schema
@@ -335,8 +324,14 @@ fn check_body(
 /// The body as a JSON value (JSON, or a form read by its schema's property types);
 /// `None` (with a violation) when it does not parse, or when it is of a kind whose
 /// schema is not checked here (multipart, text).
-fn parse_body(media: &Media, offered: &str, bytes: &[u8], p: &mut Problems) -> Option<Value> {
-    if is_json(offered) || is_json(&media.media_type) {
+fn parse_body(
+    shapes: Shapes<'_>,
+    media: &Media,
+    offered: &str,
+    bytes: &[u8],
+    p: &mut Problems,
+) -> Option<Value> {
+    if is_json(offered) {
         return match serde_json::from_slice::<Value>(bytes) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -349,19 +344,15 @@ fn parse_body(media: &Media, offered: &str, bytes: &[u8], p: &mut Problems) -> O
         };
     }
     if offered.starts_with("application/x-www-form-urlencoded") {
-        let props = media
+        let schema = media
             .schema
             .as_ref()
-            .and_then(|s| s.schema.get("properties"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        let mut form = Map::new();
-        for (k, v) in query_pairs(&String::from_utf8_lossy(bytes)) {
-            let schema = props.get(&k).unwrap_or(&Value::Null);
-            form.insert(k, coerce(&v, schema));
-        }
-        return Some(Value::Object(form));
+            .map(|s| &s.schema)
+            .unwrap_or(&Value::Null);
+        return Some(shapes.form(&query_pairs(&String::from_utf8_lossy(bytes)), schema));
     }
+    // Multipart and other bodies are taken as they are: their content type was
+    // checked, their parts are not.
     None
 }
 
@@ -383,10 +374,18 @@ mod tests {
 
     #[test]
     fn parameter_text_becomes_the_schema_type() {
-        assert_eq!(coerce("5", &json!({"type": "integer"})), json!(5));
-        assert_eq!(coerce("five", &json!({"type": "integer"})), json!("five"));
+        let root = json!({});
+        let shapes = Shapes {
+            root: &root,
+            csv_arrays: false,
+        };
+        assert_eq!(shapes.coerce("5", &json!({"type": "integer"})), json!(5));
         assert_eq!(
-            coerce("true", &json!({"type": ["boolean", "null"]})),
+            shapes.coerce("five", &json!({"type": "integer"})),
+            json!("five")
+        );
+        assert_eq!(
+            shapes.coerce("true", &json!({"type": ["boolean", "null"]})),
             json!(true)
         );
         assert_eq!(

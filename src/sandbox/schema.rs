@@ -39,6 +39,17 @@ pub fn convert(schema: &Value, dialect: Dialect, direction: Option<Direction>) -
             let mut out = Map::with_capacity(map.len());
             for (k, v) in map {
                 let v = match k.as_str() {
+                    // Maps of schemas: a property may be called `default` or `enum`.
+                    "properties" | "patternProperties" | "$defs" | "definitions"
+                    | "dependentSchemas" | "schemas" => match v {
+                        Value::Object(named) => Value::Object(
+                            named
+                                .iter()
+                                .map(|(name, s)| (name.clone(), convert(s, dialect, direction)))
+                                .collect(),
+                        ),
+                        other => convert(other, dialect, direction),
+                    },
                     // Examples and vendor extensions are data, not schemas.
                     "example" | "examples" | "default" | "enum" | "const" => v.clone(),
                     _ if k.starts_with("x-") => v.clone(),
@@ -206,6 +217,11 @@ fn absolute_refs(v: &mut Value, uri: &str) {
                     ("$ref", Value::String(r)) if r.starts_with('#') => {
                         *r = format!("{uri}{r}");
                     }
+                    (
+                        "properties" | "patternProperties" | "$defs" | "definitions"
+                        | "dependentSchemas",
+                        Value::Object(named),
+                    ) => named.values_mut().for_each(|s| absolute_refs(s, uri)),
                     ("enum" | "const" | "example" | "examples" | "default", _) => {}
                     (_, child) => absolute_refs(child, uri),
                 }
@@ -216,19 +232,34 @@ fn absolute_refs(v: &mut Value, uri: &str) {
     }
 }
 
-/// Every violation of `validator` by `instance`, with `prefix` before the pointer.
+/// The most violations reported for one part of a request: a body of 200,000 bad
+/// items is said to be bad without 200,000 lines (the rest are counted).
+pub const MAX_VIOLATIONS: usize = 100;
+
 pub fn violations(
     validator: &jsonschema::Validator,
     instance: &Value,
     prefix: &str,
 ) -> Vec<Violation> {
-    validator
-        .iter_errors(instance)
-        .map(|e| Violation {
-            pointer: format!("{prefix}{}", e.instance_path().as_str()),
-            message: e.masked().to_string(),
-        })
-        .collect()
+    let mut out = Vec::new();
+    let mut more = 0usize;
+    for e in validator.iter_errors(instance) {
+        if out.len() < MAX_VIOLATIONS {
+            out.push(Violation {
+                pointer: format!("{prefix}{}", e.instance_path().as_str()),
+                message: e.masked().to_string(),
+            });
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        out.push(Violation {
+            pointer: prefix.to_owned(),
+            message: format!("and {more} more violations"),
+        });
+    }
+    out
 }
 
 /// Remote references are never fetched.

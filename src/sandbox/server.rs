@@ -19,6 +19,7 @@ use super::log::{Log, Record};
 use super::request::{self, Incoming, is_json, media_matches};
 use super::routes::{Media, Reply, Route, routes};
 use super::schema::{Direction, Validators, Violation, convert};
+use super::shapes::Shapes;
 use super::state::{self, Collection, Store};
 use super::{Clock, Options};
 use crate::spec::{Dialect, Document};
@@ -45,6 +46,8 @@ struct Inner {
     options: Options,
     clock: Arc<dyn Clock>,
     counter: AtomicU64,
+    /// When the sandbox started: the deprecation date of what has no other.
+    started: jiff::Timestamp,
     tokens: Mutex<Tokens>,
     window: Mutex<Window>,
     store: Mutex<Store>,
@@ -89,6 +92,7 @@ impl Sandbox {
         } else {
             Vec::new()
         };
+        let options_started = options.clock.now();
         let log = Log::new(options.log_file.as_ref()).map_err(|err| SandboxError::Log {
             path: options
                 .log_file
@@ -110,6 +114,7 @@ impl Sandbox {
                 tokens: Mutex::new(Tokens::new(&options.auth)),
                 options,
                 counter: AtomicU64::new(0),
+                started: options_started,
                 window: Mutex::new(Window::default()),
                 store: Mutex::new(Store::default()),
                 cache: Mutex::new(HashMap::new()),
@@ -258,10 +263,15 @@ fn prefer(headers: &HashMap<String, String>) -> Prefer {
     let mut p = Prefer::default();
     if let Some(h) = headers.get("prefer") {
         for part in h.split([',', ';']) {
-            match part.trim().split_once('=') {
-                Some(("code", v)) => p.code = Some(v.trim().trim_matches('"').to_owned()),
-                Some(("example", v)) => p.example = Some(v.trim().trim_matches('"').to_owned()),
-                Some(("dynamic", v)) => p.dynamic = v.trim() == "true",
+            let Some((name, v)) = part.trim().split_once('=') else {
+                continue;
+            };
+            let v = v.trim().trim_matches('"');
+            // Preference names are case-insensitive (RFC 7240).
+            match name.trim().to_ascii_lowercase().as_str() {
+                "code" => p.code = Some(v.to_owned()),
+                "example" => p.example = Some(v.to_owned()),
+                "dynamic" => p.dynamic = v.eq_ignore_ascii_case("true"),
                 _ => {}
             }
         }
@@ -389,14 +399,21 @@ impl Inner {
             && method == "POST"
             && path.trim_end_matches('/') == o.token_path.trim_end_matches('/')
         {
-            let (status, reply) = match self.tokens.lock() {
+            let reply = match self.tokens.lock() {
                 Ok(mut tokens) => {
                     auth::token_endpoint(o, headers, body, &mut tokens, now, self.options.seed)
                 }
-                Err(_) => (500, json!({"error": "server_error"})),
+                Err(_) => auth::TokenReply {
+                    status: 500,
+                    body: json!({"error": "server_error"}),
+                    www_authenticate: None,
+                },
             };
-            let mut a = Answer::json(status, &reply);
+            let mut a = Answer::json(reply.status, &reply.body);
             a.headers.push(("cache-control".into(), "no-store".into()));
+            if let Some(w) = reply.www_authenticate {
+                a.headers.push(("www-authenticate".into(), w));
+            }
             return (a, Some(format!("POST {} (token endpoint)", o.token_path)));
         }
         // The rate limit counts every API request, answered or not.
@@ -442,18 +459,24 @@ impl Inner {
             .filter(|r| r.is_empty() || r.starts_with('/'))
             .unwrap_or(path);
         let segments: Vec<&str> = relative.split('/').filter(|s| !s.is_empty()).collect();
-        let lookup = if method == "HEAD" { "GET" } else { method };
         let mut allowed: Vec<&str> = Vec::new();
         let mut found = None;
+        let mut get_for_head = None;
         for (i, r) in self.routes.iter().enumerate() {
             if let Some(params) = r.matches(&segments) {
-                if r.method == lookup {
+                if r.method == method {
                     found = Some((i, r, params));
                     break;
+                }
+                // HEAD is GET without the body, unless the spec declares it.
+                if method == "HEAD" && r.method == "GET" && get_for_head.is_none() {
+                    get_for_head = Some((i, r, params));
+                    continue;
                 }
                 allowed.push(&r.method);
             }
         }
+        let found = found.or(get_for_head);
         let Some((index, route, params)) = found else {
             if !allowed.is_empty() {
                 let mut a = Answer::problem(
@@ -509,6 +532,10 @@ impl Inner {
             },
             &self.validators,
             self.dialect,
+            Shapes {
+                root: &self.converted,
+                csv_arrays: self.dialect == Dialect::Swagger2,
+            },
         );
         if !problems.is_empty() {
             let status = problems.status();
@@ -594,15 +621,15 @@ impl Inner {
         if let Some((http, _)) = sunset.as_deref().and_then(faults::http_date) {
             out.push(("sunset".into(), http));
         }
+        // RFC 9745: when it was deprecated, as a structured date; the sandbox's start
+        // for an operation the spec marks deprecated without saying when.
         if rule.is_some() || route.deprecated {
             let since = deprecated
                 .as_deref()
                 .and_then(faults::http_date)
                 .map(|(_, sf)| sf)
-                .unwrap_or_else(|| format!("@{}", self.clock.now().as_second()));
-            if rule.is_some() || sunset.is_some() {
-                out.push(("deprecation".into(), since));
-            }
+                .unwrap_or_else(|| format!("@{}", self.started.as_second()));
+            out.push(("deprecation".into(), since));
         }
         if let Some(link) = link {
             out.push(("link".into(), format!("<{link}>; rel=\"sunset\"")));
@@ -656,6 +683,32 @@ impl Inner {
                 answer.headers.push((name.clone(), text));
             }
         }
+        // A named example that is not there is said, whatever else answers.
+        let value = match (pref.example.as_deref(), media) {
+            (Some(name), Some(media)) => match media.examples.iter().find(|(n, _)| n == name) {
+                Some((_, v)) => Some(v.clone()),
+                None => {
+                    let names: Vec<&str> = media.examples.iter().map(|(n, _)| n.as_str()).collect();
+                    return Answer::problem(
+                        500,
+                        "no-such-example",
+                        "No Such Example",
+                        format!(
+                            "{} {} has no example `{name}` ({})",
+                            route.label(),
+                            status,
+                            if names.is_empty() {
+                                "it has none".to_owned()
+                            } else {
+                                format!("it has {}", names.join(", "))
+                            }
+                        ),
+                        Vec::new(),
+                    );
+                }
+            },
+            _ => None,
+        };
         // Stateful collections answer from their records (a `204` too: the record
         // is gone all the same).
         if self.options.stateful
@@ -682,31 +735,6 @@ impl Inner {
         answer
             .headers
             .push(("content-type".into(), media.media_type.clone()));
-        let value = match pref.example.as_deref() {
-            Some(name) => match media.examples.iter().find(|(n, _)| n == name) {
-                Some((_, v)) => Some(v.clone()),
-                None => {
-                    let names: Vec<&str> = media.examples.iter().map(|(n, _)| n.as_str()).collect();
-                    return Answer::problem(
-                        500,
-                        "no-such-example",
-                        "No Such Example",
-                        format!(
-                            "{} {} has no example `{name}` ({})",
-                            route.label(),
-                            status,
-                            if names.is_empty() {
-                                "it has none".to_owned()
-                            } else {
-                                format!("it has {}", names.join(", "))
-                            }
-                        ),
-                        Vec::new(),
-                    );
-                }
-            },
-            None => None,
-        };
         if status == 204 || route.method == "HEAD" {
             return answer;
         }
@@ -851,31 +879,48 @@ impl Inner {
         status: u16,
         n: u64,
     ) -> Option<Result<Value, Answer>> {
-        let concrete = relative.trim_end_matches('/');
-        let request_json = || serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
+        // Twilio's `/Messages.json` and `/Messages/{Sid}.json` are one collection.
+        let concrete = state::collection_key(relative);
+        // The request's fields, JSON or form (`name=Ada&metadata[k]=v`).
+        let request_fields = || match serde_json::from_slice::<Value>(body) {
+            Ok(v) => v,
+            Err(_) => {
+                let schema = route
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.content.first())
+                    .and_then(|m| m.schema.as_ref())
+                    .map(|s| s.schema.clone())
+                    .unwrap_or(Value::Null);
+                Shapes {
+                    root: &self.converted,
+                    csv_arrays: self.dialect == Dialect::Swagger2,
+                }
+                .form(
+                    &request::query_pairs(&String::from_utf8_lossy(body)),
+                    &schema,
+                )
+            }
+        };
         let mut store = self.store.lock().ok()?;
         if let Some(c) = self
             .collections
             .iter()
-            .find(|c| c.collection.trim_end_matches('/') == route.path.trim_end_matches('/'))
+            .find(|c| state::collection_key(&c.collection) == state::collection_key(&route.path))
         {
             return match route.method.as_str() {
                 "POST" => {
                     let generated =
                         media.map_or(Value::Null, |m| self.valid_body(m, route, status, n, false));
-                    let merged = merge_fields(generated, request_json());
-                    let (_, record) = store.create(concrete, &c.id_param, merged);
+                    let merged = merge_fields(generated, request_fields());
+                    let (_, record) = store.create(&concrete, &c.id_param, merged);
                     Some(Ok(record))
                 }
+                // A sandbox that keeps state lists what it holds, nothing invented.
                 "GET" => {
                     let generated =
                         media.map_or(Value::Null, |m| self.valid_body(m, route, status, n, false));
-                    let records = store.list(concrete);
-                    Some(Ok(if records.is_empty() {
-                        generated
-                    } else {
-                        state::with_records(generated, records)
-                    }))
+                    Some(Ok(state::with_records(generated, store.list(&concrete))))
                 }
                 _ => None,
             };
@@ -883,13 +928,16 @@ impl Inner {
         let c = self
             .collections
             .iter()
-            .find(|c| c.item.trim_end_matches('/') == route.path.trim_end_matches('/'))?;
+            .find(|c| state::collection_key(&c.item) == state::collection_key(&route.path))?;
         let id = params.get(&c.id_param)?.clone();
         let collection = concrete.rsplit_once('/').map_or("", |(p, _)| p).to_owned();
         let found = match route.method.as_str() {
             "GET" => store.get(&collection, &id),
-            "PATCH" => store.update(&collection, &id, &c.id_param, request_json(), false),
-            "PUT" => store.update(&collection, &id, &c.id_param, request_json(), true),
+            // Stripe updates with POST on the item.
+            "PATCH" | "POST" => {
+                store.update(&collection, &id, &c.id_param, request_fields(), false)
+            }
+            "PUT" => store.update(&collection, &id, &c.id_param, request_fields(), true),
             "DELETE" => store.delete(&collection, &id),
             _ => return None,
         };

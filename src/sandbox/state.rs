@@ -23,13 +23,25 @@ pub struct Collection {
     pub id_param: String,
 }
 
+/// A path without its trailing slash and `.json` ending: Twilio's
+/// `/Messages.json` and `/Messages/{Sid}.json` name one collection and its items.
+pub fn collection_key(path: &str) -> String {
+    let p = path.trim_end_matches('/');
+    p.strip_suffix(".json").unwrap_or(p).to_owned()
+}
+
 /// Collections found from path shapes: an item template is the collection template
-/// plus one `{param}` segment, and both are served.
+/// plus one `{param}` segment (with the same `.json` ending, if any), and both are
+/// served.
 pub fn collections(routes: &[Route], given: &[(String, String)]) -> Vec<Collection> {
-    let paths: std::collections::BTreeSet<&str> = routes.iter().map(|r| r.path.as_str()).collect();
+    let keys: std::collections::BTreeMap<String, &str> = routes
+        .iter()
+        .map(|r| (collection_key(&r.path), r.path.as_str()))
+        .collect();
     let mut out: Vec<Collection> = Vec::new();
     let mut add = |collection: &str, item: &str| {
-        let last = item.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        let key = collection_key(item);
+        let last = key.rsplit('/').next().unwrap_or("");
         if let Some(id) = last.strip_prefix('{').and_then(|l| l.strip_suffix('}'))
             && !out.iter().any(|c| c.collection == collection)
         {
@@ -43,15 +55,14 @@ pub fn collections(routes: &[Route], given: &[(String, String)]) -> Vec<Collecti
     for (c, i) in given {
         add(c, i);
     }
-    for item in &paths {
-        let trimmed = item.trim_end_matches('/');
-        if let Some((parent, last)) = trimmed.rsplit_once('/')
+    for (key, item) in &keys {
+        if let Some((parent, last)) = key.rsplit_once('/')
             && last.starts_with('{')
             && last.ends_with('}')
             && !parent.is_empty()
-            && (paths.contains(parent) || paths.contains(format!("{parent}/").as_str()))
+            && let Some(collection) = keys.get(parent)
         {
-            add(parent, item);
+            add(collection, item);
         }
     }
     out
@@ -65,13 +76,16 @@ pub struct Store {
 }
 
 /// The property of a record that holds its id: the item parameter's name if the
-/// body has it (`contactId`), else `id`.
+/// body has it in any case (`contactId`, `sid` for `{Sid}`), else `id`.
 pub fn id_property(body: &Value, id_param: &str) -> String {
-    if body.get(id_param).is_some() {
-        id_param.to_owned()
-    } else {
-        "id".to_owned()
-    }
+    let keys: Vec<&String> = body
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    // Twilio's `{Sid}` is the body's `sid`.
+    keys.iter()
+        .find(|k| k.eq_ignore_ascii_case(id_param))
+        .map_or_else(|| "id".to_owned(), |k| (*k).clone())
 }
 
 impl Store {
@@ -170,11 +184,18 @@ impl Store {
 }
 
 /// A list response with the records in place of the generated items: the body
-/// itself when it is an array, else its first array property (`results`, `data`).
+/// itself when it is an array, else its first array property (`results`, `data`);
+/// a count beside them (`total`, `total_count`, `count`) says how many.
 pub fn with_records(mut body: Value, records: Vec<Value>) -> Value {
+    let n = records.len();
     match &mut body {
         Value::Array(items) => *items = records,
         Value::Object(m) => {
+            for count in ["total", "total_count", "count", "total_items"] {
+                if m.get(count).is_some_and(Value::is_number) {
+                    m.insert(count.to_owned(), json!(n));
+                }
+            }
             let key = ["results", "data", "items", "members", "contacts", "records"]
                 .iter()
                 .find(|k| m.get(**k).is_some_and(Value::is_array))
