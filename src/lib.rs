@@ -39,6 +39,7 @@ pub mod files;
 pub mod finding;
 pub mod issues;
 pub mod map;
+pub mod probe;
 pub mod report;
 pub mod retry;
 pub mod rules;

@@ -331,6 +331,49 @@ fn demo_run_finds_the_planted_changes_with_relevance() {
             true,
             false,
         ),
+        // The same changes met as the integration would meet them: the operations
+        // in use called on embedded sandboxes serving the upstream specs (pinned
+        // paths: the calls are made as the pin describes).
+        (
+            "crm-contacts",
+            "probe-request-rejected",
+            "GET",
+            "/contacts",
+            true,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "probe-request-rejected",
+            "GET",
+            "/contacts/{contactId}/notes",
+            true,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "probe-response-invalid",
+            "GET",
+            "/contacts/{contactId}",
+            true,
+            false,
+        ),
+        (
+            "transactional-email",
+            "probe-status-undocumented",
+            "POST",
+            "/messages",
+            true,
+            false,
+        ),
+        (
+            "transactional-email",
+            "probe-response-invalid",
+            "GET",
+            "/messages/{message_id}",
+            true,
+            false,
+        ),
     ];
     for (contract, rule, method, path, in_use, compliance) in expected {
         let f = has(&report, contract, rule, method, path)
@@ -1662,7 +1705,7 @@ fn a_run_shows_what_matters_and_says_why_it_fails() {
     let stderr = String::from_utf8_lossy(&focused.stderr);
     assert!(
         stderr.contains(
-            "exit 1: 7 errors on operations in use, 2 findings on a compliance-critical operation"
+            "exit 1: 12 errors on operations in use, 2 findings on a compliance-critical operation"
         ),
         "{stderr}"
     );
@@ -1682,8 +1725,8 @@ fn a_run_shows_what_matters_and_says_why_it_fails() {
             .unwrap();
     assert_eq!(
         json["findings"].as_array().unwrap().len(),
-        23,
-        "report.json has everything"
+        28,
+        "report.json has everything (23 from the diff and changelogs, 5 probes)"
     );
 
     let all = run(&["--all"]);

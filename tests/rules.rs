@@ -185,6 +185,22 @@ const NOT_FIRED_BY_SPEC_FIXTURES: &[(&str, &str)] = &[
         "contract-invalid",
         "made by `apiwatch run` for a contract that fails validation: tests/cli.rs",
     ),
+    (
+        "probe-request-rejected",
+        "made by `apiwatch run` calling an embedded sandbox: tests/cli.rs (demo) and tests/probe.rs",
+    ),
+    (
+        "probe-response-invalid",
+        "made by `apiwatch run` calling an embedded sandbox: tests/cli.rs (demo) and tests/probe.rs",
+    ),
+    (
+        "probe-status-undocumented",
+        "made by `apiwatch run` calling an embedded sandbox: tests/cli.rs (demo) and tests/probe.rs",
+    ),
+    (
+        "probe-sandbox-unavailable",
+        "made by `apiwatch run` when an embedded sandbox cannot run: tests/probe.rs",
+    ),
 ];
 
 /// Keyword rules no subject fires, with the reason.

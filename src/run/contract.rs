@@ -78,6 +78,17 @@ pub async fn check_contract(
             }
         };
         findings.extend(compare(contract, &pinned, &upstream, &settings.today));
+        // An embedded sandbox serves the contract's first spec: the operations in use
+        // are called on it and judged against the pin.
+        if pinned_docs.is_empty()
+            && let Some(s) = contract.sandbox.as_ref().filter(|s| s.embedded)
+        {
+            let served = match s.serve {
+                crate::map::Serve::Upstream => &upstream,
+                crate::map::Serve::Pinned => &pinned,
+            };
+            findings.extend(crate::probe::probe(contract, &pinned, served).await);
+        }
         pinned_docs.push(pinned);
     }
     if !contract.changelogs.is_empty() {

@@ -55,14 +55,19 @@ pub fn map_with_files(contract: &str, pinned: bool, files: &[(&str, &str)]) -> t
     std::fs::write(dir.path().join("contracts/acme/contract.toml"), contract).unwrap();
     std::fs::write(dir.path().join("upstream.yaml"), SPEC).unwrap();
     if pinned {
-        apiwatch()
-            .arg("--root")
-            .arg(dir.path())
-            .args(["pin", "acme"])
-            .assert()
-            .success();
+        pin(dir.path());
     }
     dir
+}
+
+/// `apiwatch pin acme` in the map at `root`, which must succeed.
+pub fn pin(root: &Path) {
+    apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["pin", "acme"])
+        .assert()
+        .success();
 }
 
 /// A real run of the map at `root`, its exit code checked, its report read.

@@ -19,6 +19,7 @@ mod bodies;
 mod changelog;
 mod lifecycle;
 mod parameters;
+mod probe;
 mod schema;
 mod security;
 mod source;
@@ -30,6 +31,7 @@ pub use bodies::Body;
 pub use changelog::Changelog;
 pub use lifecycle::Lifecycle;
 pub use parameters::Parameter;
+pub use probe::Probe;
 pub use schema::{
     BoundKind, BoundMove, Hidden, PropertyRule, PropertySubject, SchemaRule, Subject,
 };
@@ -99,6 +101,7 @@ pub enum RuleId {
     Hidden(Hidden),
     Changelog(Changelog),
     Source(Source),
+    Probe(Probe),
 }
 
 /// What the catalog says about one rule, ready to print.
@@ -140,6 +143,7 @@ impl RuleId {
         out.extend(Hidden::ALL.iter().map(|&r| RuleId::Hidden(r)));
         out.extend(Changelog::ALL.iter().map(|&r| RuleId::Changelog(r)));
         out.extend(Source::ALL.iter().map(|&r| RuleId::Source(r)));
+        out.extend(Probe::ALL.iter().map(|&r| RuleId::Probe(r)));
         out
     }
 
@@ -155,6 +159,7 @@ impl RuleId {
             PropertySubject::ALL.len() * PropertyRule::ALL.len(),
             Hidden::ALL.len(),
             Changelog::ALL.len(),
+            Source::ALL.len(),
         ];
         let before = |family: usize| sizes[..family].iter().sum::<usize>();
         match self {
@@ -172,6 +177,7 @@ impl RuleId {
             RuleId::Hidden(r) => before(7) + r as usize,
             RuleId::Changelog(r) => before(8) + r as usize,
             RuleId::Source(r) => before(9) + r as usize,
+            RuleId::Probe(r) => before(10) + r as usize,
         }
     }
 
@@ -211,6 +217,7 @@ impl RuleId {
             RuleId::Hidden(r) => plain(r.row()),
             RuleId::Changelog(r) => plain(r.row()),
             RuleId::Source(r) => plain(r.row()),
+            RuleId::Probe(r) => plain(r.row()),
             RuleId::Schema(subject, r) => schema::compose(subject, r.row()),
             RuleId::Bound(subject, kind, m) => schema::compose(subject, schema::bound_row(kind, m)),
             RuleId::Property(subject, r) => schema::compose(subject.subject(), r.row()),
@@ -228,7 +235,7 @@ macro_rules! from_family {
     };
 }
 from_family!(
-    Lifecycle, Security, Parameter, Body, Hidden, Changelog, Source
+    Lifecycle, Security, Parameter, Body, Hidden, Changelog, Source, Probe
 );
 
 impl std::fmt::Display for RuleId {
