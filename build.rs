@@ -12,8 +12,9 @@ fn main() {
     if debug && !given && !beside.is_file() {
         println!(
             "cargo:warning=no vendor corpus (../shared/corpus, or APIWATCH_CORPUS=DIR): \
-             the corpus tests in tests/corpus.rs and tests/changelog.rs pass without \
-             checking anything; `ci/fetch-corpus DIR` fetches one"
+             the corpus tests (tests/corpus.rs, tests/changelog.rs, the labelled corpus \
+             entries in tests/changelog_labels.rs, generated bodies in tests/sandbox.rs) \
+             pass without checking anything; `ci/fetch-corpus DIR` fetches one"
         );
     }
 }
