@@ -929,3 +929,25 @@ async fn case_insensitive_schemes_and_preferences() {
     assert_eq!(r.status(), 500);
     s.stop().await.unwrap();
 }
+
+/// A schema that cannot be compiled (a `$ref` to nothing, as in Intercom 2.9) is
+/// named, with why, rather than silently left unchecked.
+#[test]
+fn schemas_that_cannot_be_checked_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("dangling.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    post:\n      operationId: makeX\n      requestBody:\n        content:\n          application/json:\n            schema: {$ref: '#/components/schemas/Missing'}\n      responses:\n        '204': {description: ok}\n",
+    )
+    .unwrap();
+    let sandbox = Sandbox::new(&load_file(&spec).unwrap(), Options::default()).unwrap();
+    let unchecked = sandbox.warm();
+    assert_eq!(unchecked.len(), 1, "{unchecked:?}");
+    assert!(
+        unchecked[0].starts_with("POST /x (makeX): application/json body (")
+            && unchecked[0].contains("/components/schemas/Missing"),
+        "{}",
+        unchecked[0]
+    );
+}

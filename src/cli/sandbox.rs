@@ -301,6 +301,7 @@ pub fn cmd_sandbox(root: &Path, args: SandboxArgs) -> Result<Outcome> {
     };
     let stateful = options.stateful;
     let server = Sandbox::new(&doc, options)?;
+    let unchecked = server.warm();
     let ops = server.operations();
     let collections: Vec<String> = server
         .collections()
@@ -322,6 +323,20 @@ pub fn cmd_sandbox(root: &Path, args: SandboxArgs) -> Result<Outcome> {
             outln!("    {op}");
         }
         outln!("  auth: {auth_line}");
+        if !unchecked.is_empty() {
+            outln!(
+                "  not validated ({} schema{} cannot be compiled): {}{}",
+                unchecked.len(),
+                if unchecked.len() == 1 { "" } else { "s" },
+                unchecked
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                if unchecked.len() > 5 { "; …" } else { "" }
+            );
+        }
         if stateful {
             outln!(
                 "  state: kept for {}",

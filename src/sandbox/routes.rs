@@ -30,7 +30,7 @@ pub struct Checked {
     pub schema: Value,
     /// The schema as written in the spec, for generation (examples stay put).
     pub source: Value,
-    validator: OnceLock<Option<jsonschema::Validator>>,
+    validator: OnceLock<Result<jsonschema::Validator, String>>,
 }
 
 impl Checked {
@@ -43,16 +43,28 @@ impl Checked {
     }
 
     /// The validator, compiled the first time it is needed (`None` when the schema
-    /// cannot be compiled: a remote reference, an unknown dialect feature).
+    /// cannot be compiled: see [`Checked::compiled`] for why).
     pub fn validator(
         &self,
         validators: &Validators,
         dialect: Dialect,
         direction: Direction,
     ) -> Option<&jsonschema::Validator> {
+        self.compiled(validators, dialect, direction).ok()
+    }
+
+    /// The validator, or why the schema cannot be compiled (a `$ref` to nothing, a
+    /// remote reference, a pattern the validator refuses).
+    pub fn compiled(
+        &self,
+        validators: &Validators,
+        dialect: Dialect,
+        direction: Direction,
+    ) -> Result<&jsonschema::Validator, &str> {
         self.validator
-            .get_or_init(|| validators.compile(&self.source, dialect, direction).ok())
+            .get_or_init(|| validators.compile(&self.source, dialect, direction))
             .as_ref()
+            .map_err(String::as_str)
     }
 }
 
