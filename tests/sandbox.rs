@@ -867,6 +867,38 @@ async fn vendor_shapes_a_review_checked() {
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
+    // Multipart parts are read by name and checked like any body.
+    let part = |name: &str, value: &str| {
+        format!("--Bnd7\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+    };
+    let multipart = |body: String| {
+        http.post(url("/photos"))
+            .header("content-type", "multipart/form-data; boundary=Bnd7")
+            .body(body)
+    };
+    let r = multipart(format!(
+        "{}{}--Bnd7--\r\n",
+        part("file", "PNG"),
+        part("title", "Tent")
+    ))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let (status, _, body) = json_of(
+        multipart(format!("{}--Bnd7--\r\n", part("file", "PNG")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["violations"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("title")
+    );
     // A declared HEAD, deprecated: reached, with a Deprecation header.
     let r = http.head(url("/ping")).send().await.unwrap();
     assert_eq!(r.status(), 204);

@@ -273,11 +273,12 @@ fn check_body(
         }
         return;
     }
-    let offered = req
+    let raw_type = req
         .headers
         .get("content-type")
-        .map(|c| c.to_ascii_lowercase())
-        .unwrap_or_default();
+        .map(String::as_str)
+        .unwrap_or("");
+    let offered = raw_type.to_ascii_lowercase();
     let offered = offered.as_str();
     if offered.is_empty() {
         p.media.push(violation(
@@ -311,7 +312,7 @@ fn check_body(
         ));
         return;
     };
-    let Some(instance) = parse_body(shapes, media, offered, req.body, p) else {
+    let Some(instance) = parse_body(shapes, media, (offered, raw_type), req.body, p) else {
         return;
     };
     if let Some(schema) = &media.schema
@@ -324,10 +325,12 @@ fn check_body(
 /// The body as a JSON value (JSON, or a form read by its schema's property types);
 /// `None` (with a violation) when it does not parse, or when it is of a kind whose
 /// schema is not checked here (multipart, text).
+/// `offered` is the request's content type lower-cased, and as sent (a multipart
+/// boundary is case-sensitive).
 fn parse_body(
     shapes: Shapes<'_>,
     media: &Media,
-    offered: &str,
+    (offered, raw_type): (&str, &str),
     bytes: &[u8],
     p: &mut Problems,
 ) -> Option<Value> {
@@ -351,9 +354,58 @@ fn parse_body(
             .unwrap_or(&Value::Null);
         return Some(shapes.form(&query_pairs(&String::from_utf8_lossy(bytes)), schema));
     }
-    // Multipart and other bodies are taken as they are: their content type was
-    // checked, their parts are not.
+    if offered.starts_with("multipart/form-data") {
+        let schema = media
+            .schema
+            .as_ref()
+            .map(|s| &s.schema)
+            .unwrap_or(&Value::Null);
+        return match multipart_fields(raw_type, bytes) {
+            Some(fields) => Some(shapes.form(&fields, schema)),
+            None => {
+                p.bad.push(violation(
+                    "/body".into(),
+                    "a multipart body without its boundary, or not split by it",
+                ));
+                None
+            }
+        };
+    }
+    // Other bodies (text, binary) are taken as they are: their content type was
+    // checked.
     None
+}
+
+/// The named parts of a `multipart/form-data` body, as (name, text) pairs; a file
+/// part's value is its content read as text (enough for a schema of `type: string`).
+fn multipart_fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, String)>> {
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))?
+        .trim_matches('"');
+    let text = String::from_utf8_lossy(body);
+    let delimiter = format!("--{boundary}");
+    let mut parts = text.split(delimiter.as_str());
+    parts.next()?; // the preamble
+    let mut out = Vec::new();
+    for part in parts {
+        if part.starts_with("--") {
+            break; // the closing delimiter
+        }
+        let part = part.strip_prefix("\r\n").unwrap_or(part);
+        let (head, value) = part.split_once("\r\n\r\n")?;
+        let name = head.lines().find_map(|l| {
+            let l = l.trim();
+            if !l.to_ascii_lowercase().starts_with("content-disposition:") {
+                return None;
+            }
+            let at = l.find("name=\"")? + 6;
+            let end = l[at..].find('"')?;
+            Some(l[at..at + end].to_owned())
+        })?;
+        out.push((name, value.strip_suffix("\r\n").unwrap_or(value).to_owned()));
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -370,6 +422,22 @@ mod tests {
         assert!(media_matches("*/*", "text/plain"));
         assert!(!media_matches("application/json", "text/plain"));
         assert!(is_json("application/vnd.api+json"));
+    }
+
+    #[test]
+    fn multipart_parts_by_name() {
+        let body = "--xyz\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHello\r\n--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\nPNGDATA\r\n--xyz--\r\n";
+        assert_eq!(
+            multipart_fields("multipart/form-data; boundary=xyz", body.as_bytes()),
+            Some(vec![
+                ("title".into(), "Hello".into()),
+                ("file".into(), "PNGDATA".into())
+            ])
+        );
+        assert_eq!(
+            multipart_fields("multipart/form-data", body.as_bytes()),
+            None
+        );
     }
 
     #[test]
