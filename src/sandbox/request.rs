@@ -280,17 +280,17 @@ fn check_body(
         .unwrap_or("");
     let offered = raw_type.to_ascii_lowercase();
     let offered = offered.as_str();
+    let takes = || {
+        body.content
+            .iter()
+            .map(|m| m.media_type.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if offered.is_empty() {
         p.media.push(violation(
             "/header/content-type".into(),
-            format!(
-                "no Content-Type; this operation takes {}",
-                body.content
-                    .iter()
-                    .map(|m| m.media_type.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            format!("no Content-Type; this operation takes {}", takes()),
         ));
         return;
     }
@@ -303,11 +303,7 @@ fn check_body(
             "/header/content-type".into(),
             format!(
                 "Content-Type `{offered}` is not one this operation takes ({})",
-                body.content
-                    .iter()
-                    .map(|m| m.media_type.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                takes()
             ),
         ));
         return;
