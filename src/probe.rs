@@ -100,10 +100,22 @@ pub async fn probe(contract: &Contract, pinned: &Document, served: &Document) ->
         if let Some(v) = &config.version_header {
             call = call.header(v.name.as_str(), v.value.as_str());
         }
-        if let Some(body) = &request.body {
-            call = call
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(body).unwrap_or_default());
+        match &request.body {
+            Some(Body::Json(body)) => {
+                call = call
+                    .header("content-type", "application/json")
+                    .body(serde_json::to_vec(body).unwrap_or_default());
+            }
+            Some(Body::Form(pairs)) => {
+                let encoded: Vec<String> = pairs
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", form_escape(k), form_escape(v)))
+                    .collect();
+                call = call
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(encoded.join("&"));
+            }
+            None => {}
         }
         let in_use = InUse {
             in_use: true,
@@ -201,7 +213,41 @@ struct Request {
     url: String,
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
-    body: Option<Value>,
+    body: Option<Body>,
+}
+
+enum Body {
+    Json(Value),
+    /// `name=value` pairs, nested objects as `a[b]` and arrays as repeated keys.
+    Form(Vec<(String, String)>),
+}
+
+/// A generated object as form fields, the way the sandbox (and Stripe) read them.
+fn form_pairs(value: &Value) -> Vec<(String, String)> {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}[{k}]")
+                    };
+                    walk(&key, child, out);
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    walk(prefix, item, out);
+                }
+            }
+            Value::Null => {}
+            other => out.push((prefix.to_owned(), text_of(other))),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", value, &mut out);
+    out
 }
 
 impl Request {
@@ -270,14 +316,24 @@ fn build(op: &Operation<'_>, converted: &Value, pinned: &Document, base: &str) -
             _ => {}
         }
     }
+    // JSON when the operation takes it, else a form (Twilio, Stripe, Mandrill).
     let body = op.request_body.as_ref().and_then(|b| {
-        let (_, media) = b.content.iter().find(|(m, _)| is_json(m))?;
+        let (media_type, media) = b.content.iter().find(|(m, _)| is_json(m)).or_else(|| {
+            b.content
+                .iter()
+                .find(|(m, _)| m.starts_with("application/x-www-form-urlencoded"))
+        })?;
         let schema = convert(
             &media.schema.as_ref()?.value,
             pinned.dialect,
             Some(Direction::Request),
         );
-        Some(generator.value(&schema))
+        let value = generator.value(&schema);
+        Some(if is_json(media_type) {
+            Body::Json(value)
+        } else {
+            Body::Form(form_pairs(&value))
+        })
     });
     Request {
         url: format!("{}{}", base.trim_end_matches('/'), path),

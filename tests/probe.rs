@@ -44,10 +44,21 @@ paths:
             schema: {type: object, required: [reason], properties: {reason: {type: string, enum: [spam, duplicate]}}}
       responses:
         "201": {description: archived}
+  /notes:
+    post:
+      operationId: sendNote
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: {type: object, required: [Body, To], properties: {Body: {type: string}, To: {type: string}, Tags: {type: array, items: {type: string}}}}
+      responses:
+        "201": {description: sent}
 "#;
 
 fn contract(sandbox: &str) -> String {
-    let uses = ["listThings", "getThing", "archiveThing"]
+    // `sendNote` takes a form (as Twilio's operations do): called as one, it is fine.
+    let uses = ["listThings", "getThing", "archiveThing", "sendNote"]
         .map(|op| format!("[[uses]]\noperation = \"{op}\"\n"))
         .join("\n");
     format!(
