@@ -134,21 +134,20 @@ pub async fn probe(contract: &Contract, pinned: &Document, served: &Document) ->
                 continue;
             }
         };
-        let status = response.status().as_u16();
-        let media = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let text = response.text().await.unwrap_or_default();
+        let answered = Answered {
+            status: response.status().as_u16(),
+            media: response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned(),
+            text: response.text().await.unwrap_or_default(),
+        };
         out.extend(judge(
             contract,
-            op,
-            in_use,
-            status,
-            &media,
-            &text,
+            (op, in_use),
+            &answered,
             validators.as_ref(),
             pinned,
         ));
@@ -343,18 +342,26 @@ fn build(op: &Operation<'_>, converted: &Value, pinned: &Document, base: &str) -
     }
 }
 
+/// What the sandbox answered.
+struct Answered {
+    status: u16,
+    media: String,
+    text: String,
+}
+
 /// The answer judged against the pinned operation.
-#[allow(clippy::too_many_arguments)]
 fn judge(
     contract: &Contract,
-    op: &Operation<'_>,
-    in_use: InUse,
-    status: u16,
-    media: &str,
-    text: &str,
+    (op, in_use): (&Operation<'_>, InUse),
+    answered: &Answered,
     validators: Option<&Validators>,
     pinned: &Document,
 ) -> Option<Finding> {
+    let (status, media, text) = (
+        answered.status,
+        answered.media.as_str(),
+        answered.text.as_str(),
+    );
     let body: Option<Value> = serde_json::from_str(text).ok();
     if !(200..300).contains(&status) {
         let detail = body

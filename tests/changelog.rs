@@ -781,20 +781,7 @@ fn negated_labels_and_emphasised_paths() {
     };
     let e = read_bytes(page, ChangelogKind::Html, Some(selectors));
     assert_eq!(e[0].kinds, [Kind::Other]);
-    let paths: Vec<String> = e[0]
-        .mentions
-        .iter()
-        .map(|m| {
-            format!(
-                "{}{}",
-                m.method
-                    .as_deref()
-                    .map(|x| format!("{x} "))
-                    .unwrap_or_default(),
-                m.path.as_deref().unwrap_or("")
-            )
-        })
-        .collect();
+    let paths: Vec<String> = e[0].mentions.iter().map(|m| m.shown()).collect();
     assert_eq!(
         paths,
         ["/v1/charges/{id}", "/v1/invoices/*", "GET /v1/customers"]

@@ -41,12 +41,7 @@ fn a_changelog_page_whose_selectors_stop_matching_is_a_finding_not_silence() {
     .unwrap();
     let out = dir.path().join("out");
     let report = run_report(dir.path(), &out, 0);
-    let f = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "changelog-source-unparseable")
-        .expect("unparseable finding");
+    let f = finding_of(&report, "changelog-source-unparseable");
     assert_eq!(f["severity"], "warning");
     assert!(
         f["message"]
@@ -284,12 +279,7 @@ fn a_partial_redesign_is_an_unparseable_source() {
     .unwrap();
     let out = dir.path().join("out");
     let report = run_report(dir.path(), &out, 0);
-    let f = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "changelog-source-unparseable")
-        .expect("unparseable finding");
+    let f = finding_of(&report, "changelog-source-unparseable");
     let message = f["message"].as_str().unwrap();
     assert!(
         message.contains(

@@ -55,6 +55,18 @@ pub struct Mention {
     pub operation_id: Option<String>,
 }
 
+impl Mention {
+    /// How it is written: the operationId, else `METHOD /path` or `/path`.
+    pub fn shown(&self) -> String {
+        match (&self.method, &self.path, &self.operation_id) {
+            (_, _, Some(id)) => id.clone(),
+            (Some(m), Some(p), None) => format!("{m} {p}"),
+            (_, Some(p), None) => p.clone(),
+            (_, None, None) => String::new(),
+        }
+    }
+}
+
 /// One changelog entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {

@@ -108,13 +108,7 @@ fn print_entries(entries: &[apiwatch::changelog::Entry], format: TextOrJson) {
             for e in entries {
                 outln!("{}", entry_line(e));
                 for m in &e.mentions {
-                    let what = match (&m.method, &m.path, &m.operation_id) {
-                        (_, _, Some(id)) => id.clone(),
-                        (Some(meth), Some(p), _) => format!("{meth} {p}"),
-                        (None, Some(p), _) => p.clone(),
-                        _ => continue,
-                    };
-                    outln!("            mentions {what}");
+                    outln!("            mentions {}", m.shown());
                 }
             }
             outln!(

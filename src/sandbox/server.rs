@@ -283,6 +283,31 @@ impl Running {
     }
 }
 
+/// One request as the handler read it.
+#[derive(Clone, Copy)]
+struct Call<'r> {
+    /// Its number since the sandbox started: the salt of everything drawn for it.
+    n: u64,
+    method: &'r str,
+    path: &'r str,
+    query: &'r str,
+    /// Names lower-cased.
+    headers: &'r HashMap<String, String>,
+    body: &'r [u8],
+    now: jiff::Timestamp,
+}
+
+/// The operation a request matched.
+#[derive(Clone, Copy)]
+struct Target<'r> {
+    /// The route's place, for the body cache.
+    index: usize,
+    route: &'r Route,
+    params: &'r BTreeMap<String, String>,
+    /// The request path without the base path.
+    relative: &'r str,
+}
+
 /// `Prefer: code=404, example=minimal, dynamic=true`.
 #[derive(Debug, Default)]
 struct Prefer {
@@ -372,7 +397,15 @@ impl Inner {
             })
             .collect();
         let (answer, operation) = match axum::body::to_bytes(body, MAX_BODY).await {
-            Ok(bytes) => self.answer(n, &method, &path, &query, &headers, &bytes),
+            Ok(bytes) => self.answer(&Call {
+                n,
+                method: &method,
+                path: &path,
+                query: &query,
+                headers: &headers,
+                body: &bytes,
+                now: self.clock.now(),
+            }),
             Err(_) => (
                 Answer::problem(
                     413,
@@ -414,19 +447,18 @@ impl Inner {
     }
 
     /// The answer to one request, and the operation it was for.
-    fn answer(
-        &self,
-        n: u64,
-        method: &str,
-        path: &str,
-        query: &str,
-        headers: &HashMap<String, String>,
-        body: &[u8],
-    ) -> (Answer, Option<String>) {
+    fn answer(&self, call: &Call<'_>) -> (Answer, Option<String>) {
+        let Call {
+            method,
+            path,
+            headers,
+            body,
+            now,
+            ..
+        } = *call;
         if let Some(rest) = path.strip_prefix(CONTROL) {
             return (self.control(method, rest), None);
         }
-        let now = self.clock.now();
         if let Emulation::OAuth2(o) = &self.options.auth
             && method == "POST"
             && path.trim_end_matches('/') == o.token_path.trim_end_matches('/')
@@ -470,22 +502,21 @@ impl Inner {
                 return (a, None);
             }
         }
-        let (mut answer, operation) = self.operation(n, method, path, query, headers, body, now);
+        let (mut answer, operation) = self.operation(call);
         answer.headers.extend(limit_headers);
         (answer, operation)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn operation(
-        &self,
-        n: u64,
-        method: &str,
-        path: &str,
-        query: &str,
-        headers: &HashMap<String, String>,
-        body: &[u8],
-        now: jiff::Timestamp,
-    ) -> (Answer, Option<String>) {
+    fn operation(&self, call: &Call<'_>) -> (Answer, Option<String>) {
+        let Call {
+            n,
+            method,
+            path,
+            query,
+            headers,
+            body,
+            now,
+        } = *call;
         let relative = path
             .strip_prefix(&self.base_path)
             .filter(|r| r.is_empty() || r.starts_with('/'))
@@ -564,10 +595,7 @@ impl Inner {
             },
             &self.validators,
             self.dialect,
-            Shapes {
-                root: &self.converted,
-                csv_arrays: self.dialect == Dialect::Swagger2,
-            },
+            self.shapes(),
         );
         if !problems.is_empty() {
             let status = problems.status();
@@ -598,9 +626,23 @@ impl Inner {
             a.note = Some("injected server error".into());
             return (a, Some(label));
         }
-        let mut answer = self.respond(index, route, &params, relative, headers, body, n);
+        let target = Target {
+            index,
+            route,
+            params: &params,
+            relative,
+        };
+        let mut answer = self.respond(call, &target);
         answer.headers.extend(self.sunset_headers(route));
         (answer, Some(label))
+    }
+
+    /// How request text is read against this document.
+    fn shapes(&self) -> Shapes<'_> {
+        Shapes {
+            root: &self.converted,
+            csv_arrays: self.dialect == Dialect::Swagger2,
+        }
     }
 
     fn control(&self, method: &str, rest: &str) -> Answer {
@@ -670,17 +712,9 @@ impl Inner {
     }
 
     /// The documented response for a valid request.
-    #[allow(clippy::too_many_arguments)]
-    fn respond(
-        &self,
-        index: usize,
-        route: &Route,
-        params: &BTreeMap<String, String>,
-        relative: &str,
-        headers: &HashMap<String, String>,
-        body: &[u8],
-        n: u64,
-    ) -> Answer {
+    fn respond(&self, call: &Call<'_>, target: &Target<'_>) -> Answer {
+        let Call { n, headers, .. } = *call;
+        let Target { index, route, .. } = *target;
         let pref = prefer(headers);
         let Some((reply, status)) = choose_reply(route, pref.code.as_deref()) else {
             let documented: Vec<&str> = route.replies.iter().map(|r| r.status.as_str()).collect();
@@ -746,7 +780,7 @@ impl Inner {
         if self.options.stateful
             && (200..300).contains(&status)
             && media.is_none_or(|m| is_json(&m.media_type))
-            && let Some(v) = self.stateful(route, params, relative, body, media, status, n)
+            && let Some(v) = self.stateful(call, target, media, status)
         {
             return match v {
                 Ok(value) => {
@@ -900,17 +934,20 @@ impl Inner {
 
     /// The answer of a collection or item operation in stateful mode; `None` when
     /// the route is neither.
-    #[allow(clippy::too_many_arguments)]
     fn stateful(
         &self,
-        route: &Route,
-        params: &BTreeMap<String, String>,
-        relative: &str,
-        body: &[u8],
+        call: &Call<'_>,
+        target: &Target<'_>,
         media: Option<&Media>,
         status: u16,
-        n: u64,
     ) -> Option<Result<Value, Answer>> {
+        let Call { n, body, .. } = *call;
+        let Target {
+            route,
+            params,
+            relative,
+            ..
+        } = *target;
         // Twilio's `/Messages.json` and `/Messages/{Sid}.json` are one collection.
         let concrete = state::collection_key(relative);
         // The request's fields, JSON or form (`name=Ada&metadata[k]=v`).
@@ -924,11 +961,7 @@ impl Inner {
                     .and_then(|m| m.schema.as_ref())
                     .map(|s| s.schema.clone())
                     .unwrap_or(Value::Null);
-                Shapes {
-                    root: &self.converted,
-                    csv_arrays: self.dialect == Dialect::Swagger2,
-                }
-                .form(
+                self.shapes().form(
                     &request::query_pairs(&String::from_utf8_lossy(body)),
                     &schema,
                 )

@@ -103,3 +103,13 @@ pub fn map_error(contract: &str, pinned: bool) -> String {
     );
     String::from_utf8(out.stderr).unwrap()
 }
+
+/// The first finding of `rule` in a report, which must have one.
+pub fn finding_of<'r>(report: &'r Value, rule: &str) -> &'r Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {report}"))
+}
