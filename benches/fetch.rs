@@ -78,6 +78,7 @@ async fn timed(root: &Path, state: &Path, fetch: FetchConfig) -> (Duration, usiz
         today: "2026-11-26".into(),
         fetch,
         state_dir: state.to_path_buf(),
+        tests: None,
     };
     let t = Instant::now();
     let (report, outcomes) = check_all(&map, &settings, Arc::new(Silent)).await;

@@ -39,7 +39,6 @@ pub mod files;
 pub mod finding;
 pub mod issues;
 pub mod map;
-pub mod probe;
 pub mod report;
 pub mod retry;
 pub mod rules;
@@ -48,6 +47,7 @@ pub mod sandbox;
 pub mod secrets;
 pub mod snapshot;
 pub mod spec;
+pub mod suite;
 
 use config::Uses;
 use finding::{Finding, Overrides};

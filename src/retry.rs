@@ -54,20 +54,24 @@ impl RetryPolicy {
         E: Verdict,
         Fut: Future<Output = Result<T, E>>,
     {
-        let max_wait = self.max_wait;
+        let policy = *self;
         attempt
             .retry(self.backoff())
             .when(|e: &E| e.again() != Again::No)
-            .adjust(
-                move |e: &E, planned: Option<Duration>| match (planned, e.again()) {
-                    // No attempts left: stop, whatever the server asked.
-                    (None, _) => None,
-                    (Some(_), Again::After(wait)) if wait > max_wait => None,
-                    (Some(_), Again::After(wait)) => Some(wait),
-                    (Some(backoff), _) => Some(backoff),
-                },
-            )
+            .adjust(move |e: &E, planned: Option<Duration>| policy.wait(planned, e.again()))
             .await
+    }
+
+    /// How long to wait before the next attempt after a failure that says `again`,
+    /// when the backoff planned `planned` (`None`: no attempts left); `None` to stop.
+    pub fn wait(&self, planned: Option<Duration>, again: Again) -> Option<Duration> {
+        match (planned, again) {
+            // No attempts left, or not worth it: stop, whatever the server asked.
+            (None, _) | (_, Again::No) => None,
+            (Some(_), Again::After(wait)) if wait > self.max_wait => None,
+            (Some(_), Again::After(wait)) => Some(wait),
+            (Some(backoff), Again::AfterBackoff) => Some(backoff),
+        }
     }
 
     /// The waits between attempts, for a caller that must look at something

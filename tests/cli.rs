@@ -107,6 +107,7 @@ fn unreachable_source_is_reported_for_that_contract_only() {
 fn demo_run(out: &Path) -> (i32, Value) {
     let state = out.join("state");
     let status = apiwatch()
+        .env("APIWATCH_RUN_ID", "demo")
         .arg("--root")
         .arg(repo())
         .args(["run", "--out"])
@@ -249,12 +250,12 @@ fn demo_run_finds_the_planted_changes_with_relevance() {
             true,
             false,
         ),
-        // The same changes met as the integration would meet them: the operations
-        // in use called on embedded sandboxes serving the upstream specs (pinned
-        // paths: the calls are made as the pin describes).
+        // The same changes met as the integration would meet them: the contract
+        // tests (crm-contacts/tests.toml; one generated call per operation in use
+        // for transactional-email) on embedded sandboxes serving the upstream specs.
         (
             "crm-contacts",
-            "probe-request-rejected",
+            "sandbox-status-unexpected",
             "GET",
             "/contacts",
             true,
@@ -262,7 +263,7 @@ fn demo_run_finds_the_planted_changes_with_relevance() {
         ),
         (
             "crm-contacts",
-            "probe-request-rejected",
+            "sandbox-status-unexpected",
             "GET",
             "/contacts/{contactId}/notes",
             true,
@@ -270,15 +271,47 @@ fn demo_run_finds_the_planted_changes_with_relevance() {
         ),
         (
             "crm-contacts",
-            "probe-response-invalid",
+            "sandbox-schema-violation",
             "GET",
             "/contacts/{contactId}",
             true,
             false,
         ),
         (
+            "crm-contacts",
+            "sandbox-field-missing",
+            "GET",
+            "/contacts/{contactId}",
+            true,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "sandbox-schema-violation",
+            "POST",
+            "/contacts",
+            false,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "sandbox-sunset-header",
+            "GET",
+            "/companies",
+            true,
+            false,
+        ),
+        (
+            "crm-contacts",
+            "sandbox-deprecation-header",
+            "GET",
+            "/companies",
+            true,
+            false,
+        ),
+        (
             "transactional-email",
-            "probe-status-undocumented",
+            "sandbox-status-undocumented",
             "POST",
             "/messages",
             true,
@@ -286,7 +319,7 @@ fn demo_run_finds_the_planted_changes_with_relevance() {
         ),
         (
             "transactional-email",
-            "probe-response-invalid",
+            "sandbox-schema-violation",
             "GET",
             "/messages/{message_id}",
             true,
@@ -335,7 +368,27 @@ fn demo_run_finds_the_planted_changes_with_relevance() {
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
         .collect();
-    assert_eq!(issues.len(), 7);
+    assert_eq!(issues.len(), 8);
+    // Contract-test failures reach the operation's issue beside its spec findings.
+    assert!(
+        issues.iter().any(|i| i.contains("sandbox-field-missing")
+            && i.contains("response-property-removed")),
+        "{issues:#?}"
+    );
+    let junit = std::fs::read_to_string(tmp.path().join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<testsuite name="crm-contacts""#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<testcase name="the sync re-reads a contact before pushing store edits" classname="crm-contacts""#)
+            && junit.contains("<failure message="),
+        "{junit}"
+    );
+    assert_eq!(
+        report["tests"][0]["cases"][0]["compliance"], "opt-out",
+        "compliance cases first"
+    );
     assert!(issues.iter().all(|i| !i.contains("/companies/merge")));
     assert!(
         issues
@@ -363,14 +416,25 @@ fn demo_run_finds_the_planted_changes_with_relevance() {
 fn demo_run_is_deterministic() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let (_, ra) = demo_run(a.path());
-    let (_, rb) = demo_run(b.path());
+    let (_, mut ra) = demo_run(a.path());
+    let (_, mut rb) = demo_run(b.path());
+    // Timings are measured, not decided: everything else must match.
+    for r in [&mut ra, &mut rb] {
+        for run in r["tests"].as_array_mut().unwrap() {
+            for case in run["cases"].as_array_mut().unwrap() {
+                case["duration_ms"] = Value::Null;
+                for step in case["steps"].as_array_mut().unwrap() {
+                    step["latency_ms"] = Value::Null;
+                }
+            }
+        }
+    }
     assert_eq!(ra, rb);
 }
 
 #[test]
 fn unbuilt_commands_say_so_and_exit_2() {
-    for cmd in ["test", "upgrade", "webhook"] {
+    for cmd in ["upgrade", "webhook"] {
         apiwatch()
             .arg(cmd)
             .assert()
@@ -1172,7 +1236,7 @@ fn a_run_shows_what_matters_and_says_why_it_fails() {
     assert_eq!(focused.status.code(), Some(1));
     let text = String::from_utf8_lossy(&focused.stdout);
     assert!(
-        text.contains("Not used by this integration: 6 findings"),
+        text.contains("Not used by this integration: 7 findings"),
         "{text}"
     );
     assert!(
@@ -1186,7 +1250,7 @@ fn a_run_shows_what_matters_and_says_why_it_fails() {
     let stderr = String::from_utf8_lossy(&focused.stderr);
     assert!(
         stderr.contains(
-            "exit 1: 12 errors on operations in use, 2 findings on a compliance-critical operation"
+            "exit 1: 13 errors on operations in use, 2 findings on a compliance-critical operation"
         ),
         "{stderr}"
     );
@@ -1206,8 +1270,8 @@ fn a_run_shows_what_matters_and_says_why_it_fails() {
             .unwrap();
     assert_eq!(
         json["findings"].as_array().unwrap().len(),
-        28,
-        "report.json has everything (23 from the diff and changelogs, 5 probes)"
+        32,
+        "report.json has everything (23 from the diff and changelogs, 9 from the contract tests)"
     );
 
     let all = run(&["--all"]);

@@ -476,6 +476,7 @@ async fn run_once(
         today: "2026-11-26".into(),
         fetch: fast(),
         state_dir: state.to_path_buf(),
+        tests: None,
     };
     let (report, outcomes) =
         apiwatch::run::check_all(&map, &settings, Arc::new(apiwatch::run::Silent)).await;
@@ -682,6 +683,7 @@ async fn sources_unfinished_at_the_deadline_are_unreachable_and_the_rest_reporte
             ..fast()
         },
         state_dir: state.path().to_path_buf(),
+        tests: None,
     };
     let started = Instant::now();
     let (report, outcomes) =

@@ -186,20 +186,72 @@ const NOT_FIRED_BY_SPEC_FIXTURES: &[(&str, &str)] = &[
         "made by `apiwatch run` for a contract that fails validation: tests/cli.rs",
     ),
     (
-        "probe-request-rejected",
-        "made by `apiwatch run` calling an embedded sandbox: tests/cli.rs (demo) and tests/probe.rs",
+        "sandbox-status-undocumented",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
     ),
     (
-        "probe-response-invalid",
-        "made by `apiwatch run` calling an embedded sandbox: tests/cli.rs (demo) and tests/probe.rs",
+        "sandbox-status-unexpected",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
     ),
     (
-        "probe-status-undocumented",
-        "made by `apiwatch run` calling an embedded sandbox: tests/cli.rs (demo) and tests/probe.rs",
+        "sandbox-schema-violation",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
     ),
     (
-        "probe-sandbox-unavailable",
-        "made by `apiwatch run` when an embedded sandbox cannot run: tests/probe.rs",
+        "sandbox-field-missing",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-content-type",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-header-missing",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-sunset-header",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-deprecation-header",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-auth-failed",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-credentials-expired",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-credentials-rotated",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-rate-limited",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-budget-exhausted",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-unreachable",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-slow",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-production-refused",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
+    ),
+    (
+        "sandbox-cases-invalid",
+        "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
     ),
 ];
 

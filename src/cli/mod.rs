@@ -23,6 +23,7 @@ mod progress;
 mod rules;
 mod run;
 mod sandbox;
+mod test;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -123,9 +124,11 @@ pub enum Command {
         after_help = "Examples:\n  apiwatch changelog parse https://developers.vendor.example/changelog --kind html --selectors 'entry=article.entry,title=h2,date=time'\n  apiwatch changelog parse CHANGELOG.md --format json\n  apiwatch changelog crm-contacts                 # new, edited and vanished entries since the snapshot\n  apiwatch changelog crm-contacts --update        # accept them: rewrite snapshots/crm-contacts/changelog.json\n  apiwatch changelog crm-contacts --update --from old-page.html   # seed the snapshot from a saved page"
     )]
     Changelog(changelog::ChangelogArgs),
-    /// Run contract tests against vendor sandboxes. (Not built yet.)
-    #[command(after_help = "Example (planned):\n  apiwatch test crm-contacts")]
-    Test(PendingArgs),
+    /// Run contract tests on sandboxes: the operations in use called, the answers judged against the pinned spec.
+    #[command(
+        after_help = "Examples:\n  apiwatch test                                   # every contract with a [sandbox]\n  apiwatch test crm-contacts --junit junit.xml\n  apiwatch test crm-contacts --sandbox http://127.0.0.1:4010   # a local `apiwatch sandbox`\n  apiwatch test crm-contacts --against vendor/contacts-2026-09.yaml   # judge against a candidate\n  apiwatch test crm-contacts --scaffold          # write contracts/crm-contacts/tests.toml\n\nCases live in contracts/<name>/tests.toml (docs/contract-format.md). Credentials come from the\nenvironment variables [sandbox] credentials names; a contract whose variables are unset is skipped.\nExit 0 all passed, 1 a case failed or findings at --fail-on, 2 a case file or sandbox URL is refused."
+    )]
+    Test(Box<test::TestArgs>),
     /// Upgrade a contract's pinned version after review. (Not built yet.)
     #[command(after_help = "Example (planned):\n  apiwatch upgrade crm-contacts --to 2026-09")]
     Upgrade(PendingArgs),
@@ -191,7 +194,7 @@ pub fn execute(cli: Cli) -> Result<Outcome> {
         Command::Rules(args) => rules::cmd_rules(args),
         Command::Changelog(args) => changelog::cmd_changelog(&cli.root, args),
         Command::Ops(args) => ops::cmd_ops(&cli.root, args),
-        Command::Test(_) => not_built("test", "contract tests against vendor sandboxes"),
+        Command::Test(args) => test::cmd_test(&cli.root, *args),
         Command::Upgrade(_) => not_built("upgrade", "upgrading a pinned version"),
         Command::Sandbox(args) => sandbox::cmd_sandbox(&cli.root, *args),
         Command::Webhook(_) => not_built("webhook", "webhook signature verification"),

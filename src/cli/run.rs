@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// example workflow).
     #[arg(long, default_value = "25m", value_name = "DURATION", value_parser = parse_duration)]
     pub deadline: std::time::Duration,
+    /// Skip the contract tests (they run by default for every contract with a
+    /// `[sandbox]` whose credentials are set).
+    #[arg(long)]
+    pub no_tests: bool,
 }
 
 /// `90s`, `25m`, `1h`, or a number of minutes.
@@ -92,6 +96,15 @@ pub enum FailOnArg {
     Error,
     Warning,
     Never,
+}
+
+/// A `--fail-on` as the contract's setting it overrides.
+pub fn fail_on(arg: FailOnArg) -> FailOn {
+    match arg {
+        FailOnArg::Error => FailOn::Error,
+        FailOnArg::Warning => FailOn::Warning,
+        FailOnArg::Never => FailOn::Never,
+    }
 }
 
 pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
@@ -274,11 +287,7 @@ fn settings(root: &Path, args: &RunArgs) -> NightSettings {
         check: RunSettings {
             root: root.to_path_buf(),
             only: args.contracts.clone(),
-            fail_on: args.fail_on.map(|f| match f {
-                FailOnArg::Error => FailOn::Error,
-                FailOnArg::Warning => FailOn::Warning,
-                FailOnArg::Never => FailOn::Never,
-            }),
+            fail_on: args.fail_on.map(fail_on),
             today: today(),
             fetch: apiwatch::fetch::FetchConfig {
                 timeout: std::time::Duration::from_secs(args.timeout),
@@ -289,6 +298,11 @@ fn settings(root: &Path, args: &RunArgs) -> NightSettings {
                 ..Default::default()
             },
             state_dir: root.join(&args.state_dir),
+            tests: (!args.no_tests).then(|| {
+                let mut t = apiwatch::suite::Settings::new(root);
+                t.timeout = std::time::Duration::from_secs(args.timeout);
+                t
+            }),
         },
         out: if args.out.is_absolute() {
             args.out.clone()

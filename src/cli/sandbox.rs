@@ -108,7 +108,11 @@ fn settings(base: Option<&SandboxConfig>, args: &SandboxArgs) -> Result<SandboxC
         credentials: Default::default(),
         token_url: None,
         api_key_header: None,
+        api_key_query: None,
         version_header: None,
+        allow_production: false,
+        budget: Default::default(),
+        slow_ms: None,
     });
     if let Some(a) = args.auth {
         s.auth = match a {

@@ -671,7 +671,7 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
 }
 
 /// reqwest errors repeat the URL (which may carry a query token): drop it.
-fn describe(e: &reqwest::Error) -> String {
+pub fn describe(e: &reqwest::Error) -> String {
     let mut msg = e.to_string();
     if let Some(u) = e.url() {
         msg = msg

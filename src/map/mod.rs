@@ -142,7 +142,27 @@ pub struct Sandbox {
     pub credentials: BTreeMap<String, String>,
     pub token_url: Option<String>,
     pub api_key_header: Option<String>,
+    /// The query parameter an API key travels in (instead of a header).
+    pub api_key_query: Option<String>,
     pub version_header: Option<VersionHeader>,
+    /// Contract tests may run against one of the spec's production servers.
+    pub allow_production: bool,
+    /// How many requests the contract tests may make.
+    pub budget: Budget,
+    /// A response slower than this (milliseconds) is `sandbox-slow`.
+    pub slow_ms: Option<u64>,
+}
+
+/// The contract tests' request budget (`[sandbox] budget`).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// Requests per run, retries and token requests included.
+    #[serde(default)]
+    pub requests: Option<u64>,
+    /// Requests per second, at most.
+    #[serde(default)]
+    pub per_second: Option<f64>,
 }
 
 /// What an embedded sandbox serves.
@@ -453,7 +473,13 @@ struct RawSandbox {
     credentials: BTreeMap<String, Spanned<String>>,
     token_url: Option<String>,
     api_key_header: Option<String>,
+    api_key_query: Option<String>,
     version_header: Option<VersionHeader>,
+    #[serde(default)]
+    allow_production: bool,
+    #[serde(default)]
+    budget: Budget,
+    slow_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]

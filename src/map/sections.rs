@@ -349,6 +349,18 @@ pub(super) fn sandbox(raw: Spanned<RawSandbox>, errors: &mut Errors) -> Sandbox 
             "`rate_limit` needs requests and per_seconds of at least 1",
         );
     }
+    if s.budget.requests == Some(0) || s.budget.per_second.is_some_and(|r| !(r > 0.0)) {
+        errors.at(
+            Some(span.clone()),
+            "`budget` needs `requests` of at least 1 and a positive `per_second`",
+        );
+    }
+    if s.api_key_header.is_some() && s.api_key_query.is_some() {
+        errors.at(
+            Some(span.clone()),
+            "give either `api_key_header` or `api_key_query`, not both",
+        );
+    }
     for sunset in &m.sunset {
         if sunset.date.parse::<jiff::civil::Date>().is_err() {
             errors.at(
@@ -366,7 +378,11 @@ pub(super) fn sandbox(raw: Spanned<RawSandbox>, errors: &mut Errors) -> Sandbox 
         credentials,
         token_url: s.token_url,
         api_key_header: s.api_key_header,
+        api_key_query: s.api_key_query,
         version_header: s.version_header,
+        allow_production: s.allow_production,
+        budget: s.budget,
+        slow_ms: s.slow_ms,
     }
 }
 

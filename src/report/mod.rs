@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod root;
 pub mod rules;
 pub mod sarif;
+pub mod tests;
 pub mod text;
 
 use serde::Serialize;
@@ -32,6 +33,9 @@ pub struct Report {
     pub contracts: Vec<ContractStatus>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// Contract tests, per contract (`apiwatch run`, `apiwatch test`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<tests::TestRun>,
 }
 
 /// How one contract fared in a run.
@@ -105,6 +109,7 @@ impl Report {
             contracts: Vec::new(),
             findings,
             summary,
+            tests: Vec::new(),
         }
     }
 }
@@ -116,6 +121,7 @@ pub fn group_title(f: &Finding) -> String {
         return match f.op_key.strip_prefix("~changelog ") {
             Some(source) => format!("changelog {source}"),
             None if f.op_key == "~api" => "the whole API".to_owned(),
+            None if f.op_key == crate::suite::SANDBOX_KEY => "the sandbox".to_owned(),
             None => f.op_key.clone(),
         };
     }

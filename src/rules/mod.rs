@@ -13,7 +13,7 @@ mod bodies;
 mod describe;
 mod lifecycle;
 mod parameters;
-mod relevance;
+pub mod relevance;
 mod schema;
 mod security;
 

@@ -23,6 +23,8 @@ pub struct ContractOutcome {
     pub failing: bool,
     /// Source key → whether it failed tonight (for the failure streaks).
     pub sources: Vec<(String, bool)>,
+    /// The contract tests' results, when they ran (or were skipped for a reason).
+    pub tests: Option<crate::report::tests::TestRun>,
 }
 
 /// Checks one contract: every spec source against its snapshot.
@@ -36,6 +38,7 @@ pub async fn check_contract(
     let mut errors = Vec::new();
     let mut sources = Vec::new();
     let mut pinned_docs = Vec::new();
+    let mut tests = None;
     for spec in &contract.specs {
         let source_key = format!("{}/{}", contract.name, spec.name);
         let snap_path = contract.snapshot_path(&settings.root, &spec.name);
@@ -78,16 +81,19 @@ pub async fn check_contract(
             }
         };
         findings.extend(compare(contract, &pinned, &upstream, &settings.today));
-        // An embedded sandbox serves the contract's first spec: the operations in use
-        // are called on it and judged against the pin.
+        // The contract tests run against the first spec: judged against its pin; an
+        // embedded sandbox serves the pin or, for drift, the upstream spec.
         if pinned_docs.is_empty()
-            && let Some(s) = contract.sandbox.as_ref().filter(|s| s.embedded)
+            && let Some(suite) = &settings.tests
+            && let Some(s) = &contract.sandbox
         {
             let served = match s.serve {
                 crate::map::Serve::Upstream => &upstream,
                 crate::map::Serve::Pinned => &pinned,
             };
-            findings.extend(crate::probe::probe(contract, &pinned, served).await);
+            let outcome = crate::suite::test_contract(contract, &pinned, served, suite).await;
+            findings.extend(outcome.findings);
+            tests = Some(outcome.run);
         }
         pinned_docs.push(pinned);
     }
@@ -130,6 +136,7 @@ pub async fn check_contract(
         findings,
         failing,
         sources,
+        tests,
     }
 }
 

@@ -57,6 +57,8 @@ pub struct RunSettings {
     pub fetch: FetchConfig,
     /// Where the HTTP cache and run-to-run state live.
     pub state_dir: PathBuf,
+    /// How contract tests run, after each contract's spec check (`None`: not run).
+    pub tests: Option<crate::suite::Settings>,
 }
 
 /// Settings of the whole night: the check, then where the outputs go and how
@@ -344,6 +346,7 @@ pub async fn check_all(
         contracts: statuses,
         findings,
         summary,
+        tests: outcomes.iter().filter_map(|o| o.tests.clone()).collect(),
     };
     (report, outcomes)
 }

@@ -8,7 +8,7 @@ use crate::issues::{self, PlannedIssue};
 use crate::map::IntegrationMap;
 use crate::report::{self, Report};
 
-/// Writes report.{json,md,txt,sarif} and renders every desired issue to
+/// Writes report.{json,md,txt,sarif} and junit.xml (the contract tests), and renders every desired issue to
 /// issues/*.md; returns the desired issues. The Markdown and text reports show
 /// in-use findings in full and count the rest per rule, unless `all`.
 pub fn write(
@@ -26,13 +26,20 @@ pub fn write(
         }
     }
     let (shown, elsewhere) = report::focus::focus(rep, all);
-    let markdown = report::markdown::render(&shown) + &report::focus::markdown(&elsewhere);
-    let text = report::text::render(&shown, false) + &report::focus::text(&elsewhere);
+    let markdown = report::markdown::render(&shown)
+        + &report::focus::markdown(&elsewhere)
+        + &report::tests::markdown(&rep.tests);
+    let mut text = report::text::render(&shown, false) + &report::focus::text(&elsewhere);
+    if !rep.tests.is_empty() {
+        text.push_str("\nContract tests\n");
+        text.push_str(&report::tests::text(&rep.tests));
+    }
     let renderings = [
         ("report.json", report::json::render(rep)),
         ("report.md", markdown),
         ("report.txt", text),
         ("report.sarif", report::sarif::render(rep, "snapshots")),
+        ("junit.xml", report::tests::junit(&rep.tests)),
     ];
     for (name, text) in renderings {
         write_atomic(&out.join(name), text.as_bytes())?;

@@ -38,6 +38,13 @@ pub fn job_summary(map: &IntegrationMap, rep: &Report, plan: &[String]) -> Strin
             c.name, c.vendor, c.team, c.status, c.findings, c.in_use_findings
         );
     }
+    if !rep.tests.is_empty() {
+        let _ = write!(
+            out,
+            "\n{}",
+            report::tests::markdown(&rep.tests).replacen("## ", "### ", 1)
+        );
+    }
     let _ = writeln!(
         out,
         "

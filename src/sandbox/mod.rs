@@ -34,10 +34,18 @@ use std::sync::{Arc, Mutex};
 
 pub use server::{Running, Sandbox};
 
-/// What time it is, for token expiry and rate-limit windows: the system clock, or
-/// one a test moves by hand.
+/// A wait a [`Clock`] hands out.
+pub type Wait = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// What time it is, for token expiry, rate-limit windows, latency and waits: the
+/// system clock, or one a test moves by hand (its waits move it and return at once).
 pub trait Clock: Send + Sync {
     fn now(&self) -> jiff::Timestamp;
+
+    /// Waits `d` of this clock's time.
+    fn sleep(&self, d: std::time::Duration) -> Wait {
+        Box::pin(tokio::time::sleep(d))
+    }
 }
 
 /// The system clock.
@@ -74,6 +82,11 @@ impl Clock for ManualClock {
             .lock()
             .map(|t| *t)
             .unwrap_or_else(|p| *p.into_inner())
+    }
+
+    fn sleep(&self, d: std::time::Duration) -> Wait {
+        self.advance(d);
+        Box::pin(std::future::ready(()))
     }
 }
 

@@ -100,8 +100,22 @@ impl Store {
     ) -> (String, Value) {
         self.created += 1;
         let key = id_property(&record, id_param);
+        // A text id keeps the shape the generator gave it (a vendor prefix, a
+        // pattern the id parameter checks), made unique with the record's number.
         let id = match record.get(&key) {
             Some(Value::Number(_)) | None => json!(self.created),
+            Some(Value::String(given)) if !given.is_empty() => {
+                let taken = |id: &str| {
+                    self.records
+                        .get(collection)
+                        .is_some_and(|r| r.values().any(|(i, _)| i == id))
+                };
+                if taken(given) {
+                    json!(format!("{given}{}", self.created))
+                } else {
+                    json!(given)
+                }
+            }
             Some(_) => json!(format!("rec_{:06}", self.created)),
         };
         let id_text = match &id {
@@ -244,7 +258,9 @@ mod tests {
         assert!(s.delete("/contacts", "1").is_some());
         assert!(s.get("/contacts", "1").is_none());
         let (text_id, _) = s.create("/lists/7/members", "hash", json!({"id": "x"}));
-        assert_eq!(text_id, "rec_000002");
+        assert_eq!(text_id, "x", "a text id keeps its shape");
+        let (again, _) = s.create("/lists/7/members", "hash", json!({"id": "x"}));
+        assert_eq!(again, "x3", "and is made unique");
         assert!(s.list("/lists/8/members").is_empty(), "per parent");
     }
 

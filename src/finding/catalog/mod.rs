@@ -18,8 +18,8 @@
 mod bodies;
 mod changelog;
 mod lifecycle;
+mod live;
 mod parameters;
-mod probe;
 mod schema;
 mod security;
 mod source;
@@ -30,8 +30,8 @@ use std::sync::LazyLock;
 pub use bodies::Body;
 pub use changelog::Changelog;
 pub use lifecycle::Lifecycle;
+pub use live::Live;
 pub use parameters::Parameter;
-pub use probe::Probe;
 pub use schema::{
     BoundKind, BoundMove, Hidden, PropertyRule, PropertySubject, SchemaRule, Subject,
 };
@@ -101,7 +101,7 @@ pub enum RuleId {
     Hidden(Hidden),
     Changelog(Changelog),
     Source(Source),
-    Probe(Probe),
+    Live(Live),
 }
 
 /// What the catalog says about one rule, ready to print.
@@ -143,7 +143,7 @@ impl RuleId {
         out.extend(Hidden::ALL.iter().map(|&r| RuleId::Hidden(r)));
         out.extend(Changelog::ALL.iter().map(|&r| RuleId::Changelog(r)));
         out.extend(Source::ALL.iter().map(|&r| RuleId::Source(r)));
-        out.extend(Probe::ALL.iter().map(|&r| RuleId::Probe(r)));
+        out.extend(Live::ALL.iter().map(|&r| RuleId::Live(r)));
         out
     }
 
@@ -177,7 +177,7 @@ impl RuleId {
             RuleId::Hidden(r) => before(7) + r as usize,
             RuleId::Changelog(r) => before(8) + r as usize,
             RuleId::Source(r) => before(9) + r as usize,
-            RuleId::Probe(r) => before(10) + r as usize,
+            RuleId::Live(r) => before(10) + r as usize,
         }
     }
 
@@ -217,7 +217,7 @@ impl RuleId {
             RuleId::Hidden(r) => plain(r.row()),
             RuleId::Changelog(r) => plain(r.row()),
             RuleId::Source(r) => plain(r.row()),
-            RuleId::Probe(r) => plain(r.row()),
+            RuleId::Live(r) => plain(r.row()),
             RuleId::Schema(subject, r) => schema::compose(subject, r.row()),
             RuleId::Bound(subject, kind, m) => schema::compose(subject, schema::bound_row(kind, m)),
             RuleId::Property(subject, r) => schema::compose(subject.subject(), r.row()),
@@ -235,7 +235,7 @@ macro_rules! from_family {
     };
 }
 from_family!(
-    Lifecycle, Security, Parameter, Body, Hidden, Changelog, Source, Probe
+    Lifecycle, Security, Parameter, Body, Hidden, Changelog, Source, Live
 );
 
 impl std::fmt::Display for RuleId {
