@@ -29,7 +29,8 @@ pub enum MapFormat {
 pub fn cmd_map(root: &Path, args: MapArgs) -> Result<Outcome> {
     let map = apiwatch::run::load_map(root)?;
     let last = apiwatch::run::read_last_run(&root.join(&args.state_dir));
-    let rows = report::map::rows(&map, &last);
+    let mut rows = report::map::rows(&map, &last);
+    apiwatch::suite::annotate_coverage(&mut rows, &map);
     let out = match args.format {
         MapFormat::Table => report::map::table(&rows),
         MapFormat::Markdown => report::map::markdown(&rows),

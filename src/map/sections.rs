@@ -349,7 +349,7 @@ pub(super) fn sandbox(raw: Spanned<RawSandbox>, errors: &mut Errors) -> Sandbox 
             "`rate_limit` needs requests and per_seconds of at least 1",
         );
     }
-    if s.budget.requests == Some(0) || s.budget.per_second.is_some_and(|r| !(r > 0.0)) {
+    if s.budget.requests == Some(0) || s.budget.per_second.is_some_and(|r| r.is_nan() || r <= 0.0) {
         errors.at(
             Some(span.clone()),
             "`budget` needs `requests` of at least 1 and a positive `per_second`",

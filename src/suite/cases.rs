@@ -340,7 +340,7 @@ fn step(
         capture.insert(name, pointer.into_inner());
     }
     let (line, column) = lines.line_col(op_span.start);
-    ok.then(|| Step {
+    ok.then_some(Step {
         name: s.name,
         operation,
         line,

@@ -54,6 +54,9 @@ pub const SANDBOX_KEY: &str = "~sandbox";
 /// The largest response body read; more is cut (and will not validate).
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
+/// Reads an environment variable (tests give their own).
+pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// How a contract's tests run.
 #[derive(Clone)]
 pub struct Settings {
@@ -65,7 +68,7 @@ pub struct Settings {
     /// `${run_id}`: unique per run, for test records (`ci+${run_id}@example.com`).
     pub run_id: String,
     /// Reads a credential's environment variable.
-    pub env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub env: Env,
     /// Instead of the contract's sandbox (`--sandbox URL`).
     pub sandbox_url: Option<String>,
     /// What answers are judged against, when not the pin (`--against`).
@@ -244,7 +247,7 @@ pub async fn test_contract(
     }
     // An embedded sandbox runs in this process: stand-ins for unset credentials,
     // on both sides.
-    let env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync> = if embedded {
+    let env: Env = if embedded {
         let real = settings.env.clone();
         Arc::new(move |v: &str| {
             real(v)
@@ -663,7 +666,9 @@ impl Ctx<'_> {
             failed |= done.failed;
             result.steps.push(done.result);
         }
-        if failed {
+        // A step without a usable answer leaves the case unchecked: failed, whatever
+        // the severity of its finding (a rate limit is a warning for the owners).
+        if failed || fatal {
             result.status = "failed".into();
         }
         result.duration_ms = u64::try_from(
@@ -785,7 +790,9 @@ impl Ctx<'_> {
                     vec![problem]
                 } else {
                     let found = judge::judge(&self.pinned, op, step, &a);
-                    if judge::expected(&step.expect, op, a.status) {
+                    // Any success may have created something: capture from it, so
+                    // the cleanup can remove it even when the status was wrong.
+                    if (200..300).contains(&a.status) {
                         self.capture(step, &a, vars, &mut result);
                     }
                     found
@@ -1045,4 +1052,61 @@ fn op_finding(
         .note_for(Some(&op.method), Some(&op.path), op.operation_id.as_deref())
         .map(str::to_owned);
     Some(f)
+}
+
+/// The operations in use that no case of `contract` calls (an embedded sandbox
+/// without a case file calls each one itself); `None` when that cannot be told
+/// (no sandbox, no snapshot, a case file that does not read).
+pub fn untested(contract: &Contract, root: &Path) -> Option<Vec<String>> {
+    let config = contract.sandbox.as_ref()?;
+    let spec = contract.specs.first()?;
+    let pinned = crate::snapshot::read(&contract.snapshot_path(root, &spec.name)).ok()?;
+    let model = ApiModel::build(&pinned);
+    let called: Vec<(String, String)> =
+        match cases::load(root, &case_file(contract), &model).ok()? {
+            None if config.embedded => return Some(Vec::new()),
+            None => Vec::new(),
+            Some(file) => file
+                .cases
+                .iter()
+                .flat_map(|c| c.steps.iter().chain(&c.cleanup))
+                .filter_map(|s| model.find(&s.operation))
+                .map(|op| (op.method.clone(), op.key.clone()))
+                .collect(),
+        };
+    Some(
+        contract
+            .uses
+            .iter()
+            .filter(|u| {
+                model
+                    .find(&u.operation)
+                    .is_none_or(|op| !called.contains(&(op.method.clone(), op.key.clone())))
+            })
+            .map(|u| u.operation.clone())
+            .collect(),
+    )
+}
+
+/// Marks the map's rows with the operations in use no case covers, as a risk.
+pub fn annotate_coverage(
+    rows: &mut [crate::report::map::MapRow],
+    map: &crate::map::IntegrationMap,
+) {
+    for row in rows {
+        let Some(contract) = map.contracts.iter().find(|c| c.name == row.contract) else {
+            continue;
+        };
+        let Some(untested) = untested(contract, &map.root) else {
+            continue;
+        };
+        if !untested.is_empty() {
+            row.risks.push(format!(
+                "no contract test calls {} (`apiwatch test {} --scaffold` writes a starter)",
+                untested.join(", "),
+                contract.name
+            ));
+        }
+        row.untested = untested;
+    }
 }

@@ -1,0 +1,186 @@
+//! `apiwatch test` from the command line: the demo's contract tests, a starter
+//! case file that runs as written, the map's coverage, and case files that are
+//! refused with the place to fix them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+
+use serde_json::Value;
+
+const EMBEDDED: &str = "\n[sandbox]\nembedded = true\n";
+
+#[test]
+fn the_demo_tests_fail_where_the_vendor_drifted_with_json_and_junit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let junit = tmp.path().join("junit.xml");
+    let out = apiwatch()
+        .env("APIWATCH_RUN_ID", "cli")
+        .arg("--root")
+        .arg(repo())
+        .args(["test", "crm-contacts", "--format", "json", "--junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &report["tests"][0];
+    assert_eq!(run["contract"], "crm-contacts");
+    assert_eq!(run["sandbox"], "embedded");
+    assert_eq!(run["against"], "pinned 2026-03");
+    let cases = run["cases"].as_array().unwrap();
+    assert_eq!(cases[0]["name"], "a storefront opt-out reaches Corvid");
+    let read = cases
+        .iter()
+        .find(|c| c["name"] == "the sync re-reads a contact before pushing store edits")
+        .unwrap();
+    assert_eq!(read["status"], "failed");
+    assert!(
+        read["steps"][1]["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p
+                .as_str()
+                .unwrap()
+                .contains("`/lifecycle_stage` is missing")),
+        "{read:#}"
+    );
+    let f = finding_of(&report, "sandbox-field-missing");
+    assert_eq!(f["in_use"], true);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"<testsuite name="crm-contacts" tests="5""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("&quot;lifecycle_stage&quot; is a required property"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn a_scaffolded_case_file_runs_as_written_and_covers_the_gets() {
+    let dir = map_with(&format!("{GOOD_CONTRACT}{EMBEDDED}"), true);
+    let root = dir.path();
+    apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["test", "acme", "--scaffold"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "wrote contracts/acme/tests.toml (1 case(s))",
+        ));
+    let text = std::fs::read_to_string(root.join("contracts/acme/tests.toml")).unwrap();
+    assert!(
+        text.contains("[[case]]\nname = \"read GET /things\""),
+        "{text}"
+    );
+    assert!(text.contains("operation = \"GET /things\""), "{text}");
+    // It is not overwritten by accident.
+    apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["test", "acme", "--scaffold"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--force"));
+    let out = apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["test", "acme"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("acme: 1 passed, 0 failed (embedded, pinned 1, 1 request)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_map_names_operations_no_case_calls() {
+    let contract =
+        format!("{GOOD_CONTRACT}\n[sandbox]\nbase_url = \"https://sandbox.acme.test\"\n");
+    let dir = map_with(&contract, true);
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("map")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("acme: no contract test calls GET /things (`apiwatch test acme --scaffold` writes a starter)"),
+        "{stdout}"
+    );
+    std::fs::write(
+        dir.path().join("contracts/acme/tests.toml"),
+        "[[case]]\nname = \"list\"\n[[case.step]]\noperation = \"listThings\"\n",
+    )
+    .unwrap();
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["map", "--format", "json"])
+        .output()
+        .unwrap();
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rows[0].get("untested").is_none(), "{rows:#}");
+}
+
+#[test]
+fn a_bad_case_file_exits_2_naming_file_line_and_column() {
+    let dir = map_with(&format!("{GOOD_CONTRACT}{EMBEDDED}"), true);
+    std::fs::write(
+        dir.path().join("contracts/acme/tests.toml"),
+        "[[case]]\nname = \"x\"\n\n[[case.step]]\noperation = \"GET /thngs\"\nexpect = 200\n",
+    )
+    .unwrap();
+    let out = apiwatch()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["test", "acme"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("contracts/acme/tests.toml:6:1: unknown field `expect`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_credentials_skip_a_contract_with_its_reason() {
+    let contract = format!(
+        "{GOOD_CONTRACT}\n[sandbox]\nbase_url = \"https://sandbox.acme.test\"\nauth = \"bearer\"\ncredentials = {{ token = \"ACME_UNSET_TOKEN\" }}\n"
+    );
+    let dir = map_with(&contract, true);
+    std::fs::write(
+        dir.path().join("contracts/acme/tests.toml"),
+        "[[case]]\nname = \"list\"\n[[case.step]]\noperation = \"listThings\"\n",
+    )
+    .unwrap();
+    let out = apiwatch()
+        .env_remove("ACME_UNSET_TOKEN")
+        .arg("--root")
+        .arg(dir.path())
+        .args(["test"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("acme: skipped — credentials not set: ACME_UNSET_TOKEN"),
+        "{stdout}"
+    );
+}
