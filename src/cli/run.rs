@@ -150,6 +150,9 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     for line in &night.plan {
         eprintln!("{line}");
     }
+    for run in &night.report.tests {
+        eprintln!("contract tests: {}", run.headline());
+    }
     let mut shown = night.report.clone();
     shown.findings = apiwatch::report::filter_min(shown.findings, args.min_severity.into());
     let printed = match args.format {
