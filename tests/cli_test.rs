@@ -184,3 +184,34 @@ fn missing_credentials_skip_a_contract_with_its_reason() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_night_lists_contracts_whose_tests_are_skipped_and_why() {
+    let contract = format!(
+        "{GOOD_CONTRACT}\n[sandbox]\nbase_url = \"https://sandbox.acme.test\"\nauth = \"bearer\"\ncredentials = {{ token = \"ACME_UNSET_TOKEN\" }}\n"
+    );
+    let dir = map_with(&contract, true);
+    std::fs::write(
+        dir.path().join("contracts/acme/tests.toml"),
+        "[[case]]\nname = \"list\"\n[[case.step]]\noperation = \"listThings\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let report = run_report(dir.path(), &out, 0);
+    assert_eq!(report["tests"][0]["status"], "skipped", "{report:#}");
+    assert_eq!(
+        report["tests"][0]["reason"],
+        "credentials not set: ACME_UNSET_TOKEN"
+    );
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<skipped message="credentials not set: ACME_UNSET_TOKEN"/>"#)
+            || junit.contains(r#"<skipped message="credentials not set: ACME_UNSET_TOKEN">"#),
+        "{junit}"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("skipped: credentials not set: ACME_UNSET_TOKEN"),
+        "{summary}"
+    );
+}

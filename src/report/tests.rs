@@ -77,6 +77,32 @@ pub struct StepResult {
 }
 
 impl TestRun {
+    /// A contract's tests that did not run, and why.
+    pub fn skipped(contract: &crate::map::Contract, reason: String) -> TestRun {
+        TestRun {
+            contract: contract.name.clone(),
+            status: "skipped".into(),
+            reason: Some(reason),
+            sandbox: contract
+                .sandbox
+                .as_ref()
+                .map(|s| {
+                    if s.embedded {
+                        "embedded".to_owned()
+                    } else {
+                        s.base_url.clone()
+                    }
+                })
+                .unwrap_or_default(),
+            against: format!("pinned {}", contract.pin.version),
+            budget: BudgetUse::default(),
+            rate_limit_headers: BTreeMap::new(),
+            unauthorized: 0,
+            notes: Vec::new(),
+            cases: Vec::new(),
+        }
+    }
+
     pub fn failed_cases(&self) -> usize {
         self.cases.iter().filter(|c| c.status == "failed").count()
     }

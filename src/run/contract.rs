@@ -38,8 +38,10 @@ pub async fn check_contract(
     let mut errors = Vec::new();
     let mut sources = Vec::new();
     let mut pinned_docs = Vec::new();
-    let mut tests = None;
-    for spec in &contract.specs {
+    // The first spec's upstream document, when it was read (an embedded sandbox
+    // serving `upstream` serves it).
+    let mut first_upstream: Option<Option<crate::spec::Document>> = None;
+    for (i, spec) in contract.specs.iter().enumerate() {
         let source_key = format!("{}/{}", contract.name, spec.name);
         let snap_path = contract.snapshot_path(&settings.root, &spec.name);
         let upstream = match load_upstream(
@@ -59,6 +61,9 @@ pub async fn check_contract(
                 errors.push(message);
                 findings.extend(finding);
                 sources.push((source_key, true));
+                if i == 0 {
+                    first_upstream = Some(None);
+                }
                 continue;
             }
         };
@@ -81,22 +86,20 @@ pub async fn check_contract(
             }
         };
         findings.extend(compare(contract, &pinned, &upstream, &settings.today));
-        // The contract tests run against the first spec: judged against its pin; an
-        // embedded sandbox serves the pin or, for drift, the upstream spec.
-        if pinned_docs.is_empty()
-            && let Some(suite) = &settings.tests
-            && let Some(s) = &contract.sandbox
-        {
-            let served = match s.serve {
-                crate::map::Serve::Upstream => &upstream,
-                crate::map::Serve::Pinned => &pinned,
-            };
-            let outcome = crate::suite::test_contract(contract, &pinned, served, suite).await;
-            findings.extend(outcome.findings);
-            tests = Some(outcome.run);
+        if i == 0 {
+            first_upstream = Some(Some(upstream));
         }
         pinned_docs.push(pinned);
     }
+    let tests = match (&settings.tests, &contract.sandbox) {
+        (Some(suite), Some(_)) => {
+            let (run, found) =
+                contract_tests(contract, settings, suite, first_upstream.flatten()).await;
+            findings.extend(found);
+            Some(run)
+        }
+        _ => None,
+    };
     if !contract.changelogs.is_empty() {
         let (mut found, mut errs, mut read) =
             check_changelogs(contract, &settings.root, fetcher, &pinned_docs, streaks).await;
@@ -138,6 +141,43 @@ pub async fn check_contract(
         sources,
         tests,
     }
+}
+
+/// The contract tests, after the spec check: judged against the first spec's pin
+/// (read again: the check may have failed before reading it); an embedded sandbox
+/// serving `upstream` needs that spec read tonight, or the tests are skipped.
+async fn contract_tests(
+    contract: &Contract,
+    settings: &RunSettings,
+    suite: &crate::suite::Settings,
+    upstream: Option<crate::spec::Document>,
+) -> (crate::report::tests::TestRun, Vec<Finding>) {
+    let skipped = |reason: String| {
+        let run = crate::report::tests::TestRun::skipped(contract, reason);
+        (run, Vec::new())
+    };
+    let Some(spec) = contract.specs.first() else {
+        return skipped("no [[spec]]".into());
+    };
+    let Ok(pinned) = snapshot::read(&contract.snapshot_path(&settings.root, &spec.name)) else {
+        return skipped(format!("no pinned snapshot of `{}`", spec.name));
+    };
+    let embedded_upstream = contract
+        .sandbox
+        .as_ref()
+        .is_some_and(|s| s.embedded && s.serve == crate::map::Serve::Upstream);
+    let served = match (&upstream, embedded_upstream) {
+        (Some(doc), true) => doc,
+        (None, true) => {
+            return skipped(format!(
+                "the embedded sandbox serves the upstream spec `{}`, which could not be read tonight",
+                spec.name
+            ));
+        }
+        (_, false) => &pinned,
+    };
+    let outcome = crate::suite::test_contract(contract, &pinned, served, suite).await;
+    (outcome.run, outcome.findings)
 }
 
 /// How a contract's specs are compared.

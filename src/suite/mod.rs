@@ -169,18 +169,9 @@ pub async fn test_contract(
         .against
         .clone()
         .unwrap_or_else(|| format!("pinned {}", contract.pin.version));
-    let mut run = TestRun {
-        contract: contract.name.clone(),
-        status: "skipped".into(),
-        reason: None,
-        sandbox: String::new(),
-        against,
-        budget: BudgetUse::default(),
-        rate_limit_headers: BTreeMap::new(),
-        unauthorized: 0,
-        notes: Vec::new(),
-        cases: Vec::new(),
-    };
+    let mut run = TestRun::skipped(contract, String::new());
+    run.reason = None;
+    run.against = against;
     let Some(config) = &contract.sandbox else {
         run.reason = Some("no `[sandbox]` in the contract".into());
         return Outcome {
