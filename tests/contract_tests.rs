@@ -75,6 +75,17 @@ const SPEC: &str = r##"{
             "type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string", "nullable": true}}}}}}}}}}
       }
     },
+    "/echo": {
+      "get": {
+        "operationId": "echo",
+        "parameters": [
+          {"name": "X-Api-Key", "in": "header", "required": true, "schema": {"type": "string"}},
+          {"name": "Crm-Version", "in": "header", "required": true, "schema": {"type": "string", "example": "2024-01"}},
+          {"name": "code", "in": "query", "required": true, "schema": {"type": "string"}}
+        ],
+        "responses": {"default": {"description": "anything", "content": {"application/json": {"schema": {"type": "object"}}}}}
+      }
+    },
     "/report": {
       "get": {
         "operationId": "getReport",
@@ -728,7 +739,7 @@ async fn a_rotated_refresh_token_is_used_and_reported_a_revoked_one_is_expired_c
     assert_eq!(run.status, "passed");
     let f = finding(&findings, "sandbox-credentials-rotated");
     assert!(
-        f.message.contains("update CRM_REFRESH_TOKEN"),
+        f.message.contains("refresh token in CRM_REFRESH_TOKEN"),
         "{}",
         f.message
     );
@@ -996,5 +1007,362 @@ async fn an_api_key_in_the_query_and_a_version_header_are_sent() {
             "limit=5&hapikey=static-token".to_owned(),
             "2026-03".to_owned()
         )]
+    );
+}
+
+// ---- regressions found in review -------------------------------------------
+
+/// Serves `app` on a loopback port; its base URL.
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+const ECHO: &str = "[[case]]\nname = \"echo\"\n[[case.step]]\noperation = \"echo\"\n";
+
+#[tokio::test]
+async fn one_credential_and_one_version_header_replace_what_the_spec_would_generate() {
+    let clock = ManualClock::new(jiff::Timestamp::UNIX_EPOCH);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let app = {
+        let seen = seen.clone();
+        axum::Router::new().route(
+            "/v1/echo",
+            get(move |headers: HeaderMap, uri: axum::http::Uri| {
+                let seen = seen.clone();
+                async move {
+                    let all = |n: &str| {
+                        headers
+                            .get_all(n)
+                            .iter()
+                            .map(|v| v.to_str().unwrap().to_owned())
+                            .collect::<Vec<_>>()
+                    };
+                    seen.lock().unwrap().push((
+                        all("x-api-key"),
+                        all("crm-version"),
+                        uri.query().unwrap_or("").to_owned(),
+                    ));
+                    // A 204 only `default` documents.
+                    StatusCode::NO_CONTENT
+                }
+            }),
+        )
+    };
+    let url = serve(app).await;
+    let dir = map(
+        &format!(
+            "base_url = \"{url}/v1\"\nauth = \"api-key\"\napi_key_header = \"X-Api-Key\"\ncredentials = {{ api_key = \"CRM_TOKEN\" }}\nversion_header = {{ name = \"Crm-Version\", value = \"2026-03\" }}"
+        ),
+        ECHO,
+    );
+    let (run, findings) = tests_of(dir.path(), &settings(dir.path(), &clock)).await;
+    assert!(
+        findings.is_empty(),
+        "a status `default` documents is documented: {:#?}",
+        rules(&findings)
+    );
+    assert_eq!(run.status, "passed");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0].0, vec!["static-token".to_owned()]);
+    assert_eq!(seen[0].1, vec!["2026-03".to_owned()]);
+
+    // A key in the query replaces the parameter of the same name, and its
+    // percent-encoded form is redacted where a vendor echoes the URL.
+    let app = axum::Router::new().route(
+        "/v1/echo",
+        get(|uri: axum::http::Uri| async move {
+            (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"error": format!("bad request to {uri}")})),
+            )
+        }),
+    );
+    let url = serve(app).await;
+    let dir = map(
+        &format!(
+            "base_url = \"{url}/v1\"\nauth = \"api-key\"\napi_key_query = \"code\"\ncredentials = {{ api_key = \"CRM_ODD_KEY\" }}"
+        ),
+        ECHO,
+    );
+    let mut s = settings(dir.path(), &clock);
+    s.env = Arc::new(|v: &str| (v == "CRM_ODD_KEY").then(|| "k3y+with/slash=long".to_owned()));
+    let (run, findings) = tests_of(dir.path(), &s).await;
+    let text = serde_json::to_string(&(&run, &findings)).unwrap();
+    assert!(
+        text.contains("bad request to /v1/echo?code=[redacted]"),
+        "{text}"
+    );
+    assert!(!text.contains("k3y") && !text.contains("%2Bwith"), "{text}");
+}
+
+#[tokio::test]
+async fn a_secret_echoed_by_the_token_endpoint_stays_out_of_every_case() {
+    let clock = ManualClock::new(jiff::Timestamp::UNIX_EPOCH);
+    let app = axum::Router::new().route(
+        "/oauth/token",
+        post(|body: String| async move {
+            let secret = body
+                .split('&')
+                .find_map(|p| p.strip_prefix("client_secret="))
+                .unwrap_or("")
+                .to_owned();
+            (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(json!({"error": "invalid_client", "error_description": format!("client secret {secret} does not match")})),
+            )
+        }),
+    );
+    let url = serve(app).await;
+    let dir = map(
+        &format!(
+            "base_url = \"{url}/v1\"\ntoken_url = \"{url}/oauth/token\"\nauth = \"oauth2\"\ncredentials = {{ client_id = \"CRM_CID\", client_secret = \"CRM_CS\" }}"
+        ),
+        "[[case]]\nname = \"a\"\n[[case.step]]\noperation = \"listLists\"\n[[case]]\nname = \"b\"\n[[case.step]]\noperation = \"listLists\"\n",
+    );
+    let mut s = settings(dir.path(), &clock);
+    s.env = Arc::new(|v: &str| match v {
+        "CRM_CID" => Some("client-7".to_owned()),
+        "CRM_CS" => Some("Sup3rS3cretValue".to_owned()),
+        _ => None,
+    });
+    let (run, findings) = tests_of(dir.path(), &s).await;
+    assert_eq!(run.cases[1].status, "skipped");
+    let text = serde_json::to_string(&(&run, &findings)).unwrap()
+        + &apiwatch::report::tests::junit(std::slice::from_ref(&run))
+        + &apiwatch::report::tests::text(std::slice::from_ref(&run))
+        + &apiwatch::report::tests::markdown(std::slice::from_ref(&run));
+    assert!(!text.contains("Sup3rS3cretValue"), "{text}");
+    assert!(
+        text.contains("client secret [redacted] does not match"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_token_endpoint_hiccup_is_retried_and_a_retry_storm_stays_in_the_budget() {
+    let clock = ManualClock::new(jiff::Timestamp::UNIX_EPOCH);
+    let quirks = Quirks {
+        busy: 100,
+        ..Quirks::default()
+    };
+    let (url, fake) = vendor(quirks, clock.clone()).await;
+    // The token endpoint answers 503 once, then works.
+    let hiccup = Arc::new(Mutex::new(true));
+    let front = {
+        let hiccup = hiccup.clone();
+        let upstream = url.clone();
+        axum::Router::new().route(
+            "/oauth/token",
+            post(move |body: String| {
+                let hiccup = hiccup.clone();
+                let upstream = upstream.clone();
+                async move {
+                    if std::mem::take(&mut *hiccup.lock().unwrap()) {
+                        return (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            [("retry-after", "2")],
+                            String::new(),
+                        )
+                            .into_response();
+                    }
+                    let reply = reqwest::Client::new()
+                        .post(format!("{upstream}/oauth/token"))
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap();
+                    (StatusCode::OK, reply.text().await.unwrap()).into_response()
+                }
+            }),
+        )
+    };
+    let token_front = serve(front).await;
+    let cases = "[[case]]\nname = \"busy lists\"\n[[case.step]]\noperation = \"listLists\"\n[[case]]\nname = \"later\"\n[[case.step]]\noperation = \"getReport\"\n";
+    let dir = map(
+        &format!(
+            "base_url = \"{url}/v1\"\ntoken_url = \"{token_front}/oauth/token\"\n{OAUTH}\nbudget = {{ requests = 3 }}"
+        ),
+        cases,
+    );
+    let (run, findings) = tests_of(dir.path(), &settings(dir.path(), &clock)).await;
+    // The token came on the second try; the storm ate the budget, not more.
+    assert!(
+        !rules(&findings).contains(&"sandbox-auth-failed".to_owned()),
+        "{:#?}",
+        rules(&findings)
+    );
+    assert!(
+        rules(&findings).contains(&"sandbox-budget-exhausted".to_owned()),
+        "{:#?}",
+        rules(&findings)
+    );
+    let api_calls = fake.vendor.lock().unwrap().served.len();
+    assert!(
+        run.budget.used <= 3 + 2,
+        "{:?} (3, plus the two token requests)",
+        run.budget
+    );
+    assert!(api_calls <= 3, "{api_calls}");
+    assert_eq!(run.cases[1].status, "skipped");
+}
+
+#[tokio::test]
+async fn a_post_that_timed_out_is_not_sent_again_and_redirects_are_not_followed() {
+    let clock = ManualClock::new(jiff::Timestamp::UNIX_EPOCH);
+    let posts = Arc::new(Mutex::new(0u32));
+    let elsewhere = Arc::new(Mutex::new(0u32));
+    let other = {
+        let elsewhere = elsewhere.clone();
+        serve(axum::Router::new().route(
+            "/v1/lists",
+            get(move || {
+                let elsewhere = elsewhere.clone();
+                async move {
+                    *elsewhere.lock().unwrap() += 1;
+                    axum::Json(json!({"results": []}))
+                }
+            }),
+        ))
+        .await
+    };
+    let app = {
+        let posts = posts.clone();
+        let other = other.clone();
+        axum::Router::new()
+            .route(
+                "/v1/contacts",
+                post(move || {
+                    let posts = posts.clone();
+                    async move {
+                        *posts.lock().unwrap() += 1;
+                        tokio::time::sleep(Duration::from_millis(400)).await;
+                        StatusCode::CREATED
+                    }
+                }),
+            )
+            .route(
+                "/v1/lists",
+                get(move || {
+                    let other = other.clone();
+                    async move {
+                        (
+                            StatusCode::FOUND,
+                            [("location", format!("{other}/v1/lists"))],
+                        )
+                    }
+                }),
+            )
+    };
+    let url = serve(app).await;
+    let cases = "[[case]]\nname = \"create\"\nkeeps_data = true\n[[case.step]]\noperation = \"createContact\"\nbody = { email = \"a@example.com\" }\n[[case]]\nname = \"lists\"\n[[case.step]]\noperation = \"listLists\"\n";
+    let dir = map(&base(&url, BEARER, ""), cases);
+    let mut s = settings(dir.path(), &clock);
+    s.timeout = Duration::from_millis(100);
+    let (run, findings) = tests_of(dir.path(), &s).await;
+    assert_eq!(
+        *posts.lock().unwrap(),
+        1,
+        "a create that may have happened is not repeated"
+    );
+    assert_eq!(run.cases[0].steps[0].attempts, 1);
+    assert!(rules(&findings).contains(&"sandbox-unreachable".to_owned()));
+    assert_eq!(
+        *elsewhere.lock().unwrap(),
+        0,
+        "the redirect was not followed"
+    );
+    assert_eq!(run.cases[1].steps[0].status, Some(302));
+    assert!(rules(&findings).contains(&"sandbox-status-undocumented".to_owned()));
+}
+
+#[tokio::test]
+async fn production_is_told_by_host_and_sandbox_servers_are_not_production() {
+    let clock = ManualClock::new(jiff::Timestamp::UNIX_EPOCH);
+    let spec = SPEC.replace(
+        r#""servers": [{"url": "https://api.crm.test/v1"}]"#,
+        r#""servers": [
+          {"url": "https://{region}.api.crm.test/v1", "variables": {"region": {"default": "us", "enum": ["us", "eu"]}}},
+          {"url": "http://127.0.0.1:1/v1", "description": "Sandbox"}
+        ]"#,
+    );
+    assert_ne!(spec, SPEC);
+    let cases = "[[case]]\nname = \"lists\"\n[[case.step]]\noperation = \"listLists\"\n";
+    for (base_url, refused) in [
+        ("https://eu.api.crm.test/v2", true),
+        ("https://us.api.crm.test:443/v1", true),
+        // Loopback, described as the sandbox: allowed (and nothing listens there).
+        ("http://127.0.0.1:1/v1", false),
+    ] {
+        let dir = map(&format!("base_url = \"{base_url}\""), cases);
+        let doc = apiwatch::spec::load::parse_document(spec.as_bytes(), "spec.json").unwrap();
+        apiwatch::snapshot::pin(&doc, &dir.path().join("snapshots/crm/openapi.json")).unwrap();
+        let mut s = settings(dir.path(), &clock);
+        s.retry.max_attempts = 1;
+        s.timeout = Duration::from_millis(200);
+        let (_, findings) = tests_of(dir.path(), &s).await;
+        assert_eq!(
+            rules(&findings).contains(&"sandbox-production-refused".to_owned()),
+            refused,
+            "{base_url}: {:#?}",
+            rules(&findings)
+        );
+    }
+}
+
+#[tokio::test]
+async fn unreadable_and_link_only_sunsets_are_still_reported() {
+    let clock = ManualClock::new(jiff::Timestamp::UNIX_EPOCH);
+    let app = axum::Router::new().route(
+        "/v1/lists",
+        get(|| async {
+            (
+                [
+                    ("sunset", "end of next quarter"),
+                    ("link", "<https://docs.crm.test/sunsets>; rel=\"sunset\""),
+                ],
+                axum::Json(json!({"results": []})),
+            )
+        }),
+    );
+    let url = serve(app).await;
+    let dir = map(
+        &format!("base_url = \"{url}/v1\""),
+        "[[case]]\nname = \"lists\"\n[[case.step]]\noperation = \"listLists\"\n",
+    );
+    let (_, findings) = tests_of(dir.path(), &settings(dir.path(), &clock)).await;
+    let f = finding(&findings, "sandbox-sunset-header");
+    assert!(
+        f.message
+            .contains("`Sunset: end of next quarter` (not a date apiwatch can read)"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains("https://docs.crm.test/sunsets"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.sunset, None);
+}
+
+#[tokio::test]
+async fn path_keys_and_statuses_are_checked_when_the_file_is_read() {
+    let clock = ManualClock::new(jiff::Timestamp::UNIX_EPOCH);
+    let cases = "[[case]]\nname = \"x\"\n[[case.step]]\noperation = \"getContact\"\npath = { contactID = \"1\" }\nexpect_status = \"2XX\"\n";
+    let dir = map("base_url = \"https://sandbox.crm.test/v1\"", cases);
+    let (_, findings) = tests_of(dir.path(), &settings(dir.path(), &clock)).await;
+    let m = &finding(&findings, "sandbox-cases-invalid").message;
+    assert!(
+        m.contains("`contactID` is not a path parameter of `GET /contacts/{id}` (it has id)"),
+        "{m}"
+    );
+    assert!(
+        m.contains(
+            "tests.toml:6:17: `expect_status` must be an HTTP status (201) or a list of them"
+        ),
+        "{m}"
     );
 }

@@ -349,10 +349,14 @@ pub(super) fn sandbox(raw: Spanned<RawSandbox>, errors: &mut Errors) -> Sandbox 
             "`rate_limit` needs requests and per_seconds of at least 1",
         );
     }
-    if s.budget.requests == Some(0) || s.budget.per_second.is_some_and(|r| r.is_nan() || r <= 0.0) {
+    if s.budget.requests == Some(0)
+        || s.budget
+            .per_second
+            .is_some_and(|r| !(0.01..=10_000.0).contains(&r))
+    {
         errors.at(
             Some(span.clone()),
-            "`budget` needs `requests` of at least 1 and a positive `per_second`",
+            "`budget` needs `requests` of at least 1 and `per_second` between 0.01 and 10000",
         );
     }
     if s.api_key_header.is_some() && s.api_key_query.is_some() {

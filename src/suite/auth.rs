@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use super::budget::Budget;
 use crate::map::{AuthKind, Sandbox};
+use crate::retry::{Again, RetryPolicy};
 use crate::sandbox::Clock;
 
 /// The longest margin before expiry at which a token is renewed.
@@ -73,6 +74,7 @@ pub struct Session {
     tokens: tokio::sync::Mutex<Tokens>,
     clock: Arc<dyn Clock>,
     http: reqwest::Client,
+    retry: RetryPolicy,
     /// Every secret seen, for redaction.
     secrets: Arc<Mutex<Vec<String>>>,
     /// Set when the vendor rotated the refresh token: the variable to update.
@@ -90,6 +92,7 @@ impl Session {
         env: &dyn Fn(&str) -> Option<String>,
         clock: Arc<dyn Clock>,
         http: reqwest::Client,
+        retry: RetryPolicy,
     ) -> Result<Session, AuthProblem> {
         let secrets = Arc::new(Mutex::new(Vec::new()));
         let get = |role: &str| -> Result<String, AuthProblem> {
@@ -150,6 +153,7 @@ impl Session {
             tokens: tokio::sync::Mutex::new(tokens),
             clock,
             http,
+            retry,
             secrets,
             rotated: Mutex::new(None),
             fetched: std::sync::atomic::AtomicUsize::new(0),
@@ -223,25 +227,50 @@ impl Session {
             .map(|(k, v)| format!("{k}={}", super::request::form_escape(v)))
             .collect::<Vec<_>>()
             .join("&");
-        budget.take().await;
-        let asked = self.clock.now();
-        let reply = self
-            .http
-            .post(token_url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                AuthProblem::Failed(format!(
-                    "the token endpoint failed: {}",
-                    crate::fetch::describe(&e)
-                ))
-            })?;
-        let status = reply.status().as_u16();
-        let answer: Value =
-            serde_json::from_slice(&reply.bytes().await.unwrap_or_default()).unwrap_or(Value::Null);
+        // A token endpoint's bad moment (5xx, 429, no connection) is retried with
+        // the one retry policy; asking for a token twice does no harm.
+        let mut delays = self.retry.delays();
+        let (asked, status, answer) = loop {
+            budget.take(true).await;
+            let asked = self.clock.now();
+            let sent = self
+                .http
+                .post(token_url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .body(body.clone())
+                .send()
+                .await;
+            let (again, failure) = match sent {
+                Err(e) => (
+                    (!e.is_builder()).then_some(Again::AfterBackoff),
+                    format!("the token endpoint failed: {}", crate::fetch::describe(&e)),
+                ),
+                Ok(reply) => {
+                    let status = reply.status();
+                    if status.as_u16() == 429 || status.is_server_error() {
+                        let wait = reply
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(crate::fetch::parse_retry_after);
+                        (
+                            Some(wait.map_or(Again::AfterBackoff, Again::After)),
+                            format!("the token endpoint answered {status}"),
+                        )
+                    } else {
+                        let answer: Value =
+                            serde_json::from_slice(&reply.bytes().await.unwrap_or_default())
+                                .unwrap_or(Value::Null);
+                        break (asked, status.as_u16(), answer);
+                    }
+                }
+            };
+            match again.and_then(|a| self.retry.wait(delays.next(), a)) {
+                Some(wait) => self.clock.sleep(wait).await,
+                None => return Err(AuthProblem::Failed(failure)),
+            }
+        };
         let error = answer.get("error").and_then(Value::as_str).unwrap_or("");
         if error == "invalid_grant" {
             let what = if tokens.refresh.is_some() {

@@ -97,18 +97,11 @@ struct RawStep {
     headers: BTreeMap<String, String>,
     body: Option<Spanned<toml::Value>>,
     body_file: Option<Spanned<String>>,
-    expect_status: Option<Spanned<Expect>>,
+    expect_status: Option<Spanned<toml::Value>>,
     #[serde(default)]
     fields: Vec<Spanned<String>>,
     #[serde(default)]
     capture: BTreeMap<String, Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Expect {
-    One(u16),
-    Many(Vec<u16>),
 }
 
 /// Reads and checks `root/rel`; `model` is the pinned spec the operations must
@@ -271,17 +264,63 @@ fn step(
         },
         (None, None) => None,
     };
-    let expect = match s.expect_status.map(Spanned::into_inner) {
-        None => Vec::new(),
-        Some(Expect::One(x)) => vec![x],
-        Some(Expect::Many(x)) => x,
-    };
-    if expect.iter().any(|x| !(100..=599).contains(x)) {
-        at(
-            span.clone(),
-            "`expect_status` must be HTTP statuses (100-599)".into(),
-        );
-        ok = false;
+    let mut expect = Vec::new();
+    if let Some(e) = s.expect_status {
+        let code = |v: &toml::Value| {
+            v.as_integer()
+                .and_then(|i| u16::try_from(i).ok())
+                .filter(|c| (100..=599).contains(c))
+        };
+        let codes: Option<Vec<u16>> = match e.get_ref() {
+            toml::Value::Array(items) => items.iter().map(code).collect(),
+            one => code(one).map(|c| vec![c]),
+        };
+        match codes {
+            Some(c) if !c.is_empty() => expect = c,
+            _ => {
+                at(
+                    e.span(),
+                    "`expect_status` must be an HTTP status (201) or a list of them ([204, 404])"
+                        .into(),
+                );
+                ok = false;
+            }
+        }
+    }
+    if let Some(op) = model.find(&operation) {
+        let names: Vec<&str> = op
+            .parameters
+            .iter()
+            .filter(|p| p.location == "path")
+            .map(|p| p.name.as_str())
+            .collect();
+        for key in s.path.keys().filter(|k| !names.contains(&k.as_str())) {
+            at(
+                span.clone(),
+                format!(
+                    "`{key}` is not a path parameter of `{} {}` (it has {})",
+                    op.method,
+                    op.path,
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            );
+            ok = false;
+        }
+    }
+    for (name, value) in &s.headers {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            || reqwest::header::HeaderValue::from_str(value).is_err()
+        {
+            at(
+                span.clone(),
+                format!("header `{name}` is not a valid HTTP header name and value"),
+            );
+            ok = false;
+        }
     }
     let mut fields = Vec::new();
     for f in s.fields {

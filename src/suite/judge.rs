@@ -93,7 +93,11 @@ pub fn documented<'o, 'a>(op: &'o Operation<'a>, status: u16) -> Option<&'o Resp
                 .iter()
                 .find(|(s, _)| s.eq_ignore_ascii_case(&class))
         })
-        .or_else(|| op.responses.iter().find(|(s, _)| s.as_str() == "default"))
+        .or_else(|| {
+            op.responses
+                .iter()
+                .find(|(s, _)| s.eq_ignore_ascii_case("default"))
+        })
         .map(|(_, r)| r)
 }
 
@@ -390,6 +394,26 @@ fn signals(s: &Signals, out: &mut Vec<Problem>) {
             format!(" ({})", parts.join("; "))
         }
     };
+    if s.sunset.is_none()
+        && (s.sunset_link.is_some() || s.unreadable.iter().any(|u| u.starts_with("Sunset")))
+    {
+        let what = s
+            .unreadable
+            .iter()
+            .find(|u| u.starts_with("Sunset"))
+            .map_or_else(
+                || "a `Link` with rel=\"sunset\"".to_owned(),
+                |u| format!("`{u}` (not a date apiwatch can read)"),
+            );
+        out.push(Problem::new(
+            Live::SunsetHeader,
+            "",
+            format!(
+                "the sandbox announces the operation's end with {what}{}",
+                links()
+            ),
+        ));
+    }
     if let Some(date) = &s.sunset {
         out.push(Problem {
             rule: Live::SunsetHeader,
@@ -403,8 +427,13 @@ fn signals(s: &Signals, out: &mut Vec<Problem>) {
         });
     }
     if s.deprecated {
+        let unreadable = s.unreadable.iter().find(|u| u.starts_with("Deprecation"));
         let since = match (&s.deprecated_on, &s.warning) {
             (Some(d), _) => format!("deprecated as of {d} (`Deprecation`)"),
+            (None, _) if unreadable.is_some() => format!(
+                "deprecated (`{}`, a date apiwatch cannot read)",
+                unreadable.map_or("", String::as_str)
+            ),
             (None, Some(w)) => format!("deprecated (`Warning: 299 {w}`)"),
             (None, None) => "deprecated (`Deprecation`)".to_owned(),
         };

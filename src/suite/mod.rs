@@ -282,7 +282,14 @@ pub async fn test_contract(
     } else {
         (run.sandbox.clone(), config.token_url.clone())
     };
-    let http = match reqwest::Client::builder().timeout(settings.timeout).build() {
+    // A redirect would carry the credentials (and a query key, as Referer) to
+    // another host, and test an answer the sandbox did not give: not followed.
+    let http = match reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .build()
+    {
         Ok(h) => h,
         Err(e) => {
             return fail(
@@ -298,6 +305,7 @@ pub async fn test_contract(
         &*env,
         settings.clock.clone(),
         http.clone(),
+        settings.retry,
     ) {
         Ok(s) => s,
         Err(p) => {
@@ -368,7 +376,7 @@ pub async fn test_contract(
     }
     if let Some(var) = ctx.wire.session.rotated() {
         let note = format!(
-            "the vendor rotated the refresh token: the new one was used for this run; update {var} in the secret store before the next run (apiwatch never writes secrets)"
+            "the vendor issued a new refresh token (rotation), used for this run only since apiwatch never writes secrets; if the vendor retires the old one, the next run meets invalid_grant: store a freshly authorized refresh token in {var}, or give the tests a client whose refresh tokens do not rotate"
         );
         run.notes.push(note.clone());
         let problem = Problem::new(Live::CredentialsRotated, "", note);
@@ -401,6 +409,7 @@ pub async fn test_contract(
         f.excerpt = f.excerpt.as_deref().map(scrub);
     }
     for c in &mut run.cases {
+        c.reason = c.reason.as_deref().map(scrub);
         for s in &mut c.steps {
             for p in &mut s.problems {
                 *p = scrub(p);
@@ -408,15 +417,24 @@ pub async fn test_contract(
         }
     }
     run.reason = run.reason.as_deref().map(scrub);
+    for n in &mut run.notes {
+        *n = scrub(n);
+    }
     Outcome { run, findings }
 }
 
 /// Redacts `secrets` (longest first) and credential shapes from `text`.
 fn redact(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_owned();
-    let mut sorted: Vec<&String> = secrets.iter().filter(|s| s.len() >= 4).collect();
-    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    for s in sorted {
+    // As sent and as a URL or form carries them (`a+b/c` is `a%2Bb%2Fc` there).
+    let mut forms: Vec<String> = secrets
+        .iter()
+        .filter(|s| s.len() >= 4)
+        .flat_map(|s| [s.clone(), request::form_escape(s)])
+        .collect();
+    forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    forms.dedup();
+    for s in forms {
         out = out.replace(s.as_str(), crate::secrets::REDACTED);
     }
     crate::secrets::redact(&out)
@@ -475,43 +493,85 @@ fn order(cases: Vec<Case>, ctx: &Ctx<'_>) -> Vec<(Case, Option<String>)> {
     tagged
 }
 
-/// The spec's server `url` equals, if any.
+/// The spec's production server on the same host as `url`, if any. Servers the
+/// spec describes as a sandbox, test, staging, mock, QA or development server are
+/// not production; server variables are expanded to each of their `enum` values.
 fn production(url: &str, doc: &Document) -> Option<String> {
-    let norm = |u: &str| u.trim().trim_end_matches('/').to_ascii_lowercase();
-    let target = norm(url);
+    let host = |u: &str| {
+        reqwest::Url::parse(u)
+            .ok()?
+            .host_str()
+            .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+    };
+    let target = host(url)?;
     let mut servers = Vec::new();
-    if let Some(list) = doc.root.get("servers").and_then(Value::as_array) {
-        for s in list {
-            let Some(mut u) = s.get("url").and_then(Value::as_str).map(str::to_owned) else {
-                continue;
-            };
-            if let Some(vars) = s.get("variables").and_then(Value::as_object) {
-                for (name, v) in vars {
-                    if let Some(d) = v.get("default").and_then(Value::as_str) {
-                        u = u.replace(&format!("{{{name}}}"), d);
-                    }
-                }
-            }
-            servers.push(u);
+    for s in doc
+        .root
+        .get("servers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(u) = s.get("url").and_then(Value::as_str) else {
+            continue;
+        };
+        let description = s
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let not_production = description
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| {
+                [
+                    "sandbox",
+                    "test",
+                    "testing",
+                    "staging",
+                    "mock",
+                    "dev",
+                    "development",
+                    "qa",
+                ]
+                .contains(&w)
+            });
+        if not_production {
+            continue;
         }
+        let mut expanded = vec![u.to_owned()];
+        for (name, v) in s
+            .get("variables")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let mut values: Vec<&str> = v
+                .get("enum")
+                .and_then(Value::as_array)
+                .map(|e| e.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            values.extend(v.get("default").and_then(Value::as_str));
+            let slot = format!("{{{name}}}");
+            let slot = slot.as_str();
+            expanded = expanded
+                .iter()
+                .flat_map(|u| values.iter().map(move |x| u.replace(slot, x)))
+                .take(256)
+                .collect();
+        }
+        servers.extend(expanded);
     }
-    if let Some(host) = doc.root.get("host").and_then(Value::as_str) {
+    if let Some(h) = doc.root.get("host").and_then(Value::as_str) {
         let base = doc
             .root
             .get("basePath")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let schemes: Vec<&str> = doc
-            .root
-            .get("schemes")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_else(|| vec!["https"]);
-        for scheme in schemes {
-            servers.push(format!("{scheme}://{host}{base}"));
-        }
+        servers.push(format!("https://{h}{base}"));
     }
-    servers.into_iter().find(|s| norm(s) == target)
+    servers
+        .into_iter()
+        .find(|s| host(s).as_deref() == Some(target.as_str()))
 }
 
 /// A finding about the sandbox as a whole (auth, budget, reachability).
@@ -548,17 +608,28 @@ fn sandbox_finding(contract: &Contract, problem: &Problem) -> Option<Finding> {
 /// Why an attempt failed, for the retry policy.
 enum Failure {
     /// 429 or 503: the answer, and how long the server asked to wait.
-    Busy(Answer, Option<Duration>),
-    Network(String),
+    Busy(Box<Answer>, Option<Duration>),
+    /// No answer; `again` when trying again cannot do anything twice.
+    Network {
+        why: String,
+        again: bool,
+    },
     Auth(AuthProblem),
+    /// The run's request budget is spent.
+    Budget,
+    /// The request cannot be made (a header value the case gives is not HTTP).
+    Invalid(String),
 }
 
 impl Verdict for Failure {
     fn again(&self) -> Again {
         match self {
             Failure::Busy(_, Some(wait)) => Again::After(*wait),
-            Failure::Busy(_, None) | Failure::Network(_) => Again::AfterBackoff,
-            Failure::Auth(_) => Again::No,
+            Failure::Busy(_, None) | Failure::Network { again: true, .. } => Again::AfterBackoff,
+            Failure::Network { again: false, .. }
+            | Failure::Auth(_)
+            | Failure::Budget
+            | Failure::Invalid(_) => Again::No,
         }
     }
 }
@@ -723,7 +794,7 @@ impl Ctx<'_> {
                     };
                 }
             };
-        let (answer, attempts) = self.send(&prepared).await;
+        let (answer, attempts) = self.send(&prepared, phase == "cleanup").await;
         result.attempts = attempts;
         let problems = match answer {
             Err(Failure::Auth(p)) => {
@@ -743,11 +814,28 @@ impl Ctx<'_> {
                     fatal: true,
                 };
             }
-            Err(Failure::Network(why)) => {
+            Err(Failure::Network { why, .. }) => {
                 vec![Problem::new(
                     Live::Unreachable,
                     "",
                     format!("no answer after {attempts} attempt(s): {why}"),
+                )]
+            }
+            Err(Failure::Budget) => {
+                vec![Problem::new(
+                    Live::BudgetExhausted,
+                    "",
+                    format!(
+                        "the budget of {} requests ran out during this step (retries count)",
+                        self.wire.budget.limit().unwrap_or(0)
+                    ),
+                )]
+            }
+            Err(Failure::Invalid(why)) => {
+                vec![Problem::new(
+                    Live::CasesInvalid,
+                    "",
+                    format!("the request cannot be made: {why}"),
                 )]
             }
             Err(Failure::Busy(a, wait)) => {
@@ -854,9 +942,9 @@ impl Ctx<'_> {
 
     /// Sends a request: budget and auth per attempt, `429`/`503` retried as the
     /// retry policy says, one renewal and retry after a `401` for OAuth.
-    async fn send(&mut self, prepared: &Prepared) -> (Result<Answer, Failure>, u32) {
+    async fn send(&mut self, prepared: &Prepared, cleanup: bool) -> (Result<Answer, Failure>, u32) {
         let mut attempts = 0u32;
-        let first = self.wire.attempts(prepared, &mut attempts).await;
+        let first = self.wire.attempts(prepared, cleanup, &mut attempts).await;
         let unauthorized = matches!(&first, Ok(a) if a.status == 401);
         if unauthorized {
             self.unauthorized += 1;
@@ -865,7 +953,7 @@ impl Ctx<'_> {
             return (first, attempts);
         }
         self.wire.session.invalidate().await;
-        let second = self.wire.attempts(prepared, &mut attempts).await;
+        let second = self.wire.attempts(prepared, cleanup, &mut attempts).await;
         if matches!(&second, Ok(a) if a.status == 401) {
             self.unauthorized += 1;
         }
@@ -888,11 +976,16 @@ struct Wire {
 impl Wire {
     /// Sends a request: budget and auth per attempt, `429`/`503` retried as the
     /// retry policy says; `count` is increased by the attempts made.
-    async fn attempts(&self, prepared: &Prepared, count: &mut u32) -> Result<Answer, Failure> {
+    async fn attempts(
+        &self,
+        prepared: &Prepared,
+        cleanup: bool,
+        count: &mut u32,
+    ) -> Result<Answer, Failure> {
         let mut delays = self.retry.delays();
         loop {
             *count += 1;
-            let failure = match self.attempt(prepared).await {
+            let failure = match self.attempt(prepared, cleanup).await {
                 Ok(answer) => return Ok(answer),
                 Err(f) => f,
             };
@@ -903,54 +996,74 @@ impl Wire {
         }
     }
 
-    async fn attempt(&self, prepared: &Prepared) -> Result<Answer, Failure> {
-        self.budget.take().await;
+    async fn attempt(&self, prepared: &Prepared, cleanup: bool) -> Result<Answer, Failure> {
         let credential = self
             .session
             .credential(&self.budget)
             .await
             .map_err(Failure::Auth)?;
-        let with_credential;
-        let target = match &credential {
-            Some(Credential::Query(k, v)) => {
-                let mut p = prepared.clone();
-                p.query.push((k.clone(), v.clone()));
-                with_credential = p;
-                &with_credential
-            }
-            _ => prepared,
+        // Cleanup always runs (it removes what the case made); it still counts.
+        if !self.budget.take(cleanup).await {
+            return Err(Failure::Budget);
+        }
+        let mut target = prepared.clone();
+        // One value per name: the credential and the version header replace what
+        // the spec's parameters would have generated for them.
+        let mut headers = reqwest::header::HeaderMap::new();
+        let mut set = |k: &str, v: &str| -> Result<(), Failure> {
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| Failure::Invalid(format!("`{k}` is not a header name")))?;
+            let value = reqwest::header::HeaderValue::from_str(v).map_err(|_| {
+                Failure::Invalid(format!("the `{k}` header's value is not valid in HTTP"))
+            })?;
+            headers.insert(name, value);
+            Ok(())
         };
-        let mut call = self
-            .http
-            .request(prepared.method.clone(), target.full_url());
+        set("accept", "application/json, */*;q=0.5")?;
         for (k, v) in &prepared.headers {
-            call = call.header(k.as_str(), v.as_str());
+            set(k, v)?;
         }
         if let Some((k, v)) = &self.version_header {
-            call = call.header(k.as_str(), v.as_str());
+            set(k, v)?;
         }
-        if let Some(Credential::Header(k, v)) = &credential {
-            call = call.header(k.as_str(), v.as_str());
+        match &credential {
+            Some(Credential::Header(k, v)) => set(k, v)?,
+            Some(Credential::Query(k, v)) => {
+                target.query.retain(|(q, _)| q != k);
+                target.query.push((k.clone(), v.clone()));
+            }
+            None => {}
         }
-        call = call.header("accept", "application/json, */*;q=0.5");
-        if let Some((media, bytes)) = &prepared.body {
-            call = call
-                .header("content-type", media.as_str())
-                .body(bytes.clone());
+        if let Some((media, _)) = &prepared.body {
+            set("content-type", media)?;
         }
+        let mut call = self
+            .http
+            .request(prepared.method.clone(), target.full_url())
+            .headers(headers);
+        if let Some((_, bytes)) = &prepared.body {
+            call = call.body(bytes.clone());
+        }
+        // A request that may have reached the vendor is repeated only when doing it
+        // twice is harmless: a POST that timed out may have created its record.
+        let idempotent = !matches!(prepared.method.as_str(), "POST" | "PATCH");
+        let network = |e: reqwest::Error| Failure::Network {
+            why: crate::fetch::describe(&e),
+            again: e.is_connect() || (idempotent && !e.is_builder()),
+        };
         let started = self.clock.now();
-        let response = call
-            .send()
-            .await
-            .map_err(|e| Failure::Network(crate::fetch::describe(&e)))?;
+        let mut response = call.send().await.map_err(network)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let mut body = response
-            .bytes()
-            .await
-            .map_err(|e| Failure::Network(crate::fetch::describe(&e)))?
-            .to_vec();
-        body.truncate(MAX_BODY);
+        // Read up to the cap, so a sandbox streaming forever costs no memory.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network)? {
+            let room = MAX_BODY.saturating_sub(body.len());
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if body.len() >= MAX_BODY {
+                break;
+            }
+        }
         let latency_ms =
             u64::try_from(self.clock.now().duration_since(started).as_millis()).unwrap_or(0);
         if let Ok(mut seen) = self.seen.lock() {
@@ -974,7 +1087,7 @@ impl Wire {
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(crate::fetch::parse_retry_after);
-            return Err(Failure::Busy(answer, wait));
+            return Err(Failure::Busy(Box::new(answer), wait));
         }
         Ok(answer)
     }

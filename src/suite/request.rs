@@ -49,7 +49,7 @@ pub fn fill(v: &Value, vars: &BTreeMap<String, Value>) -> Result<Value, Unfilled
     Ok(match v {
         Value::String(s) => {
             if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
-                && !name.contains("${")
+                && !name.contains(['{', '}', '$'])
             {
                 return vars
                     .get(name)
@@ -275,5 +275,7 @@ mod tests {
             Ok(json!({"email": "ci+r1@example.com", "n": [42]}))
         );
         assert_eq!(fill(&json!("${gone}"), &vars), Err(Unfilled("gone".into())));
+        // Two references, not one named `id}-{run_id`.
+        assert_eq!(fill(&json!("${id}-${run_id}"), &vars), Ok(json!("42-r1")));
     }
 }

@@ -93,12 +93,16 @@ pub fn read(headers: &HeaderMap) -> Signals {
     s
 }
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT` as `1994-11-06`.
+/// `Sun, 06 Nov 1994 08:49:37 GMT` as `1994-11-06`; also the ISO 8601 forms some
+/// vendors send instead (`2026-12-31T00:00:00Z`, `2026-12-31`).
 fn http_date(v: &str) -> Option<String> {
-    let t = jiff::fmt::rfc2822::DateTimeParser::new()
-        .parse_timestamp(v)
-        .ok()?;
-    Some(t.strftime("%Y-%m-%d").to_string())
+    if let Ok(t) = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(v) {
+        return Some(t.strftime("%Y-%m-%d").to_string());
+    }
+    if let Ok(t) = v.parse::<jiff::Timestamp>() {
+        return Some(t.strftime("%Y-%m-%d").to_string());
+    }
+    v.parse::<jiff::civil::Date>().ok().map(|d| d.to_string())
 }
 
 /// `<https://a>; rel="sunset", <https://b>; rel="successor-version next"`.
@@ -187,6 +191,8 @@ mod tests {
         )]));
         assert_eq!(dated.deprecated_on.as_deref(), Some("2026-03-01"));
 
+        let iso = read(&headers(&[("Sunset", "2026-12-31T00:00:00Z")]));
+        assert_eq!(iso.sunset.as_deref(), Some("2026-12-31"));
         let bad = read(&headers(&[("Sunset", "soon")]));
         assert!(bad.sunset.is_none());
         assert_eq!(bad.unreadable, vec!["Sunset: soon".to_owned()]);

@@ -37,8 +37,8 @@ rule_family! {
             "The stored refresh token is expired or revoked (`invalid_grant`)",
             "Credentials that need renewal are the most common cause of a dead marketing sync; only a person can renew them.";
         CredentialsRotated = "sandbox-credentials-rotated", Warning,
-            "The vendor rotated the refresh token: the stored secret must be updated",
-            "apiwatch uses the new refresh token for the rest of the run but never writes secrets; the old one may stop working at any time.";
+            "The vendor issued a new refresh token (rotation): the stored secret is going stale",
+            "apiwatch uses the new refresh token for the rest of the run but never writes secrets; once the vendor retires the old one, the next run cannot authenticate.";
         RateLimited = "sandbox-rate-limited", Warning,
             "The sandbox kept answering 429/503 past the retries",
             "A rate limit the tests cannot get through is one the nightly sync and the opt-out job share.";
