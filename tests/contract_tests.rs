@@ -803,6 +803,21 @@ async fn slow_answers_and_html_where_json_is_documented() {
     let ct = finding(&findings, "sandbox-content-type");
     assert!(ct.message.contains("`text/html`"), "{}", ct.message);
     assert_eq!(run.cases[0].steps[0].latency_ms, 3000);
+    assert_eq!(slow.severity, apiwatch::finding::Severity::Warning);
+    // Per-contract overrides apply as to every rule: slowness made an error, the
+    // content type turned off.
+    let dir = map(
+        &base(
+            &url,
+            BEARER,
+            "slow_ms = 1000\n\n[policy]\nseverity = { \"sandbox-slow\" = \"error\", \"sandbox-content-type\" = \"off\" }",
+        ),
+        cases,
+    );
+    let (run, findings) = tests_of(dir.path(), &settings(dir.path(), &clock)).await;
+    assert_eq!(rules(&findings), vec!["sandbox-slow"]);
+    assert_eq!(findings[0].severity, apiwatch::finding::Severity::Error);
+    assert_eq!(run.cases[0].status, "failed");
 }
 
 #[tokio::test]
