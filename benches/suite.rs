@@ -112,7 +112,9 @@ fn main() {
     for _ in 0..3 {
         let started = Instant::now();
         let outcome = rt.block_on(apiwatch::suite::test_contract(
-            contract, &pinned, &pinned, &settings,
+            contract,
+            apiwatch::suite::Specs::pinned(&pinned, &pinned),
+            &settings,
         ));
         times.push(started.elapsed());
         let passed = outcome

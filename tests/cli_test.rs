@@ -215,3 +215,49 @@ fn the_night_lists_contracts_whose_tests_are_skipped_and_why() {
         "{summary}"
     );
 }
+
+#[test]
+fn against_a_candidate_the_cases_still_read_as_pinned_and_only_real_breaks_remain() {
+    let out = apiwatch()
+        .env("APIWATCH_RUN_ID", "cli")
+        .arg("--root")
+        .arg(repo())
+        .args([
+            "test",
+            "crm-contacts",
+            "--format",
+            "json",
+            "--against",
+            "demo/upstream/crm-contacts/contacts.yaml",
+        ])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["tests"][0]["against"],
+        "demo/upstream/crm-contacts/contacts.yaml"
+    );
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    // The candidate documents the body without lifecycle_stage: no schema violation,
+    // but the field the integration relies on is still missing; the renamed path
+    // parameter ({contactId} → {id}) is the same operation; the notes are gone.
+    assert!(!rules.contains(&"sandbox-schema-violation"), "{rules:?}");
+    assert!(rules.contains(&"sandbox-field-missing"), "{rules:?}");
+    assert!(rules.contains(&"sandbox-status-undocumented"), "{rules:?}");
+    assert_eq!(
+        report["tests"][0]["cases"][0]["status"], "passed",
+        "the opt-out case"
+    );
+}

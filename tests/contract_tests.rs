@@ -468,7 +468,8 @@ async fn tests_of(root: &Path, settings: &Settings) -> (TestRun, Vec<Finding>) {
     let map = apiwatch::run::load_contracts(root).unwrap();
     let contract = map.get("crm").unwrap();
     let pinned = apiwatch::snapshot::read(&root.join("snapshots/crm/openapi.json")).unwrap();
-    let outcome = suite::test_contract(contract, &pinned, &pinned, settings).await;
+    let outcome =
+        suite::test_contract(contract, suite::Specs::pinned(&pinned, &pinned), settings).await;
     (outcome.run, outcome.findings)
 }
 

@@ -213,9 +213,12 @@ async fn test_one(
         ),
         _ => None,
     };
-    let judged = against.unwrap_or(&pinned);
-    let served = upstream.as_ref().unwrap_or(&pinned);
-    Ok(suite::test_contract(contract, judged, served, settings).await)
+    let specs = suite::Specs {
+        pinned: &pinned,
+        judged: against.unwrap_or(&pinned),
+        served: upstream.as_ref().unwrap_or(&pinned),
+    };
+    Ok(suite::test_contract(contract, specs, settings).await)
 }
 
 fn scaffold(root: &Path, selected: &[&Contract], force: bool) -> Result<Outcome> {

@@ -176,7 +176,12 @@ async fn contract_tests(
         }
         (_, false) => &pinned,
     };
-    let outcome = crate::suite::test_contract(contract, &pinned, served, suite).await;
+    let outcome = crate::suite::test_contract(
+        contract,
+        crate::suite::Specs::pinned(&pinned, served),
+        suite,
+    )
+    .await;
     (outcome.run, outcome.findings)
 }
 

@@ -157,14 +157,36 @@ pub fn missing_credentials(contract: &Contract, settings: &Settings) -> Vec<Stri
         .collect()
 }
 
-/// Runs `contract`'s tests. `judged` is what answers are judged against (the pin,
-/// or a candidate); `served` is what an embedded sandbox serves.
-pub async fn test_contract(
-    contract: &Contract,
-    judged: &Document,
-    served: &Document,
-    settings: &Settings,
-) -> Outcome {
+/// The documents of one contract's tests.
+#[derive(Clone, Copy)]
+pub struct Specs<'a> {
+    /// The pin: the cases are read and the requests made as it describes them.
+    pub pinned: &'a Document,
+    /// What answers are judged against: the pin, or an upgrade's candidate (where
+    /// each operation is found by method and path shape, parameter names aside).
+    pub judged: &'a Document,
+    /// What an embedded sandbox serves.
+    pub served: &'a Document,
+}
+
+impl<'a> Specs<'a> {
+    /// Everything from the pin; an embedded sandbox serves `served`.
+    pub fn pinned(pinned: &'a Document, served: &'a Document) -> Specs<'a> {
+        Specs {
+            pinned,
+            judged: pinned,
+            served,
+        }
+    }
+}
+
+/// Runs `contract`'s tests on the documents of `specs`.
+pub async fn test_contract(contract: &Contract, specs: Specs<'_>, settings: &Settings) -> Outcome {
+    let Specs {
+        pinned,
+        judged,
+        served,
+    } = specs;
     let against = settings
         .against
         .clone()
@@ -188,7 +210,8 @@ pub async fn test_contract(
             .clone()
             .unwrap_or_else(|| config.base_url.clone())
     };
-    let model = ApiModel::build(judged);
+    let model = ApiModel::build(pinned);
+    let judged_model = ApiModel::build(judged);
     let rel = case_file(contract);
     let loaded = cases::load(&settings.root, &rel, &model);
     let fail = |mut run: TestRun, rule: Live, message: String| {
@@ -321,17 +344,19 @@ pub async fn test_contract(
         settings.clock.clone(),
     );
     let validators = Validators::new(&judged.root, judged.dialect).ok();
-    let converted = convert(&judged.root, judged.dialect, None);
+    let converted = convert(&pinned.root, pinned.dialect, None);
     let relevance = Relevance::new(&contract.uses(), &[&model]);
     let mut ctx = Ctx {
         contract,
         model: &model,
+        judged_model: &judged_model,
         relevance,
         pinned: judge::Pinned {
             doc: judged,
             validators: validators.as_ref(),
             slow_ms: config.slow_ms,
         },
+        pinned_doc: pinned,
         converted,
         base,
         wire: Arc::new(Wire {
@@ -644,9 +669,13 @@ fn rate_limit_header(name: &str) -> bool {
 /// One contract's run in progress.
 struct Ctx<'a> {
     contract: &'a Contract,
+    /// The pin's model (cases, requests, identities) and the judged document's.
     model: &'a ApiModel<'a>,
+    judged_model: &'a ApiModel<'a>,
     relevance: Relevance,
     pinned: judge::Pinned<'a>,
+    /// The pin, converted to JSON Schema, for generated values.
+    pinned_doc: &'a Document,
     converted: Value,
     base: String,
     wire: Arc<Wire>,
@@ -668,7 +697,7 @@ struct Done {
     fatal: bool,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     async fn run_case(
         &mut self,
         case: &Case,
@@ -780,7 +809,7 @@ impl Ctx<'_> {
             findings: Vec::new(),
         };
         let prepared =
-            match request::prepare(op, step, vars, self.pinned.doc, &self.converted, &self.base) {
+            match request::prepare(op, step, vars, self.pinned_doc, &self.converted, &self.base) {
                 Ok(p) => p,
                 Err(request::Unfilled(name)) => {
                     result.outcome = "skipped".into();
@@ -868,7 +897,17 @@ impl Ctx<'_> {
                     );
                     vec![problem]
                 } else {
-                    let found = judge::judge(&self.pinned, op, step, &a);
+                    let found = match self.judged_op(op) {
+                        Some(judged) => judge::judge(&self.pinned, judged, step, &a),
+                        None => vec![Problem::new(
+                            Live::StatusUndocumented,
+                            a.status.to_string(),
+                            format!(
+                                "answered {}; the spec judged against ({}) has no such operation",
+                                a.status, self.pinned.doc.source
+                            ),
+                        )],
+                    };
                     // Any success may have created something: capture from it, so
                     // the cleanup can remove it even when the status was wrong.
                     if (200..300).contains(&a.status) {
@@ -878,9 +917,9 @@ impl Ctx<'_> {
                 }
             }
         };
-        let fatal = result
-            .status
-            .is_none_or(|status| !judge::expected(&step.expect, op, status));
+        let fatal = result.status.is_none_or(|status| {
+            !judge::expected(&step.expect, self.judged_op(op).unwrap_or(op), status)
+        });
         // In use as the contract says: a helper a case calls (a create for a read
         // test) is reported and fails its case, but files no issue of its own.
         let in_use = InUse::from_lookup(self.relevance.lookup_operation(op));
@@ -917,6 +956,19 @@ impl Ctx<'_> {
             failed,
             fatal,
         }
+    }
+
+    /// The judged document's operation for a pinned one: the same method and path
+    /// shape (parameter names aside), else the same shape with version segments
+    /// masked (`/v1/…` → `/v2/…`).
+    fn judged_op(&self, op: &Operation<'_>) -> Option<&'a Operation<'a>> {
+        let ops = &self.judged_model.operations;
+        ops.iter()
+            .find(|o| o.method == op.method && o.key == op.key)
+            .or_else(|| {
+                ops.iter()
+                    .find(|o| o.method == op.method && o.loose_key == op.loose_key)
+            })
     }
 
     /// Stores the step's captures; a capture that finds nothing is a missing field.
