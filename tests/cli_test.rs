@@ -261,3 +261,57 @@ fn against_a_candidate_the_cases_still_read_as_pinned_and_only_real_breaks_remai
         "the opt-out case"
     );
 }
+
+#[test]
+fn usage_errors_exit_2_before_anything_runs() {
+    for (args, said) in [
+        (
+            vec!["test", "crm-contacts", "--sandbox", "localhost:4010"],
+            "--sandbox `localhost:4010` is not an http(s) URL",
+        ),
+        (
+            vec!["test", "email-marketing"],
+            "contract `email-marketing` has no `[sandbox]`",
+        ),
+    ] {
+        apiwatch()
+            .arg("--root")
+            .arg(repo())
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(said));
+    }
+}
+
+#[test]
+fn a_scaffold_keeps_multi_line_notes_as_comments_and_existing_files() {
+    let contract = GOOD_CONTRACT.replace(
+        "operation = \"GET /things\"\n",
+        "operation = \"GET /things\"\nnote = \"\"\"lists things\npath = 3\"\"\"\n",
+    );
+    let dir = map_with(&format!("{contract}{EMBEDDED}"), true);
+    let root = dir.path();
+    apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["test", "--scaffold"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(root.join("contracts/acme/tests.toml")).unwrap();
+    assert!(text.contains("# lists things\n# path = 3\n"), "{text}");
+    apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["test", "acme"])
+        .assert()
+        .success();
+    // Without names, a contract that has its cases keeps them.
+    apiwatch()
+        .arg("--root")
+        .arg(root)
+        .args(["test", "--scaffold"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("kept contracts/acme/tests.toml"));
+}

@@ -1382,3 +1382,26 @@ async fn path_keys_and_statuses_are_checked_when_the_file_is_read() {
         "{m}"
     );
 }
+
+#[tokio::test]
+async fn a_local_sandbox_given_on_the_command_line_serves_the_tokens_too() {
+    let clock = ManualClock::new(jiff::Timestamp::UNIX_EPOCH);
+    let (url, fake) = vendor(Quirks::default(), clock.clone()).await;
+    // The contract names the vendor's hosts; `--sandbox` points at this machine.
+    let dir = map(
+        &format!(
+            "base_url = \"https://sandbox.crm.test/v1\"\ntoken_url = \"https://auth.crm.test/oauth/token\"\n{OAUTH}"
+        ),
+        "[[case]]\nname = \"lists\"\n[[case.step]]\noperation = \"listLists\"\n",
+    );
+    let mut s = settings(dir.path(), &clock);
+    s.sandbox_url = Some(format!("{url}/v1"));
+    let (run, findings) = tests_of(dir.path(), &s).await;
+    assert!(findings.is_empty(), "{:#?}", rules(&findings));
+    assert_eq!(run.status, "passed");
+    assert_eq!(
+        fake.vendor.lock().unwrap().minted,
+        1,
+        "the token came from the local sandbox"
+    );
+}

@@ -22,6 +22,10 @@ pub struct TestArgs {
     /// `apiwatch sandbox`, a staging proxy); the production check still applies.
     #[arg(long, value_name = "URL")]
     pub sandbox: Option<String>,
+    /// Fetch OAuth tokens here instead of the contract's `token_url` (with a local
+    /// `--sandbox`, its own token endpoint is used without this).
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
     /// Judge the answers against this spec (file or URL) instead of the pin: the
     /// candidate of an upgrade.
     #[arg(long, value_name = "FILE|URL")]
@@ -59,23 +63,38 @@ pub enum TestFormat {
 
 pub fn cmd_test(root: &Path, args: TestArgs) -> Result<Outcome> {
     let map = apiwatch::run::load_contracts(root)?;
-    let selected: Vec<&Contract> = if args.contracts.is_empty() {
-        map.contracts
-            .iter()
-            .filter(|c| c.sandbox.is_some())
-            .collect()
-    } else {
+    let named = !args.contracts.is_empty();
+    let selected: Vec<&Contract> = if named {
         args.contracts
             .iter()
             .map(|n| map.get(n))
             .collect::<Result<_, _>>()?
+    } else {
+        map.contracts
+            .iter()
+            .filter(|c| c.sandbox.is_some())
+            .collect()
     };
     if selected.is_empty() {
         bail!("no contract has a `[sandbox]`: nothing to test (see docs/contract-format.md)");
     }
+    if let Some(c) = selected.iter().find(|c| c.sandbox.is_none()) {
+        bail!(
+            "{}: contract `{}` has no `[sandbox]`: its tests have nowhere to run (add one: docs/contract-format.md)",
+            c.file.display(),
+            c.name
+        );
+    }
+    if let Some(url) = &args.sandbox {
+        let ok = reqwest::Url::parse(url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+        if !ok {
+            bail!("--sandbox `{url}` is not an http(s) URL (like http://127.0.0.1:4010)");
+        }
+    }
     let rt = runtime()?;
     if args.scaffold {
-        return scaffold(root, &selected, args.force);
+        return scaffold(root, &selected, args.force, named);
     }
     let against = args
         .against
@@ -86,6 +105,7 @@ pub fn cmd_test(root: &Path, args: TestArgs) -> Result<Outcome> {
     settings.timeout = std::time::Duration::from_secs(args.timeout);
     settings.sandbox_url = args.sandbox.clone();
     settings.against = args.against.clone();
+    settings.token_url = args.token_url.clone();
     let fetcher = apiwatch::fetch::Fetcher::new(apiwatch::fetch::FetchConfig::default(), None)?;
     let mut runs = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
@@ -105,11 +125,13 @@ pub fn cmd_test(root: &Path, args: TestArgs) -> Result<Outcome> {
                 continue;
             }
         };
+        // A case file that does not read, or a sandbox URL refused: nothing ran.
         if outcome.findings.iter().any(|f| {
-            matches!(
-                f.rule,
-                RuleId::Live(Live::CasesInvalid | Live::ProductionRefused)
-            )
+            f.op_key == suite::SANDBOX_KEY
+                && matches!(
+                    f.rule,
+                    RuleId::Live(Live::CasesInvalid | Live::ProductionRefused)
+                )
         }) {
             usage_errors.push(outcome.run.reason.clone().unwrap_or_default());
         }
@@ -221,7 +243,9 @@ async fn test_one(
     Ok(suite::test_contract(contract, specs, settings).await)
 }
 
-fn scaffold(root: &Path, selected: &[&Contract], force: bool) -> Result<Outcome> {
+/// Writes a starter case file per contract; one that exists is kept (and, for a
+/// contract named on the command line, refused) unless `force`.
+fn scaffold(root: &Path, selected: &[&Contract], force: bool, named: bool) -> Result<Outcome> {
     for contract in selected {
         let spec = contract
             .specs
@@ -233,10 +257,14 @@ fn scaffold(root: &Path, selected: &[&Contract], force: bool) -> Result<Outcome>
         let rel = suite::case_file(contract);
         let path = root.join(&rel);
         if path.exists() && !force {
-            bail!(
-                "{} exists; pass --force to replace it (or edit it: docs/contract-format.md)",
-                rel.display()
-            );
+            if named {
+                bail!(
+                    "{} exists; pass --force to replace it (or edit it: docs/contract-format.md)",
+                    rel.display()
+                );
+            }
+            eprintln!("kept {} (it exists; --force replaces it)", rel.display());
+            continue;
         }
         let text = suite::scaffold::scaffold(contract, &pinned);
         apiwatch::files::write_atomic(&path, text.as_bytes())

@@ -253,15 +253,21 @@ pub fn markdown(runs: &[TestRun]) -> String {
             );
             for step in case.steps.iter().filter(|s| s.outcome != "passed") {
                 for p in &step.problems {
+                    // A skipped step was never sent: its operation as the case names it.
+                    let call = if step.method.is_empty() {
+                        super::escape::code(&step.operation)
+                    } else {
+                        super::escape::code(&format!("{} {}", step.method, step.path))
+                    };
+                    let answer = match (step.status, step.outcome.as_str()) {
+                        (Some(s), _) => s.to_string(),
+                        (None, "skipped") => "not sent".into(),
+                        (None, _) => "no answer".into(),
+                    };
                     let _ = writeln!(
                         out,
-                        "  - {} `{} {}` → {}: {}",
+                        "  - {} {call} → {answer}: {}",
                         super::escape::text(&step.name),
-                        step.method,
-                        super::escape::text(&step.path),
-                        step.status
-                            .map(|s| s.to_string())
-                            .unwrap_or_else(|| "no answer".into()),
                         super::escape::text(p)
                     );
                 }
@@ -282,6 +288,9 @@ pub fn junit(runs: &[TestRun]) -> String {
     let mut report = Report::new("apiwatch contract tests");
     for run in runs {
         let mut suite = TestSuite::new(run.contract.as_str());
+        suite.set_time(std::time::Duration::from_millis(
+            run.cases.iter().map(|c| c.duration_ms).sum(),
+        ));
         if run.cases.is_empty() {
             let mut status = if run.status == "skipped" {
                 TestCaseStatus::skipped()
@@ -289,10 +298,12 @@ pub fn junit(runs: &[TestRun]) -> String {
                 TestCaseStatus::non_success(NonSuccessKind::Error)
             };
             if let Some(r) = &run.reason {
-                status.set_message(r.as_str());
+                status.set_message(r.lines().next().unwrap_or(""));
+                status.set_description(r.as_str());
             }
             let mut case = TestCase::new("contract tests", status);
             case.set_classname(run.contract.as_str());
+            case.set_time(std::time::Duration::ZERO);
             suite.add_test_case(case);
         }
         for c in &run.cases {

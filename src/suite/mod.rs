@@ -73,6 +73,8 @@ pub struct Settings {
     pub sandbox_url: Option<String>,
     /// What answers are judged against, when not the pin (`--against`).
     pub against: Option<String>,
+    /// Instead of the contract's `token_url` (`--token-url`).
+    pub token_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -106,6 +108,7 @@ impl Settings {
             env: Arc::new(|v: &str| std::env::var(v).ok()),
             sandbox_url: None,
             against: None,
+            token_url: None,
         }
     }
 }
@@ -124,6 +127,38 @@ pub fn run_id(env: &dyn Fn(&str) -> Option<String>, now: jiff::Timestamp) -> Str
         );
     }
     format!("{}{:03}", now.as_second(), now.subsec_millisecond())
+}
+
+/// Where OAuth tokens come from: `--token-url`; else, for a `--sandbox` on this
+/// machine (a local `apiwatch sandbox`, which serves the token endpoint at the
+/// contract's `token_url` path), that path on it; else the contract's `token_url`.
+fn token_url(config: &crate::map::Sandbox, settings: &Settings) -> Option<String> {
+    if let Some(t) = &settings.token_url {
+        return Some(t.clone());
+    }
+    let configured = config.token_url.clone();
+    let local = settings
+        .sandbox_url
+        .as_deref()
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .filter(|u| matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")));
+    match (
+        local,
+        configured
+            .as_deref()
+            .and_then(|t| reqwest::Url::parse(t).ok()),
+    ) {
+        (Some(mut sandbox), Some(token)) => {
+            sandbox.set_path(token.path());
+            sandbox.set_query(None);
+            Some(sandbox.to_string())
+        }
+        (Some(mut sandbox), None) => {
+            sandbox.set_path(crate::sandbox::contract::DEFAULT_TOKEN_PATH);
+            Some(sandbox.to_string())
+        }
+        _ => configured,
+    }
 }
 
 /// A contract's tests: the results, and the findings they raised.
@@ -240,14 +275,6 @@ pub async fn test_contract(contract: &Contract, specs: Specs<'_>, settings: &Set
             };
         }
     };
-    let missing = missing_credentials(contract, settings);
-    if !missing.is_empty() {
-        run.reason = Some(format!("credentials not set: {}", missing.join(", ")));
-        return Outcome {
-            run,
-            findings: Vec::new(),
-        };
-    }
     if !embedded
         && !config.allow_production
         && let Some(server) = production(&run.sandbox, judged)
@@ -258,6 +285,14 @@ pub async fn test_contract(contract: &Contract, specs: Specs<'_>, settings: &Set
             run.sandbox
         );
         return fail(run, Live::ProductionRefused, message);
+    }
+    let missing = missing_credentials(contract, settings);
+    if !missing.is_empty() {
+        run.reason = Some(format!("credentials not set: {}", missing.join(", ")));
+        return Outcome {
+            run,
+            findings: Vec::new(),
+        };
     }
     // An embedded sandbox runs in this process: stand-ins for unset credentials,
     // on both sides.
@@ -303,7 +338,7 @@ pub async fn test_contract(contract: &Contract, specs: Specs<'_>, settings: &Set
             }
         }
     } else {
-        (run.sandbox.clone(), config.token_url.clone())
+        (run.sandbox.clone(), token_url(config, settings))
     };
     // A redirect would carry the credentials (and a query key, as Referer) to
     // another host, and test an answer the sandbox did not give: not followed.
@@ -1210,38 +1245,64 @@ fn op_finding(
     Some(f)
 }
 
-/// The operations in use that no case of `contract` calls (an embedded sandbox
-/// without a case file calls each one itself); `None` when that cannot be told
-/// (no sandbox, no snapshot, a case file that does not read).
-pub fn untested(contract: &Contract, root: &Path) -> Option<Vec<String>> {
+/// What the map says about a contract's test coverage.
+pub enum Coverage {
+    /// The operations in use no case calls (an embedded sandbox without a case
+    /// file calls each one itself); `has_file` when there is a case file.
+    Untested {
+        operations: Vec<String>,
+        has_file: bool,
+    },
+    /// The case file does not read.
+    Unreadable(String),
+}
+
+/// `contract`'s test coverage; `None` when it cannot be told (no sandbox, no
+/// snapshot).
+pub fn coverage(contract: &Contract, root: &Path) -> Option<Coverage> {
     let config = contract.sandbox.as_ref()?;
     let spec = contract.specs.first()?;
     let pinned = crate::snapshot::read(&contract.snapshot_path(root, &spec.name)).ok()?;
     let model = ApiModel::build(&pinned);
-    let called: Vec<(String, String)> =
-        match cases::load(root, &case_file(contract), &model).ok()? {
-            None if config.embedded => return Some(Vec::new()),
-            None => Vec::new(),
-            Some(file) => file
-                .cases
-                .iter()
-                .flat_map(|c| c.steps.iter().chain(&c.cleanup))
-                .filter_map(|s| model.find(&s.operation))
-                .map(|op| (op.method.clone(), op.key.clone()))
-                .collect(),
-        };
-    Some(
-        contract
-            .uses
+    let rel = case_file(contract);
+    let file = match cases::load(root, &rel, &model) {
+        Err(errors) => {
+            let first = errors.first().map(ToString::to_string).unwrap_or_default();
+            return Some(Coverage::Unreadable(first));
+        }
+        Ok(f) => f,
+    };
+    let has_file = file.is_some();
+    let called: Vec<(String, String)> = match file {
+        None if config.embedded => {
+            return Some(Coverage::Untested {
+                operations: Vec::new(),
+                has_file,
+            });
+        }
+        None => Vec::new(),
+        Some(file) => file
+            .cases
             .iter()
-            .filter(|u| {
-                model
-                    .find(&u.operation)
-                    .is_none_or(|op| !called.contains(&(op.method.clone(), op.key.clone())))
-            })
-            .map(|u| u.operation.clone())
+            .flat_map(|c| c.steps.iter().chain(&c.cleanup))
+            .filter_map(|s| model.find(&s.operation))
+            .map(|op| (op.method.clone(), op.key.clone()))
             .collect(),
-    )
+    };
+    let operations = contract
+        .uses
+        .iter()
+        .filter(|u| {
+            model
+                .find(&u.operation)
+                .is_none_or(|op| !called.contains(&(op.method.clone(), op.key.clone())))
+        })
+        .map(|u| u.operation.clone())
+        .collect();
+    Some(Coverage::Untested {
+        operations,
+        has_file,
+    })
 }
 
 /// Marks the map's rows with the operations in use no case covers, as a risk.
@@ -1253,16 +1314,31 @@ pub fn annotate_coverage(
         let Some(contract) = map.contracts.iter().find(|c| c.name == row.contract) else {
             continue;
         };
-        let Some(untested) = untested(contract, &map.root) else {
-            continue;
-        };
-        if !untested.is_empty() {
-            row.risks.push(format!(
-                "no contract test calls {} (`apiwatch test {} --scaffold` writes a starter)",
-                untested.join(", "),
-                contract.name
-            ));
+        match coverage(contract, &map.root) {
+            None => {}
+            Some(Coverage::Unreadable(first)) => row.risks.push(format!(
+                "its contract tests do not read, so none run: {first}"
+            )),
+            Some(Coverage::Untested {
+                operations,
+                has_file,
+            }) => {
+                if !operations.is_empty() {
+                    let hint = if has_file {
+                        format!("add a case to {}", case_file(contract).display())
+                    } else {
+                        format!(
+                            "`apiwatch test {} --scaffold` writes a starter",
+                            contract.name
+                        )
+                    };
+                    row.risks.push(format!(
+                        "no contract test calls {} ({hint})",
+                        operations.join(", ")
+                    ));
+                }
+                row.untested = operations;
+            }
         }
-        row.untested = untested;
     }
 }

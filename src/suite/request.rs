@@ -113,20 +113,28 @@ pub fn prepare(
             _ => continue,
         };
         let value = match given {
-            Some(v) => text_of(&fill(v, vars)?),
+            Some(v) => fill(v, vars)?,
             None if p.required || p.location == "path" => {
                 let schema = p
                     .schema
                     .as_ref()
                     .map(|s| convert(&s.value, pinned.dialect, Some(Direction::Request)))
                     .unwrap_or(Value::Null);
-                text_of(&generator.value(&schema))
+                generator.value(&schema)
             }
             None => continue,
         };
         match p.location.as_str() {
             "path" => {
-                let encoded = form_escape(&value);
+                // `simple` style: array items and object members joined by commas.
+                let encoded = serialize(&value)
+                    .iter()
+                    .map(|(k, v)| match k {
+                        Some(k) => format!("{},{}", form_escape(k), form_escape(v)),
+                        None => form_escape(v),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",");
                 let name = format!("{{{}}}", p.name);
                 if path.contains(&name) {
                     path = path.replacen(&name, &encoded, 1);
@@ -136,11 +144,11 @@ pub fn prepare(
                     path.replace_range(start..start + end + 1, &encoded);
                 }
             }
-            "query" => query.push((p.name.clone(), value)),
+            "query" => query.extend(query_pairs(&p.name, &value, p.explode, p.style.as_deref())),
             _ if !["accept", "content-type", "authorization"].contains(&p.name.as_str())
                 && !step.headers.keys().any(|h| h.eq_ignore_ascii_case(&p.name)) =>
             {
-                headers.push((p.name.clone(), value));
+                headers.push((p.name.clone(), text_of(&value)));
             }
             _ => {}
         }
@@ -148,7 +156,7 @@ pub fn prepare(
     // Query parameters the spec does not list are sent as given.
     for (k, v) in &step.query {
         if !query.iter().any(|(q, _)| q == k) {
-            query.push((k.clone(), text_of(&fill(v, vars)?)));
+            query.extend(query_pairs(k, &fill(v, vars)?, None, None));
         }
     }
     for (k, v) in &step.headers {
@@ -199,6 +207,55 @@ pub fn prepare(
         headers,
         body,
     })
+}
+
+/// A query parameter's pairs, as OpenAPI's default (`form`, exploded) sends them:
+/// `ids=1&ids=2` for an array, `a=1&b=2` for an object; `explode: false` joins
+/// with commas, `deepObject` writes `name[key]=value`.
+fn query_pairs(
+    name: &str,
+    value: &Value,
+    explode: Option<bool>,
+    style: Option<&str>,
+) -> Vec<(String, String)> {
+    let explode = explode.unwrap_or(true);
+    let parts = serialize(value);
+    match (value, style, explode) {
+        (Value::Object(_), Some("deepObject"), _) => parts
+            .into_iter()
+            .map(|(k, v)| (format!("{name}[{}]", k.unwrap_or_default()), v))
+            .collect(),
+        (Value::Object(_), _, true) => parts
+            .into_iter()
+            .map(|(k, v)| (k.unwrap_or_else(|| name.to_owned()), v))
+            .collect(),
+        (Value::Array(_), _, true) => parts
+            .into_iter()
+            .map(|(_, v)| (name.to_owned(), v))
+            .collect(),
+        (Value::Array(_) | Value::Object(_), _, false) => vec![(
+            name.to_owned(),
+            parts
+                .into_iter()
+                .map(|(k, v)| k.map_or_else(|| v.clone(), |k| format!("{k},{v}")))
+                .collect::<Vec<_>>()
+                .join(","),
+        )],
+        _ => vec![(name.to_owned(), text_of(value))],
+    }
+}
+
+/// A value's parts: array items (no key) or object members (key), as text;
+/// a scalar is one part.
+fn serialize(value: &Value) -> Vec<(Option<String>, String)> {
+    match value {
+        Value::Array(items) => items.iter().map(|v| (None, text_of(v))).collect(),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| (Some(k.clone()), text_of(v)))
+            .collect(),
+        other => vec![(None, text_of(other))],
+    }
 }
 
 fn is_form(media: &str) -> bool {
@@ -275,6 +332,21 @@ mod tests {
             Ok(json!({"email": "ci+r1@example.com", "n": [42]}))
         );
         assert_eq!(fill(&json!("${gone}"), &vars), Err(Unfilled("gone".into())));
+        assert_eq!(
+            query_pairs("ids", &json!([1, 2]), None, None),
+            vec![
+                ("ids".to_owned(), "1".to_owned()),
+                ("ids".to_owned(), "2".to_owned())
+            ]
+        );
+        assert_eq!(
+            query_pairs("ids", &json!([1, 2]), Some(false), None),
+            vec![("ids".to_owned(), "1,2".to_owned())]
+        );
+        assert_eq!(
+            query_pairs("filter", &json!({"a": 1}), None, Some("deepObject")),
+            vec![("filter[a]".to_owned(), "1".to_owned())]
+        );
         // Two references, not one named `id}-{run_id`.
         assert_eq!(fill(&json!("${id}-${run_id}"), &vars), Ok(json!("42-r1")));
     }

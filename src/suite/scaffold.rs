@@ -24,55 +24,67 @@ pub fn scaffold(contract: &Contract, pinned: &Document) -> String {
          # `fields` are the response fields the integration relies on.\n",
         contract.name, contract.vendor, contract.api, contract.pin.version, contract.name
     );
+    // On the embedded sandbox writes are harmless: every operation gets a live case.
+    let embedded = contract.sandbox.as_ref().is_some_and(|s| s.embedded);
     for used in &contract.uses {
         let Some(op) = model.find(&used.operation) else {
             let _ = write!(
                 out,
                 "\n# `{}` is not in the pinned spec: no case written.\n",
-                used.operation
+                one_line(&used.operation)
             );
             continue;
         };
-        let note = used
+        let note: String = used
             .note
             .as_deref()
-            .map(|n| format!("# {n}\n"))
+            .map(|n| n.lines().map(|l| format!("# {l}\n")).collect())
             .unwrap_or_default();
         let params = parameters(op, pinned, &converted);
         let fields = fields(op, pinned);
-        if op.method == "GET" {
-            let _ = write!(
-                out,
-                "\n{note}[[case]]\nname = {}\n\n[[case.step]]\noperation = {}\n{params}",
-                quoted(&format!("read {}", used.operation)),
-                quoted(&used.operation)
-            );
-            if !fields.is_empty() {
-                let _ = writeln!(out, "fields = [{}]", fields.join(", "));
+        let reads = matches!(op.method.as_str(), "GET" | "HEAD" | "OPTIONS");
+        let mut case = vec![
+            "[[case]]".to_owned(),
+            format!(
+                "name = {}",
+                quoted(&format!(
+                    "{} {}",
+                    if reads { "read" } else { "call" },
+                    used.operation
+                ))
+            ),
+        ];
+        if !reads {
+            case.push("keeps_data = true".to_owned());
+        }
+        case.extend([
+            String::new(),
+            "[[case.step]]".to_owned(),
+            format!("operation = {}", quoted(&used.operation)),
+        ]);
+        case.extend(params.lines().map(str::to_owned));
+        if !fields.is_empty() && reads {
+            case.push(format!("fields = [{}]", fields.join(", ")));
+        }
+        if reads || embedded {
+            let _ = write!(out, "\n{note}");
+            for line in case {
+                let _ = writeln!(out, "{line}");
             }
         } else {
             let _ = write!(
                 out,
-                "\n# {} {} changes data: write the case yourself, with cleanup steps (or\n\
-                 # `keeps_data = true`), for example:\n{}",
+                "\n{note}# {} {} changes data: write the case yourself, with cleanup steps (or\n\
+                 # `keeps_data = true` if the sandbox may keep it), for example:\n{}",
                 op.method,
-                op.path,
-                [
-                    "[[case]]".to_owned(),
-                    format!("name = {}", quoted(&format!("call {}", used.operation))),
-                    "keeps_data = true".to_owned(),
-                    String::new(),
-                    "[[case.step]]".to_owned(),
-                    format!("operation = {}", quoted(&used.operation)),
-                ]
-                .iter()
-                .chain(params.lines().map(str::to_owned).collect::<Vec<_>>().iter())
-                .map(|l| if l.is_empty() {
-                    "#\n".to_owned()
-                } else {
-                    format!("# {l}\n")
-                })
-                .collect::<String>()
+                one_line(&op.path),
+                case.iter()
+                    .map(|l| if l.is_empty() {
+                        "#\n".to_owned()
+                    } else {
+                        format!("# {l}\n")
+                    })
+                    .collect::<String>()
             );
         }
     }
@@ -91,12 +103,13 @@ fn parameters(op: &Operation<'_>, pinned: &Document, converted: &Value) -> Strin
     };
     let mut path = Vec::new();
     let mut query = Vec::new();
+    let mut invented = Vec::new();
     for p in &op.parameters {
         if !(p.location == "path" || (p.location == "query" && p.required)) {
             continue;
         }
         let raw = pinned.root.pointer(&p.pointer);
-        let example = raw
+        let given = raw
             .and_then(|r| r.get("example").cloned())
             .or_else(|| {
                 raw?.get("examples")?
@@ -108,16 +121,20 @@ fn parameters(op: &Operation<'_>, pinned: &Document, converted: &Value) -> Strin
                 p.schema
                     .as_ref()
                     .and_then(|s| s.value.get("example").cloned())
-            })
-            .unwrap_or_else(|| {
-                let schema = p
-                    .schema
-                    .as_ref()
-                    .map(|s| convert(&s.value, pinned.dialect, Some(Direction::Request)))
-                    .unwrap_or(Value::Null);
-                generator.value(&schema)
             });
+        let from_spec = given.is_some();
+        let example = given.unwrap_or_else(|| {
+            let schema = p
+                .schema
+                .as_ref()
+                .map(|s| convert(&s.value, pinned.dialect, Some(Direction::Request)))
+                .unwrap_or(Value::Null);
+            generator.value(&schema)
+        });
         let entry = format!("{} = {}", bare_key(&p.name), toml_value(&example));
+        if !from_spec {
+            invented.push(p.name.clone());
+        }
         if p.location == "path" {
             path.push(entry);
         } else {
@@ -125,6 +142,13 @@ fn parameters(op: &Operation<'_>, pinned: &Document, converted: &Value) -> Strin
         }
     }
     let mut out = String::new();
+    if !invented.is_empty() {
+        let _ = writeln!(
+            out,
+            "# The spec gives no example for {}: replace the value below with one that exists in the sandbox.",
+            invented.join(", ")
+        );
+    }
     if !path.is_empty() {
         let _ = writeln!(out, "path = {{ {} }}", path.join(", "));
     }
@@ -169,6 +193,11 @@ fn fields(op: &Operation<'_>, pinned: &Document) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Text for a comment line.
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
 fn quoted(s: &str) -> String {
     toml_value(&Value::String(s.to_owned()))
 }
@@ -187,7 +216,14 @@ fn bare_key(k: &str) -> String {
 /// A JSON value as TOML (inline).
 fn toml_value(v: &Value) -> String {
     match v {
-        Value::String(s) => serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()),
+        // JSON's escapes are TOML's, but for DEL, which TOML wants escaped too.
+        Value::String(s) => serde_json::to_string(s)
+            .unwrap_or_else(|_| "\"\"".into())
+            .replace('\u{7f}', "\\u007F"),
+        // TOML integers are 64-bit signed: a larger one is written as text.
+        Value::Number(n) if n.is_u64() && n.as_i64().is_none() => {
+            toml_value(&Value::String(n.to_string()))
+        }
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Null => "\"\"".into(),
