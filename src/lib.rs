@@ -48,6 +48,7 @@ pub mod secrets;
 pub mod snapshot;
 pub mod spec;
 pub mod suite;
+pub mod webhook;
 
 use config::Uses;
 use finding::{Finding, Overrides};

@@ -253,6 +253,38 @@ const NOT_FIRED_BY_SPEC_FIXTURES: &[(&str, &str)] = &[
         "sandbox-cases-invalid",
         "made by the contract tests against a fake vendor sandbox: tests/contract_tests.rs",
     ),
+    (
+        "webhook-forgery-accepted",
+        "made by `apiwatch webhook replay` / `receive` on loopback: tests/webhooks.rs",
+    ),
+    (
+        "webhook-replay-accepted",
+        "made by `apiwatch webhook replay` / `receive` on loopback: tests/webhooks.rs",
+    ),
+    (
+        "webhook-valid-rejected",
+        "made by `apiwatch webhook replay` / `receive` on loopback: tests/webhooks.rs",
+    ),
+    (
+        "webhook-duplicate-rejected",
+        "made by `apiwatch webhook replay` / `receive` on loopback: tests/webhooks.rs",
+    ),
+    (
+        "webhook-receiver-unreachable",
+        "made by `apiwatch webhook replay` / `receive` on loopback: tests/webhooks.rs",
+    ),
+    (
+        "webhook-signature-invalid",
+        "made by `apiwatch webhook replay` / `receive` on loopback: tests/webhooks.rs",
+    ),
+    (
+        "webhook-payload-invalid",
+        "made by `apiwatch webhook replay` / `receive` on loopback: tests/webhooks.rs",
+    ),
+    (
+        "webhook-deliveries-missing",
+        "made by `apiwatch webhook replay` / `receive` on loopback: tests/webhooks.rs",
+    ),
 ];
 
 /// Keyword rules no subject fires, with the reason.

@@ -24,6 +24,7 @@ mod rules;
 mod run;
 mod sandbox;
 mod test;
+mod webhook;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -137,11 +138,12 @@ pub enum Command {
         after_help = "Examples:\n  apiwatch sandbox crm-contacts                      # its pinned snapshot, its [sandbox] auth and behaviour\n  apiwatch sandbox crm-contacts --drift              # its upstream spec while the pin stays (drift)\n  apiwatch sandbox --spec vendor/openapi.yaml --port 8080 --stateful\n  apiwatch sandbox --spec openapi.json --auth oauth2 --credential client_id=CID --credential client_secret=CSECRET --expires-in 60\n  apiwatch sandbox crm-contacts --rate-limit 100/10 --latency 5..50 --error-rate 0.01 --log sandbox.jsonl\n\nClients choose responses with Prism's headers:\n  curl -H 'Prefer: code=404' http://127.0.0.1:4010/contacts/1\n  curl -H 'Prefer: example=archived' http://127.0.0.1:4010/contacts/1\n  curl -H 'Prefer: dynamic=true' http://127.0.0.1:4010/contacts"
     )]
     Sandbox(Box<sandbox::SandboxArgs>),
-    /// Verify vendor webhook signatures. (Not built yet.)
+    /// Webhooks: verify and sign deliveries as vendors do, replay samples and attacks to a receiver, receive from a sandbox.
     #[command(
-        after_help = "Example (planned):\n  apiwatch webhook verify --contract email-marketing payload.json"
+        subcommand,
+        after_help = "Examples:\n  apiwatch webhook verify --scheme stripe --secret-env STRIPE_WEBHOOK_SECRET --body event.json --signature 't=…,v1=…'\n  apiwatch webhook sign --contract crm-contacts --body contracts/crm-contacts/webhooks/contact-created.json\n  apiwatch webhook replay crm-contacts --to https://staging.example.com/hooks/corvid\n  apiwatch webhook receive crm-contacts --port 8787 --count 3"
     )]
-    Webhook(PendingArgs),
+    Webhook(webhook::WebhookCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -197,7 +199,7 @@ pub fn execute(cli: Cli) -> Result<Outcome> {
         Command::Test(args) => test::cmd_test(&cli.root, *args),
         Command::Upgrade(_) => not_built("upgrade", "upgrading a pinned version"),
         Command::Sandbox(args) => sandbox::cmd_sandbox(&cli.root, *args),
-        Command::Webhook(_) => not_built("webhook", "webhook signature verification"),
+        Command::Webhook(command) => webhook::cmd_webhook(&cli.root, command),
     }
 }
 

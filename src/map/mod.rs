@@ -59,7 +59,29 @@ pub struct Contract {
     pub changelogs: Vec<ChangelogSource>,
     pub uses: Vec<UsedOperation>,
     pub sandbox: Option<Sandbox>,
+    pub webhook: Option<Webhook>,
     pub policy: Policy,
+}
+
+/// How the vendor signs the webhook deliveries the integration receives.
+#[derive(Debug, Clone, Serialize)]
+pub struct Webhook {
+    /// A scheme name (`hubspot-v3`, `stripe`, …; see docs/contract-format.md).
+    pub scheme: String,
+    /// The variable holding the signing secret (SendGrid: the public key).
+    pub secret_env: String,
+    /// SendGrid only: the variable holding a private key to sign test deliveries.
+    pub signing_key_env: Option<String>,
+    /// The receiver's public URL, as the vendor calls it (schemes that sign the URL).
+    pub url: Option<String>,
+    /// Seconds a timestamp may be off (default 300).
+    pub tolerance: Option<i64>,
+    /// The generic `hmac-sha256` / `hmac-sha1` schemes' header, prefix and encoding.
+    pub signature_header: Option<String>,
+    pub prefix: Option<String>,
+    pub encoding: Option<String>,
+    /// The folder of sample events (relative to the map root).
+    pub events: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -330,6 +352,12 @@ impl Contract {
                     .push(format!("spec `{}`", s.name));
             }
         }
+        if let Some(w) = &self.webhook {
+            needs
+                .entry(&w.secret_env)
+                .or_default()
+                .push("the webhook signatures".to_owned());
+        }
         for c in &self.changelogs {
             if let Some(cred) = &c.credential {
                 needs
@@ -391,6 +419,7 @@ struct RawFile {
     #[serde(default)]
     uses: Vec<Spanned<RawUse>>,
     sandbox: Option<Spanned<RawSandbox>>,
+    webhook: Option<Spanned<RawWebhook>>,
     policy: Option<Spanned<RawPolicy>>,
 }
 
@@ -484,6 +513,19 @@ struct RawSandbox {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawWebhook {
+    scheme: Spanned<String>,
+    secret_env: Spanned<String>,
+    signing_key_env: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+    tolerance: Option<Spanned<i64>>,
+    signature_header: Option<String>,
+    prefix: Option<String>,
+    encoding: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawPolicy {
     fail_on: Option<FailOn>,
     debounce_runs: Option<u32>,
@@ -504,6 +546,8 @@ fn no_auth() -> AuthKind {
 /// selector parses is the HTML changelog reader's business.
 pub trait Checks {
     fn css_selector(&self, selector: &str) -> bool;
+    /// Whether `name` is a webhook signature scheme apiwatch knows.
+    fn webhook_scheme(&self, name: &str) -> bool;
     /// Whether a contract's local `file` (relative to the map root) is there: a
     /// typo is a contract error at once, not a night of "unreachable".
     fn local_file(&self, relative: &Path) -> bool;
@@ -513,6 +557,10 @@ pub trait Checks {
 pub struct FileOnly;
 
 impl Checks for FileOnly {
+    fn webhook_scheme(&self, _: &str) -> bool {
+        true
+    }
+
     fn css_selector(&self, _: &str) -> bool {
         true
     }
@@ -720,6 +768,9 @@ pub fn parse_contract_with(
     let changelogs = sections::changelogs(raw.changelog, checks, &mut errors);
     let uses = sections::uses(raw.uses, &mut errors);
     let sandbox = raw.sandbox.map(|s| sections::sandbox(s, &mut errors));
+    let webhook = raw
+        .webhook
+        .map(|w| sections::webhook(w, name, checks, &mut errors));
     let policy = raw
         .policy
         .map(|p| sections::policy(p, &mut errors))
@@ -745,6 +796,7 @@ pub fn parse_contract_with(
         changelogs,
         uses,
         sandbox,
+        webhook,
         policy,
     })
 }

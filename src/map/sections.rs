@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::{
     AuthKind, ChangelogSource, Checks, ContractError, Owners, Pin, Policy, RawChangelog,
-    RawContract, RawOwners, RawPin, RawPolicy, RawSandbox, RawSource, RawUse, Sandbox, SpecSource,
-    UsedOperation,
+    RawContract, RawOwners, RawPin, RawPolicy, RawSandbox, RawSource, RawUse, RawWebhook, Sandbox,
+    SpecSource, UsedOperation, Webhook,
 };
 use crate::config::{ChangelogKind, Location, SourceCredential};
 use crate::finding::RuleId;
@@ -387,6 +387,73 @@ pub(super) fn sandbox(raw: Spanned<RawSandbox>, errors: &mut Errors) -> Sandbox 
         allow_production: s.allow_production,
         budget: s.budget,
         slow_ms: s.slow_ms,
+    }
+}
+
+/// Checks `[webhook]`: a known scheme, variables by name, an http(s) URL for the
+/// schemes that sign it, a positive tolerance, hex or base64.
+pub(super) fn webhook(
+    raw: Spanned<RawWebhook>,
+    name: &str,
+    checks: &dyn Checks,
+    errors: &mut Errors,
+) -> Webhook {
+    let span = raw.span();
+    let w = raw.into_inner();
+    let scheme = w.scheme.get_ref().clone();
+    if !checks.webhook_scheme(&scheme) {
+        errors.at(
+            Some(w.scheme.span()),
+            format!(
+                "`{scheme}` is not a webhook scheme apiwatch knows (hubspot-v1, hubspot-v2, hubspot-v3, stripe, slack, twilio, sendgrid, shopify, github, hmac-sha256, hmac-sha1)"
+            ),
+        );
+    }
+    for var in std::iter::once(&w.secret_env).chain(w.signing_key_env.as_ref()) {
+        if !is_env_name(var.get_ref()) {
+            errors.at(
+                Some(var.span()),
+                "`secret_env` and `signing_key_env` name environment variables (like CORVID_WEBHOOK_SECRET), not hold the secret",
+            );
+        }
+    }
+    if let Some(u) = &w.url
+        && !(u.get_ref().starts_with("https://") || u.get_ref().starts_with("http://"))
+    {
+        errors.at(
+            Some(u.span()),
+            format!(
+                "`url` must be the receiver's http(s) URL, not `{}`",
+                u.get_ref()
+            ),
+        );
+    }
+    if matches!(scheme.as_str(), "hubspot-v2" | "hubspot-v3" | "twilio") && w.url.is_none() {
+        errors.at(
+            Some(span.clone()),
+            format!("`{scheme}` signs the URL the vendor calls: `[webhook]` needs `url`"),
+        );
+    }
+    if let Some(t) = &w.tolerance
+        && *t.get_ref() < 1
+    {
+        errors.at(Some(t.span()), "`tolerance` is seconds: at least 1");
+    }
+    if let Some(e) = &w.encoding
+        && !matches!(e.get_ref().as_str(), "hex" | "base64")
+    {
+        errors.at(Some(e.span()), "`encoding` is hex or base64");
+    }
+    Webhook {
+        scheme,
+        secret_env: w.secret_env.into_inner(),
+        signing_key_env: w.signing_key_env.map(Spanned::into_inner),
+        url: w.url.map(Spanned::into_inner),
+        tolerance: w.tolerance.map(Spanned::into_inner),
+        signature_header: w.signature_header,
+        prefix: w.prefix,
+        encoding: w.encoding.map(Spanned::into_inner),
+        events: PathBuf::from("contracts").join(name).join("webhooks"),
     }
 }
 

@@ -16,6 +16,10 @@ struct StageChecks<'r> {
 }
 
 impl Checks for StageChecks<'_> {
+    fn webhook_scheme(&self, name: &str) -> bool {
+        crate::webhook::schemes::Scheme::parse(name).is_some()
+    }
+
     fn css_selector(&self, selector: &str) -> bool {
         crate::changelog::html::is_valid_selector(selector)
     }

@@ -23,6 +23,7 @@ mod parameters;
 mod schema;
 mod security;
 mod source;
+mod webhook;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -37,6 +38,7 @@ pub use schema::{
 };
 pub use security::Security;
 pub use source::Source;
+pub use webhook::Hook;
 
 use super::Severity;
 
@@ -102,6 +104,7 @@ pub enum RuleId {
     Changelog(Changelog),
     Source(Source),
     Live(Live),
+    Hook(Hook),
 }
 
 /// What the catalog says about one rule, ready to print.
@@ -144,6 +147,7 @@ impl RuleId {
         out.extend(Changelog::ALL.iter().map(|&r| RuleId::Changelog(r)));
         out.extend(Source::ALL.iter().map(|&r| RuleId::Source(r)));
         out.extend(Live::ALL.iter().map(|&r| RuleId::Live(r)));
+        out.extend(Hook::ALL.iter().map(|&r| RuleId::Hook(r)));
         out
     }
 
@@ -160,6 +164,7 @@ impl RuleId {
             Hidden::ALL.len(),
             Changelog::ALL.len(),
             Source::ALL.len(),
+            Live::ALL.len(),
         ];
         let before = |family: usize| sizes[..family].iter().sum::<usize>();
         match self {
@@ -178,6 +183,7 @@ impl RuleId {
             RuleId::Changelog(r) => before(8) + r as usize,
             RuleId::Source(r) => before(9) + r as usize,
             RuleId::Live(r) => before(10) + r as usize,
+            RuleId::Hook(r) => before(11) + r as usize,
         }
     }
 
@@ -218,6 +224,7 @@ impl RuleId {
             RuleId::Changelog(r) => plain(r.row()),
             RuleId::Source(r) => plain(r.row()),
             RuleId::Live(r) => plain(r.row()),
+            RuleId::Hook(r) => plain(r.row()),
             RuleId::Schema(subject, r) => schema::compose(subject, r.row()),
             RuleId::Bound(subject, kind, m) => schema::compose(subject, schema::bound_row(kind, m)),
             RuleId::Property(subject, r) => schema::compose(subject.subject(), r.row()),
@@ -235,7 +242,7 @@ macro_rules! from_family {
     };
 }
 from_family!(
-    Lifecycle, Security, Parameter, Body, Hidden, Changelog, Source, Live
+    Lifecycle, Security, Parameter, Body, Hidden, Changelog, Source, Live, Hook
 );
 
 impl std::fmt::Display for RuleId {

@@ -1,0 +1,486 @@
+//! Webhooks end to end on loopback: `replay` against a receiver that checks
+//! signatures and one that accepts anything (which must be reported), `receive`
+//! with a valid, a forged and a schema-breaking delivery, and the CLI's exit codes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use apiwatch::webhook::replay::{self, Config};
+use apiwatch::webhook::schemes::{self, Delivery, Generic, Key, Scheme, Signing, Verifying};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::Value;
+
+const SECRET: &str = "corvid-client-secret-0001";
+
+/// An OpenAPI 3.1 spec with one webhook whose payload needs an integer `objectId`.
+const SPEC: &str = r#"{
+  "openapi": "3.1.0",
+  "info": {"title": "Crm", "version": "7"},
+  "paths": {"/contacts": {"get": {"operationId": "listContacts", "responses": {"200": {"description": "ok"}}}}},
+  "webhooks": {
+    "contactCreated": {
+      "post": {
+        "requestBody": {"content": {"application/json": {
+          "schema": {"type": "object", "required": ["objectId", "subscriptionType"],
+            "properties": {"objectId": {"type": "integer"}, "subscriptionType": {"type": "string"}}},
+          "example": {"objectId": 7, "subscriptionType": "contact.creation"}
+        }}},
+        "responses": {"200": {"description": "ok"}}
+      }
+    }
+  }
+}"#;
+
+/// A map with contract `crm`, its `[webhook]` for `scheme`, and sample events.
+fn map(scheme: &str, samples: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("contracts/crm/webhooks")).unwrap();
+    std::fs::create_dir_all(root.join("snapshots/crm")).unwrap();
+    std::fs::write(root.join("spec.json"), SPEC).unwrap();
+    let doc = apiwatch::spec::load::parse_document(SPEC.as_bytes(), "spec.json").unwrap();
+    apiwatch::snapshot::pin(&doc, &root.join("snapshots/crm/openapi.json")).unwrap();
+    for (name, body) in samples {
+        std::fs::write(root.join("contracts/crm/webhooks").join(name), body).unwrap();
+    }
+    std::fs::write(
+        root.join("contracts/crm/contract.toml"),
+        format!(
+            r#"[contract]
+vendor = "Crm"
+api = "Contacts"
+
+[owners]
+team = "growth"
+
+[pin]
+version = "7"
+
+[[spec]]
+file = "spec.json"
+
+[webhook]
+scheme = "{scheme}"
+secret_env = "CRM_WEBHOOK_SECRET"
+url = "https://hooks.example.test/crm?src=crm%3Aprod"
+"#
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn contract(root: &Path) -> apiwatch::map::Contract {
+    apiwatch::run::load_contracts(root)
+        .unwrap()
+        .get("crm")
+        .unwrap()
+        .clone()
+}
+
+fn config(contract: &apiwatch::map::Contract) -> Config {
+    Config::of(contract, &|v| {
+        (v == "CRM_WEBHOOK_SECRET").then(|| SECRET.to_owned())
+    })
+    .unwrap()
+}
+
+/// A receiver: `strict` checks the signature (as the vendor's docs say), else
+/// it takes anything. Each answer is recorded.
+async fn receiver(strict: bool, scheme: Scheme) -> (String, Arc<Mutex<Vec<u16>>>) {
+    let answers = Arc::new(Mutex::new(Vec::new()));
+    let seen = answers.clone();
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+        let seen = seen.clone();
+        async move {
+            let delivery = Delivery {
+                method: "POST".into(),
+                // Behind a proxy: the URL as the vendor called it, not as seen here.
+                url: "https://hooks.example.test/crm?src=crm%3Aprod".into(),
+                body: body.to_vec(),
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+                    .collect(),
+            };
+            let ok = !strict
+                || schemes::verify(
+                    &Verifying {
+                        scheme,
+                        key: &Key(SECRET.into()),
+                        generic: &Generic::default(),
+                        signature: None,
+                        timestamp: None,
+                        now: 1_790_000_000,
+                        tolerance: None,
+                    },
+                    &delivery,
+                )
+                .is_ok();
+            let status = if ok {
+                StatusCode::NO_CONTENT
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            seen.lock().unwrap().push(status.as_u16());
+            status
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hooks/crm"), answers)
+}
+
+const SAMPLES: [(&str, &str); 2] = [
+    (
+        "a-created.json",
+        r#"{"objectId":1,"subscriptionType":"contact.creation"}"#,
+    ),
+    (
+        "b-changed.json",
+        r#"{"objectId":1,"subscriptionType":"contact.propertyChange"}"#,
+    ),
+];
+
+#[tokio::test]
+async fn replay_passes_a_receiver_that_checks_and_reports_one_that_does_not() {
+    for scheme in ["hubspot-v3", "stripe", "github"] {
+        let dir = map(scheme, &SAMPLES);
+        let c = contract(dir.path());
+        let cfg = config(&c);
+        let samples = replay::samples(&c, dir.path(), None).unwrap();
+        let http = reqwest::Client::new();
+
+        let (good, answers) = receiver(true, cfg.scheme).await;
+        let (run, findings) = replay::replay(&c, &cfg, &samples, &good, 1_790_000_000, &http)
+            .await
+            .unwrap();
+        assert!(findings.is_empty(), "{scheme}: {findings:#?}");
+        assert_eq!(run.status, "passed");
+        // Per sample: valid, tampered, wrong secret, (stale), unsigned; then 2
+        // duplicates and the out-of-order pair.
+        let per = if cfg.scheme.timed() { 5 } else { 4 };
+        assert_eq!(run.cases.len(), 2 * per + 4, "{scheme}");
+        assert_eq!(answers.lock().unwrap().len(), 2 * per + 4);
+
+        let (broken, _) = receiver(false, cfg.scheme).await;
+        let (run, findings) = replay::replay(&c, &cfg, &samples, &broken, 1_790_000_000, &http)
+            .await
+            .unwrap();
+        assert_eq!(run.status, "failed");
+        let rules: Vec<String> = findings.iter().map(|f| f.rule.to_string()).collect();
+        assert!(
+            rules.contains(&"webhook-forgery-accepted".to_owned()),
+            "{scheme}: {rules:?}"
+        );
+        assert_eq!(
+            rules.contains(&"webhook-replay-accepted".to_owned()),
+            cfg.scheme.timed(),
+            "{scheme}: {rules:?}"
+        );
+        let forged = findings
+            .iter()
+            .find(|f| f.rule == "webhook-forgery-accepted")
+            .unwrap();
+        assert_eq!(forged.severity, apiwatch::finding::Severity::Error);
+        assert!(
+            forged
+                .message
+                .contains("accepted it with 204; a receiver must refuse it")
+        );
+        let xml = apiwatch::report::tests::junit(std::slice::from_ref(&run));
+        assert!(
+            xml.contains("tampered body (a-created.json)") && xml.contains("<failure"),
+            "{xml}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn samples_come_from_the_pinned_specs_webhook_examples_when_there_are_no_files() {
+    let dir = map("shopify", &[]);
+    let c = contract(dir.path());
+    let pinned = apiwatch::snapshot::read(&dir.path().join("snapshots/crm/openapi.json")).unwrap();
+    let samples = replay::samples(&c, dir.path(), Some(&pinned)).unwrap();
+    assert_eq!(samples.len(), 1);
+    assert_eq!(samples[0].name, "contactCreated (spec example 1)");
+    let body: Value = serde_json::from_slice(&samples[0].body).unwrap();
+    assert_eq!(body["objectId"], 7);
+    let err = replay::samples(&c, dir.path(), None).unwrap_err();
+    assert!(err.contains("contracts/crm/webhooks"), "{err}");
+}
+
+#[tokio::test]
+async fn receive_verifies_each_delivery_and_checks_it_against_the_pinned_schema() {
+    let dir = map("hubspot-v3", &[]);
+    let c = contract(dir.path());
+    let cfg = config(&c);
+    let pinned = apiwatch::snapshot::read(&dir.path().join("snapshots/crm/openapi.json")).unwrap();
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let receiving = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            apiwatch::webhook::receive::receive(
+                &c,
+                cfg,
+                Some(&pinned),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+                3,
+                std::time::Duration::from_secs(20),
+                |addr| {
+                    let _ = addr_tx.send(addr);
+                },
+            )
+            .await
+        })
+    };
+    let addr = addr_rx.await.unwrap();
+    let now = jiff::Timestamp::now().as_second();
+    let send = |body: &'static str, key: &'static str| {
+        let d = Delivery {
+            method: "POST".into(),
+            url: "https://hooks.example.test/crm?src=crm%3Aprod".into(),
+            body: body.as_bytes().to_vec(),
+            headers: Vec::new(),
+        };
+        let headers = schemes::sign(
+            &Signing {
+                scheme: Scheme::HubspotV3,
+                key: &Key(key.into()),
+                generic: &Generic::default(),
+                timestamp: None,
+                now,
+            },
+            &d,
+        )
+        .unwrap();
+        async move {
+            let mut call = reqwest::Client::new()
+                .post(format!("http://{addr}/crm?src=crm%3Aprod"))
+                .header("content-type", "application/json")
+                .body(body);
+            for (k, v) in headers {
+                call = call.header(k, v);
+            }
+            call.send().await.unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(
+        send(
+            r#"{"objectId":5,"subscriptionType":"contact.creation"}"#,
+            SECRET
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        send(
+            r#"{"objectId":5,"subscriptionType":"contact.creation"}"#,
+            "forged"
+        )
+        .await,
+        401
+    );
+    assert_eq!(
+        send(
+            r#"{"objectId":"5","subscriptionType":"contact.creation"}"#,
+            SECRET
+        )
+        .await,
+        200
+    );
+    let (run, findings) = receiving.await.unwrap().unwrap();
+    assert_eq!(run.cases.len(), 3);
+    assert_eq!(
+        run.cases
+            .iter()
+            .map(|c| c.status.as_str())
+            .collect::<Vec<_>>(),
+        vec!["passed", "failed", "failed"]
+    );
+    let rules: Vec<String> = findings.iter().map(|f| f.rule.to_string()).collect();
+    assert_eq!(
+        rules,
+        vec!["webhook-signature-invalid", "webhook-payload-invalid"]
+    );
+    assert!(
+        findings[1].message.contains("/objectId"),
+        "{}",
+        findings[1].message
+    );
+}
+
+#[test]
+fn the_cli_verifies_signs_and_says_why_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("event.json");
+    std::fs::write(&body, br#"{"id":"evt_1"}"#).unwrap();
+    let signed = apiwatch()
+        .env("STRIPE_SECRET", "whsec_cli")
+        .args([
+            "webhook",
+            "sign",
+            "--scheme",
+            "stripe",
+            "--secret-env",
+            "STRIPE_SECRET",
+            "--now",
+            "1790000000",
+            "--body",
+        ])
+        .arg(&body)
+        .output()
+        .unwrap();
+    assert!(signed.status.success());
+    let line = String::from_utf8(signed.stdout).unwrap();
+    let signature = line
+        .trim()
+        .strip_prefix("Stripe-Signature: ")
+        .unwrap()
+        .to_owned();
+    let verify = |sig: &str, now: &str| {
+        apiwatch()
+            .env("STRIPE_SECRET", "whsec_cli")
+            .args([
+                "webhook",
+                "verify",
+                "--scheme",
+                "stripe",
+                "--secret-env",
+                "STRIPE_SECRET",
+                "--now",
+                now,
+                "--signature",
+                sig,
+                "--body",
+                "-",
+            ])
+            .write_stdin(r#"{"id":"evt_1"}"#)
+            .output()
+            .unwrap()
+    };
+    let ok = verify(&signature, "1790000100");
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout),
+        "valid: stripe signature\n"
+    );
+    let stale = verify(&signature, "1790000400");
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&stale.stdout).contains("invalid: the timestamp is 400 s old"));
+    let wrong = verify(&signature.replace("v1=", "v1=0"), "1790000100");
+    assert_eq!(wrong.status.code(), Some(1));
+    // Usage errors: exit 2.
+    apiwatch()
+        .args([
+            "webhook",
+            "verify",
+            "--secret",
+            "x",
+            "--signature",
+            "y",
+            "--body",
+            "-",
+        ])
+        .write_stdin("{}")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("give --scheme"));
+    apiwatch()
+        .args([
+            "webhook",
+            "verify",
+            "--scheme",
+            "hubspot-v2",
+            "--secret",
+            "x",
+            "--signature",
+            "y",
+            "--body",
+            "-",
+        ])
+        .write_stdin("{}")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("give --url"));
+    // A missing header is said as such.
+    let missing = apiwatch()
+        .args([
+            "webhook",
+            "verify",
+            "--scheme",
+            "slack",
+            "--secret",
+            "x",
+            "--signature",
+            "v0=00",
+            "--body",
+            "-",
+        ])
+        .write_stdin("{}")
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&missing.stdout),
+        "invalid: missing header X-Slack-Request-Timestamp\n"
+    );
+    // JSON headers from a contract's [webhook].
+    let map_dir = map("github", &SAMPLES);
+    let json = apiwatch()
+        .env("CRM_WEBHOOK_SECRET", SECRET)
+        .arg("--root")
+        .arg(map_dir.path())
+        .args([
+            "webhook",
+            "sign",
+            "--contract",
+            "crm",
+            "--format",
+            "json",
+            "--body",
+        ])
+        .arg(map_dir.path().join("contracts/crm/webhooks/a-created.json"))
+        .output()
+        .unwrap();
+    let headers: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        headers["X-Hub-Signature-256"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256=")
+    );
+}
+
+#[test]
+fn replay_from_the_command_line_exits_1_on_a_receiver_that_accepts_forgeries() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (to, _) = rt.block_on(receiver(false, Scheme::Shopify));
+    let dir = map("shopify", &SAMPLES);
+    let junit = dir.path().join("webhooks.xml");
+    let out = apiwatch()
+        .env("CRM_WEBHOOK_SECRET", SECRET)
+        .arg("--root")
+        .arg(dir.path())
+        .args(["webhook", "replay", "crm", "--to", &to, "--junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("[webhook-forgery-accepted]"), "{stdout}");
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<failure")
+    );
+    drop(rt);
+}
