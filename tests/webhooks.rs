@@ -23,7 +23,13 @@ const SECRET: &str = "corvid-client-secret-0001";
 const SPEC: &str = r#"{
   "openapi": "3.1.0",
   "info": {"title": "Crm", "version": "7"},
-  "paths": {"/contacts": {"get": {"operationId": "listContacts", "responses": {"200": {"description": "ok"}}}}},
+  "paths": {"/subscriptions": {"post": {"operationId": "subscribe", "responses": {"201": {"description": "ok"}},
+    "callbacks": {"onContactChange": {"{$request.body#/url}": {"post": {
+      "requestBody": {"content": {"application/json": {
+        "schema": {"type": "object", "required": ["objectId", "propertyName"],
+          "properties": {"objectId": {"type": "integer"}, "propertyName": {"type": "string"}}},
+        "example": {"objectId": 8, "propertyName": "email"}}}},
+      "responses": {"200": {"description": "ok"}}}}}}}}},
   "webhooks": {
     "contactCreated": {
       "post": {
@@ -210,10 +216,18 @@ async fn samples_come_from_the_pinned_specs_webhook_examples_when_there_are_no_f
     let c = contract(dir.path());
     let pinned = apiwatch::snapshot::read(&dir.path().join("snapshots/crm/openapi.json")).unwrap();
     let samples = replay::samples(&c, dir.path(), Some(&pinned)).unwrap();
-    assert_eq!(samples.len(), 1);
-    assert_eq!(samples[0].name, "contactCreated (spec example 1)");
+    let names: Vec<&str> = samples.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "contactCreated (spec example 1)",
+            "onContactChange (spec example 1)"
+        ]
+    );
     let body: Value = serde_json::from_slice(&samples[0].body).unwrap();
     assert_eq!(body["objectId"], 7);
+    let callback: Value = serde_json::from_slice(&samples[1].body).unwrap();
+    assert_eq!(callback["propertyName"], "email");
     let err = replay::samples(&c, dir.path(), None).unwrap_err();
     assert!(err.contains("contracts/crm/webhooks"), "{err}");
 }
@@ -233,7 +247,7 @@ async fn receive_verifies_each_delivery_and_checks_it_against_the_pinned_schema(
                 cfg,
                 Some(&pinned),
                 SocketAddr::from(([127, 0, 0, 1], 0)),
-                3,
+                4,
                 std::time::Duration::from_secs(20),
                 |addr| {
                     let _ = addr_tx.send(addr);
@@ -297,14 +311,19 @@ async fn receive_verifies_each_delivery_and_checks_it_against_the_pinned_schema(
         .await,
         200
     );
+    // The callback's shape is a documented payload too.
+    assert_eq!(
+        send(r#"{"objectId":9,"propertyName":"email"}"#, SECRET).await,
+        200
+    );
     let (run, findings) = receiving.await.unwrap().unwrap();
-    assert_eq!(run.cases.len(), 3);
+    assert_eq!(run.cases.len(), 4);
     assert_eq!(
         run.cases
             .iter()
             .map(|c| c.status.as_str())
             .collect::<Vec<_>>(),
-        vec!["passed", "failed", "failed"]
+        vec!["passed", "failed", "failed", "passed"]
     );
     let rules: Vec<String> = findings.iter().map(|f| f.rule.to_string()).collect();
     assert_eq!(

@@ -49,10 +49,11 @@ fn payload_validators(pinned: &Document) -> Vec<(String, jsonschema::Validator)>
     let Ok(registry) = Validators::new(&pinned.root, pinned.dialect) else {
         return Vec::new();
     };
+    // 3.1 webhooks, and the callbacks operations register.
     model
         .operations
         .iter()
-        .filter(|op| op.path.starts_with("webhook:"))
+        .filter(|op| op.path.starts_with("webhook:") || op.via.is_some())
         .filter_map(|op| {
             let (_, media) = op
                 .request_body
@@ -64,7 +65,11 @@ fn payload_validators(pinned: &Document) -> Vec<(String, jsonschema::Validator)>
             let v = registry
                 .compile(&schema.value, pinned.dialect, Direction::Request)
                 .ok()?;
-            Some((op.path.trim_start_matches("webhook:").to_owned(), v))
+            let name = op
+                .via
+                .clone()
+                .unwrap_or_else(|| op.path.trim_start_matches("webhook:").to_owned());
+            Some((name, v))
         })
         .collect()
 }

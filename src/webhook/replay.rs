@@ -123,13 +123,36 @@ pub fn samples(
     if out.is_empty()
         && let Some(doc) = pinned
     {
-        for (name, item) in doc
+        // 3.1 `webhooks`, then the callbacks operations register (3.0 and 3.1).
+        let mut events: Vec<(String, &Value)> = doc
             .root
             .get("webhooks")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
-        {
+            .map(|(n, item)| (n.clone(), item))
+            .collect();
+        let operations = doc
+            .root
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|p| p.values())
+            .filter_map(Value::as_object)
+            .flat_map(|item| item.values());
+        for op in operations {
+            for (name, cb) in op
+                .get("callbacks")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                for path_item in cb.as_object().into_iter().flat_map(|c| c.values()) {
+                    events.push((name.clone(), path_item));
+                }
+            }
+        }
+        for (name, item) in events {
             let media = item
                 .as_object()
                 .into_iter()
