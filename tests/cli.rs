@@ -434,13 +434,11 @@ fn demo_run_is_deterministic() {
 
 #[test]
 fn unbuilt_commands_say_so_and_exit_2() {
-    for cmd in ["upgrade"] {
-        apiwatch()
-            .arg(cmd)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("not built yet"));
-    }
+    apiwatch()
+        .arg("upgrade")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not built yet"));
 }
 
 #[test]
