@@ -11,7 +11,11 @@ fn main() -> ExitCode {
     match cli::execute(cli) {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(err) => {
-            eprintln!("apiwatch: error: {err:#}");
+            // An error may quote what a server or a file said: never a credential.
+            eprintln!(
+                "apiwatch: error: {}",
+                apiwatch::secrets::redact(&format!("{err:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -35,7 +35,8 @@ const SPEC: &str = r#"{
       "post": {
         "requestBody": {"content": {"application/json": {
           "schema": {"type": "object", "required": ["objectId", "subscriptionType"],
-            "properties": {"objectId": {"type": "integer"}, "subscriptionType": {"type": "string"}}},
+            "properties": {"objectId": {"type": "integer"}, "portalId": {"type": "integer"},
+              "subscriptionType": {"type": "string", "const": "contact.creation"}}},
           "example": {"objectId": 7, "subscriptionType": "contact.creation"}
         }}},
         "responses": {"200": {"description": "ok"}}
@@ -171,9 +172,9 @@ async fn replay_passes_a_receiver_that_checks_and_reports_one_that_does_not() {
             .unwrap();
         assert!(findings.is_empty(), "{scheme}: {findings:#?}");
         assert_eq!(run.status, "passed");
-        // Per sample: valid, tampered, wrong secret, (stale), unsigned; then 2
+        // Per sample: valid, tampered, wrong secret, (stale, future), unsigned; then 2
         // duplicates and the out-of-order pair.
-        let per = if cfg.scheme.timed() { 5 } else { 4 };
+        let per = if cfg.scheme.timed() { 6 } else { 4 };
         assert_eq!(run.cases.len(), 2 * per + 4, "{scheme}");
         assert_eq!(answers.lock().unwrap().len(), 2 * per + 4);
 
@@ -502,4 +503,259 @@ fn replay_from_the_command_line_exits_1_on_a_receiver_that_accepts_forgeries() {
             .contains("<failure")
     );
     drop(rt);
+}
+
+#[tokio::test]
+async fn replay_against_apiwatchs_own_receiver_passes_for_every_scheme() {
+    // apiwatch receive is a receiver that checks: everything replay sends must be
+    // judged right by it, for each scheme (Twilio JSON signs its body hash in the URL).
+    use base64::Engine as _;
+    use p256::pkcs8::EncodePrivateKey;
+    let signing = p256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap();
+    let private = base64::engine::general_purpose::STANDARD
+        .encode(signing.to_pkcs8_der().unwrap().as_bytes());
+    let public = schemes::sendgrid_public_key(&private).unwrap();
+    for scheme in [
+        Scheme::Twilio,
+        Scheme::Slack,
+        Scheme::Sendgrid,
+        Scheme::HubspotV2,
+    ] {
+        let dir = map(scheme.name(), &SAMPLES);
+        let c = contract(dir.path());
+        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+        let mut cfg = config(&c);
+        cfg.url = None;
+        if scheme == Scheme::Sendgrid {
+            cfg.key = Key(public.clone());
+            cfg.signing_key = Some(Key(private.clone()));
+        }
+        let per = if scheme.timed() { 6 } else { 4 };
+        let expected = 2 * per + 4;
+        let receiving = {
+            let (c, cfg) = (c.clone(), cfg.clone());
+            tokio::spawn(async move {
+                apiwatch::webhook::receive::receive(
+                    &c,
+                    cfg,
+                    None,
+                    SocketAddr::from(([127, 0, 0, 1], 0)),
+                    expected,
+                    std::time::Duration::from_secs(20),
+                    |addr| {
+                        let _ = addr_tx.send(addr);
+                    },
+                )
+                .await
+            })
+        };
+        let addr = addr_rx.await.unwrap();
+        let to = format!("http://{addr}/hooks/crm");
+        let samples = replay::samples(&c, dir.path(), None).unwrap();
+        let now = jiff::Timestamp::now().as_second();
+        let (run, findings) = replay::replay(&c, &cfg, &samples, &to, now, &reqwest::Client::new())
+            .await
+            .unwrap();
+        assert!(findings.is_empty(), "{}: {findings:#?}", scheme.name());
+        assert_eq!(run.cases.len(), expected, "{}", scheme.name());
+        let (received, _) = receiving.await.unwrap().unwrap();
+        assert_eq!(received.cases.len(), expected, "{}", scheme.name());
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_down_fails_the_replay() {
+    let dir = map("stripe", &SAMPLES);
+    let c = contract(dir.path());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let samples = replay::samples(&c, dir.path(), None).unwrap();
+    let (run, findings) = replay::replay(
+        &c,
+        &config(&c),
+        &samples,
+        &format!("http://127.0.0.1:{port}/hooks?token=hunter2secretvalue"),
+        1_790_000_000,
+        &reqwest::Client::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.status, "failed");
+    assert!(run.cases.iter().all(|c| c.status == "failed"));
+    assert_eq!(findings[0].rule, "webhook-receiver-unreachable");
+    assert!(!run.sandbox.contains("hunter2"), "{}", run.sandbox);
+}
+
+#[tokio::test]
+async fn receive_ignores_probes_takes_forms_and_holds_a_delivery_to_the_schema_it_claims() {
+    let dir = map("hubspot-v3", &[]);
+    let c = contract(dir.path());
+    let cfg = config(&c);
+    let pinned = apiwatch::snapshot::read(&dir.path().join("snapshots/crm/openapi.json")).unwrap();
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let receiving = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            apiwatch::webhook::receive::receive(
+                &c,
+                cfg,
+                Some(&pinned),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+                2,
+                std::time::Duration::from_secs(20),
+                |addr| {
+                    let _ = addr_tx.send(addr);
+                },
+            )
+            .await
+        })
+    };
+    let addr = addr_rx.await.unwrap();
+    let http = reqwest::Client::new();
+    // A health probe: answered, not counted.
+    let probe = http
+        .get(format!("http://{addr}/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status().as_u16(), 200);
+    let now = jiff::Timestamp::now().as_second();
+    for body in [
+        // Claims contactCreated (its const) without the integer objectId it needs,
+        // though the callback's schema would take it.
+        r#"{"objectId":"1","propertyName":"x","subscriptionType":"contact.creation"}"#,
+        // A form: no JSON schema applies.
+        "objectId=1&propertyName=x",
+    ] {
+        let d = Delivery {
+            method: "POST".into(),
+            url: "https://hooks.example.test/crm?src=crm%3Aprod".into(),
+            body: body.as_bytes().to_vec(),
+            headers: Vec::new(),
+        };
+        let headers = schemes::sign(
+            &Signing {
+                scheme: Scheme::HubspotV3,
+                key: &Key(SECRET.into()),
+                generic: &Generic::default(),
+                timestamp: None,
+                now,
+            },
+            &d,
+        )
+        .unwrap();
+        let mut call = http
+            .post(format!("http://{addr}/crm?src=crm%3Aprod"))
+            .body(body);
+        for (k, v) in headers {
+            call = call.header(k, v);
+        }
+        assert_eq!(call.send().await.unwrap().status().as_u16(), 200);
+    }
+    let (run, findings) = receiving.await.unwrap().unwrap();
+    assert_eq!(
+        run.cases
+            .iter()
+            .map(|c| c.status.as_str())
+            .collect::<Vec<_>>(),
+        vec!["failed", "passed"]
+    );
+    assert!(
+        findings[0]
+            .message
+            .contains("against webhook `contactCreated`"),
+        "{}",
+        findings[0].message
+    );
+}
+
+#[test]
+fn the_cli_refuses_empty_or_misplaced_secrets_and_odd_tolerances_with_exit_2() {
+    for (args, env, said) in [
+        (
+            vec!["--secret-env", "EMPTY_SECRET"],
+            Some(("EMPTY_SECRET", "")),
+            "the secret is empty",
+        ),
+        (
+            vec!["--secret-env", "whsec_live_abcdef123"],
+            None,
+            "takes the name of an environment variable",
+        ),
+        (
+            vec!["--secret", "x", "--tolerance", "0"],
+            None,
+            "--tolerance is seconds",
+        ),
+    ] {
+        let mut cmd = apiwatch();
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .args([
+                "webhook",
+                "verify",
+                "--scheme",
+                "stripe",
+                "--signature",
+                "t=1,v1=00",
+                "--body",
+                "-",
+            ])
+            .args(&args)
+            .write_stdin("{}")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+        assert!(!stderr.contains("whsec_live_abcdef123"), "{stderr}");
+    }
+    // Hostile timestamps are invalid, not a crash; a forgery is called one, whatever its age.
+    let out = apiwatch()
+        .args([
+            "webhook",
+            "verify",
+            "--scheme",
+            "stripe",
+            "--secret",
+            "x",
+            "--now",
+            "1790000000",
+            "--body",
+            "-",
+        ])
+        .args(["--signature", "t=-9223372036854775808,v1=00"])
+        .write_stdin("{}")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = apiwatch()
+        .args([
+            "webhook",
+            "verify",
+            "--scheme",
+            "slack",
+            "--secret",
+            "wrong",
+            "--now",
+            "1790009100",
+            "--body",
+            "-",
+        ])
+        .args([
+            "--header",
+            "X-Slack-Request-Timestamp: 1790000000",
+            "--signature",
+            "v0=00ff",
+        ])
+        .write_stdin("{}")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "invalid: the signature does not match\n"
+    );
 }

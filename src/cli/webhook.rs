@@ -51,7 +51,7 @@ pub struct DeliveryArgs {
     #[arg(long, value_name = "VAR", conflicts_with = "secret")]
     pub secret_env: Option<String>,
     /// The secret itself (prefer --secret-env: command lines end up in shell history).
-    #[arg(long, value_name = "SECRET")]
+    #[arg(long, value_name = "SECRET", allow_hyphen_values = true)]
     pub secret: Option<String>,
     /// The raw body, as delivered (`-` reads stdin).
     #[arg(long, value_name = "FILE")]
@@ -142,6 +142,14 @@ pub struct ReceiveArgs {
     pub junit: Option<PathBuf>,
 }
 
+/// Whether `s` looks like an environment variable's name (`[A-Z_][A-Z0-9_]*`, as
+/// contracts name them): a lower-case value is more likely a secret pasted here.
+fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_uppercase() || c == '_')
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 fn scheme_arg(text: &str) -> Result<Scheme, String> {
     Scheme::parse(text).ok_or_else(|| {
         format!(
@@ -195,19 +203,36 @@ fn inputs(root: &Path, a: &DeliveryArgs, signing: bool) -> Result<Inputs> {
         (None, Some(h)) => Scheme::parse(&h.scheme).context("the contract's scheme is unknown")?,
         (None, None) => bail!("give --scheme (or --contract NAME)"),
     };
+    let read = |var: &str| -> Result<String> {
+        if !is_env_name(var) {
+            // Never echo it: it may be the secret itself, passed by mistake.
+            bail!(
+                "--secret-env takes the name of an environment variable (like STRIPE_WEBHOOK_SECRET), not a value"
+            );
+        }
+        std::env::var(var).with_context(|| format!("{var} is not set"))
+    };
     let key = match (&a.secret, &a.secret_env, &hook) {
         (Some(s), _, _) => s.clone(),
-        (None, Some(var), _) => std::env::var(var).with_context(|| format!("{var} is not set"))?,
+        (None, Some(var), _) => read(var)?,
         (None, None, Some(h)) => {
             // Signing as SendGrid takes the private key; verifying, the public one.
             let var = match (&h.signing_key_env, signing && scheme == Scheme::Sendgrid) {
                 (Some(v), true) => v,
                 _ => &h.secret_env,
             };
-            std::env::var(var).with_context(|| format!("{var} is not set"))?
+            read(var)?
         }
         (None, None, None) => bail!("give --secret-env VAR (or --secret, or --contract NAME)"),
     };
+    if key.trim().is_empty() {
+        bail!("the secret is empty: an empty key would make any signature computable");
+    }
+    if let Some(t) = a.tolerance
+        && t < 1
+    {
+        bail!("--tolerance is seconds: at least 1");
+    }
     let body = if a.body == "-" {
         let mut b = Vec::new();
         std::io::stdin()
@@ -289,6 +314,8 @@ fn verify(root: &Path, args: &VerifyArgs) -> Result<Outcome> {
             emit(&format!("valid: {} signature\n", i.scheme.name()));
             Ok(Outcome::Clean)
         }
+        // The key itself is unusable: that is the caller's to fix, not the delivery's.
+        Err(schemes::Invalid::Key(why)) => bail!("{why}"),
         Err(why) => {
             emit(&format!("invalid: {why}\n"));
             Ok(Outcome::Findings)

@@ -34,17 +34,25 @@ pub struct Received {
     pub violations: Vec<String>,
 }
 
+/// One webhook's payload schema, compiled, with the values that identify it.
+struct Payload {
+    name: String,
+    validator: jsonschema::Validator,
+    /// Top-level properties fixed by `const` or a one-value `enum`.
+    consts: Vec<(String, Value)>,
+}
+
 struct Shared {
     config: Config,
     /// The URL the vendor calls, for schemes that sign it; else taken from the request.
     public_url: Option<String>,
-    validators: Vec<(String, jsonschema::Validator)>,
+    validators: Vec<Payload>,
     now: Arc<dyn Fn() -> i64 + Send + Sync>,
     tx: mpsc::UnboundedSender<Received>,
 }
 
-/// The pinned spec's webhook payload schemas, compiled: (webhook name, validator).
-fn payload_validators(pinned: &Document) -> Vec<(String, jsonschema::Validator)> {
+/// The pinned spec's webhook (and callback) payload schemas, compiled.
+fn payload_validators(pinned: &Document) -> Vec<Payload> {
     let model = ApiModel::build(pinned);
     let Ok(registry) = Validators::new(&pinned.root, pinned.dialect) else {
         return Vec::new();
@@ -69,7 +77,35 @@ fn payload_validators(pinned: &Document) -> Vec<(String, jsonschema::Validator)>
                 .via
                 .clone()
                 .unwrap_or_else(|| op.path.trim_start_matches("webhook:").to_owned());
-            Some((name, v))
+            let converted = crate::sandbox::schema::convert(
+                &schema.value,
+                pinned.dialect,
+                Some(Direction::Request),
+            );
+            let resolved = converted
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|r| pinned.root.pointer(r))
+                .unwrap_or(&converted);
+            let consts = resolved
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, p)| {
+                    let fixed = p.get("const").cloned().or_else(|| match p.get("enum") {
+                        Some(Value::Array(one)) if one.len() == 1 => one.first().cloned(),
+                        _ => None,
+                    })?;
+                    Some((k.clone(), fixed))
+                })
+                .collect();
+            Some(Payload {
+                name,
+                validator: v,
+                consts,
+            })
         })
         .collect()
 }
@@ -81,14 +117,19 @@ async fn deliver(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
+    // A URL check (Mailchimp's GET when a webhook is saved), a health probe, a
+    // favicon: answered, not counted as deliveries.
+    if matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return StatusCode::OK;
+    }
     let host = headers
         .get("host")
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
-    let url = shared
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{host}{uri}"));
+    let url = match &shared.public_url {
+        Some(public) => as_called(public, &uri),
+        None => format!("http://{host}{uri}"),
+    };
     let delivery = Delivery {
         method: method.to_string(),
         url,
@@ -113,42 +154,23 @@ async fn deliver(
     )
     .err()
     .map(|e| e.to_string());
-    let mut found = Vec::new();
-    if !shared.validators.is_empty() {
+    let json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(crate::sandbox::request::is_json)
+        || body
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b'{' | b'['));
+    // Form deliveries (Twilio, Mailchimp) have no JSON schema to meet.
+    let found = if json && !shared.validators.is_empty() {
         match serde_json::from_slice::<Value>(&body) {
-            Err(e) => found.push(format!("the payload is not JSON: {e}")),
-            Ok(payload) => {
-                // Valid when one webhook's schema takes it; else the closest one's violations.
-                let mut best: Option<(String, Vec<String>)> = None;
-                for (name, v) in &shared.validators {
-                    let list: Vec<String> = violations(v, &payload, "")
-                        .into_iter()
-                        .map(|x| {
-                            format!(
-                                "{}: {}",
-                                if x.pointer.is_empty() {
-                                    "/"
-                                } else {
-                                    &x.pointer
-                                },
-                                x.message
-                            )
-                        })
-                        .collect();
-                    if list.is_empty() {
-                        best = None;
-                        break;
-                    }
-                    if best.as_ref().is_none_or(|(_, b)| list.len() < b.len()) {
-                        best = Some((name.clone(), list));
-                    }
-                }
-                if let Some((name, list)) = best {
-                    found.push(format!("against webhook `{name}`: {}", list.join("; ")));
-                }
-            }
+            Err(e) => vec![format!("the payload is not JSON: {e}")],
+            Ok(payload) => check_payload(&shared.validators, &payload, uri.path()),
         }
-    }
+    } else {
+        Vec::new()
+    };
     let status = if invalid.is_some() {
         StatusCode::UNAUTHORIZED
     } else {
@@ -161,6 +183,66 @@ async fn deliver(
         violations: found,
     });
     status
+}
+
+/// The URL as the vendor called it: the configured public URL's scheme, host and
+/// path (a proxy may rewrite the path), with the request's own query when it has
+/// one (Twilio's `bodySHA256`, HubSpot's query parameters).
+fn as_called(public: &str, uri: &Uri) -> String {
+    match uri.query() {
+        Some(q) => {
+            let base = public.split('?').next().unwrap_or(public);
+            format!("{base}?{q}")
+        }
+        None => public.to_owned(),
+    }
+}
+
+/// The payload against the pinned webhook schemas. A schema whose top-level
+/// `const` (or one-value `enum`) properties the payload carries, or whose webhook
+/// name is in the request path, is the one the delivery claims to be: it must
+/// hold. Without such a claim, one schema taking the payload is enough.
+fn check_payload(validators: &[Payload], payload: &Value, path: &str) -> Vec<String> {
+    let claimed: Vec<&Payload> = validators
+        .iter()
+        .filter(|p| {
+            let by_const = !p.consts.is_empty()
+                && p.consts
+                    .iter()
+                    .all(|(k, v)| payload.get(k.as_str()) == Some(v));
+            let by_path = path
+                .to_ascii_lowercase()
+                .contains(&p.name.to_ascii_lowercase());
+            by_const || by_path
+        })
+        .collect();
+    let pool: Vec<&Payload> = if claimed.is_empty() {
+        validators.iter().collect()
+    } else {
+        claimed
+    };
+    let mut best: Option<(String, Vec<String>)> = None;
+    for p in pool {
+        let list: Vec<String> = violations(&p.validator, payload, "")
+            .into_iter()
+            .map(|x| {
+                let at = if x.pointer.is_empty() {
+                    "/"
+                } else {
+                    &x.pointer
+                };
+                format!("{at}: {}", x.message)
+            })
+            .collect();
+        if list.is_empty() {
+            return Vec::new();
+        }
+        if best.as_ref().is_none_or(|(_, b)| list.len() < b.len()) {
+            best = Some((p.name.clone(), list));
+        }
+    }
+    best.map(|(name, list)| vec![format!("against webhook `{name}`: {}", list.join("; "))])
+        .unwrap_or_default()
 }
 
 /// Receives deliveries on `addr` until `count` arrived or `timeout` passed; the
@@ -200,15 +282,25 @@ pub async fn receive(
             .await;
     });
     let mut got = Vec::new();
-    let deadline = tokio::time::Instant::now() + timeout;
+    let started = tokio::time::Instant::now();
+    let deadline = started
+        .checked_add(timeout)
+        .unwrap_or_else(|| started + Duration::from_secs(86_400 * 365));
     while got.len() < count {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(r)) => got.push(r),
             Ok(None) | Err(_) => break,
         }
     }
+    // A peer that stalls mid-request must not hold the command past its timeout.
     let _ = stop_tx.send(());
-    let _ = server.await;
+    let abort = server.abort_handle();
+    if tokio::time::timeout(Duration::from_secs(1), server)
+        .await
+        .is_err()
+    {
+        abort.abort();
+    }
     let mut run = TestRun::skipped(contract, String::new());
     run.reason = None;
     run.sandbox = format!("receiver on {bound}");

@@ -181,6 +181,9 @@ pub enum Invalid {
     BodyHash,
     #[error("{0}")]
     Malformed(String),
+    /// The key material itself is unusable (not a usage of the delivery).
+    #[error("{0}")]
+    Key(String),
 }
 
 /// What signing needs besides the delivery.
@@ -200,7 +203,7 @@ pub fn sign(s: &Signing<'_>, delivery: &Delivery) -> Result<Vec<(String, String)
     let scheme = s.scheme;
     let ts = s.timestamp.clone().unwrap_or_else(|| {
         if scheme == Scheme::HubspotV3 {
-            (s.now * 1000).to_string()
+            s.now.saturating_mul(1000).to_string()
         } else {
             s.now.to_string()
         }
@@ -297,19 +300,20 @@ pub fn verify(v: &Verifying<'_>, delivery: &Delivery) -> Result<(), Invalid> {
         }
         Scheme::HubspotV3 | Scheme::Slack | Scheme::Sendgrid => {
             let ts = timestamp(scheme.timestamp_header())?;
-            fresh(scheme, &ts, v)?;
+            // The signature first: a forgery is said to be one, whatever its age.
             match scheme {
                 Scheme::HubspotV3 => {
-                    check_hmac256(key, &hubspot_v3_payload(&ts, delivery), &unb64(&signature)?)
+                    check_hmac256(key, &hubspot_v3_payload(&ts, delivery), &unb64(&signature)?)?
                 }
                 Scheme::Slack => {
                     let hexed = signature.strip_prefix("v0=").ok_or_else(|| {
                         Invalid::Malformed("a Slack signature starts with `v0=`".into())
                     })?;
-                    check_hmac256(key, &slack_payload(&ts, delivery), &unhex(hexed)?)
+                    check_hmac256(key, &slack_payload(&ts, delivery), &unhex(hexed)?)?;
                 }
-                _ => sendgrid_verify(&v.key.0, &ts, delivery, &signature),
+                _ => sendgrid_verify(&v.key.0, &ts, delivery, &signature)?,
             }
+            fresh(scheme, &ts, v)
         }
         Scheme::Stripe => {
             let mut t = None;
@@ -325,7 +329,6 @@ pub fn verify(v: &Verifying<'_>, delivery: &Delivery) -> Result<(), Invalid> {
             if v1.is_empty() {
                 return Err(Invalid::Malformed("no `v1=` in Stripe-Signature".into()));
             }
-            fresh(scheme, &t, v)?;
             let expected = hmac256(key, &stripe_payload(&t, delivery))?;
             // Valid when any v1 matches (a rolled secret signs with both); each is
             // compared in constant time.
@@ -334,7 +337,7 @@ pub fn verify(v: &Verifying<'_>, delivery: &Delivery) -> Result<(), Invalid> {
                 ok | matched
             });
             if any {
-                Ok(())
+                fresh(scheme, &t, v)
             } else {
                 Err(Invalid::WrongSignature)
             }
@@ -387,9 +390,15 @@ fn fresh(scheme: Scheme, ts: &str, v: &Verifying<'_>) -> Result<(), Invalid> {
         .parse()
         .map_err(|_| Invalid::Malformed(format!("the timestamp `{ts}` is not a number")))?;
     let unit = scheme.timestamp_unit_ms();
-    let age = (v.now.saturating_mul(1000) - value.saturating_mul(unit)) / 1000;
+    let age = v
+        .now
+        .checked_mul(1000)
+        .zip(value.checked_mul(unit))
+        .and_then(|(now, at)| now.checked_sub(at))
+        .map(|ms| ms / 1000)
+        .ok_or_else(|| Invalid::Malformed(format!("the timestamp `{ts}` is out of range")))?;
     let tolerance = v.tolerance.unwrap_or(DEFAULT_TOLERANCE);
-    if age.abs() > tolerance {
+    if age.checked_abs().is_none_or(|a| a > tolerance) {
         return Err(Invalid::Stale { age, tolerance });
     }
     Ok(())
@@ -570,7 +579,7 @@ fn same(given: &[u8], expected: &[u8]) -> Result<(), Invalid> {
 fn sendgrid_signing_key(text: &str) -> Result<p256::ecdsa::SigningKey, Invalid> {
     use p256::pkcs8::DecodePrivateKey;
     let bad = || {
-        Invalid::Malformed(
+        Invalid::Key(
             "signing as SendGrid needs an ECDSA P-256 private key (PKCS#8, PEM or base64 DER)"
                 .into(),
         )
@@ -590,7 +599,7 @@ fn sendgrid_signing_key(text: &str) -> Result<p256::ecdsa::SigningKey, Invalid> 
 fn sendgrid_verifying_key(text: &str) -> Result<p256::ecdsa::VerifyingKey, Invalid> {
     use p256::pkcs8::DecodePublicKey;
     let bad = || {
-        Invalid::Malformed(
+        Invalid::Key(
             "verifying SendGrid needs the account's ECDSA P-256 public key (base64 DER, or PEM)"
                 .into(),
         )
