@@ -57,6 +57,20 @@ pub enum Location {
 }
 
 impl Location {
+    /// The URL with its `{version}` placeholder filled (a vendor that publishes a
+    /// spec per version: `…/openapi/{version}.json`); a file is as written.
+    pub fn with_version(&self, version: &str) -> Location {
+        match self {
+            Location::Url(u) => Location::Url(u.replace("{version}", version)),
+            other => other.clone(),
+        }
+    }
+
+    /// Whether it names a version to fill (`{version}`).
+    pub fn versioned(&self) -> bool {
+        matches!(self, Location::Url(u) if u.contains("{version}"))
+    }
+
     /// A command-line argument: an http(s) URL, else a file path.
     /// A file or URL given on the command line. Files are made absolute: a person
     /// may point at any file they can read (a contract may not; see

@@ -31,6 +31,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod audit;
 pub mod changelog;
 pub mod config;
 pub mod diff;
@@ -48,6 +49,7 @@ pub mod secrets;
 pub mod snapshot;
 pub mod spec;
 pub mod suite;
+pub mod upgrade;
 pub mod webhook;
 
 use config::Uses;

@@ -433,15 +433,6 @@ fn demo_run_is_deterministic() {
 }
 
 #[test]
-fn unbuilt_commands_say_so_and_exit_2() {
-    apiwatch()
-        .arg("upgrade")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not built yet"));
-}
-
-#[test]
 fn every_command_has_an_example_in_its_help() {
     for cmd in [
         "run",

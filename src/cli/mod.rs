@@ -24,6 +24,7 @@ mod rules;
 mod run;
 mod sandbox;
 mod test;
+mod upgrade;
 mod webhook;
 
 use std::io::IsTerminal;
@@ -43,8 +44,6 @@ use apiwatch::spec::{Document, load};
 pub enum Outcome {
     Clean,
     Findings,
-    /// A command that exists but is not built yet.
-    NotBuilt,
 }
 
 impl Outcome {
@@ -52,7 +51,6 @@ impl Outcome {
         match self {
             Outcome::Clean => 0,
             Outcome::Findings => 1,
-            Outcome::NotBuilt => 2,
         }
     }
 }
@@ -60,7 +58,7 @@ impl Outcome {
 const AFTER_HELP: &str = "\
 Exit codes: 0 clean · 1 findings at or above --fail-on (in-use ones, or any \
 compliance-critical one; a source failing several runs in a row counts) · 2 error (bad \
-contract or arguments, GitHub refusing operations, command not built).
+contract or arguments, GitHub refusing operations).
 
 Examples:
   apiwatch run                              # the nightly job, on ./contracts (dry run without a token)
@@ -130,9 +128,11 @@ pub enum Command {
         after_help = "Examples:\n  apiwatch test                                   # every contract with a [sandbox]\n  apiwatch test crm-contacts --junit junit.xml\n  apiwatch test crm-contacts --sandbox http://127.0.0.1:4010   # a local `apiwatch sandbox`\n  apiwatch test crm-contacts --against vendor/contacts-2026-09.yaml   # judge against a candidate\n  apiwatch test crm-contacts --scaffold          # write contracts/crm-contacts/tests.toml\n\nCases live in contracts/<name>/tests.toml (docs/contract-format.md). Credentials come from the\nenvironment variables [sandbox] credentials names; a contract whose variables are unset is skipped.\nExit 0 all passed, 1 a case failed or findings at --fail-on, 2 a case file or sandbox URL is refused."
     )]
     Test(Box<test::TestArgs>),
-    /// Upgrade a contract's pinned version after review. (Not built yet.)
-    #[command(after_help = "Example (planned):\n  apiwatch upgrade crm-contacts --to 2026-09")]
-    Upgrade(PendingArgs),
+    /// What moving a contract's pin to a candidate version would break; `--accept` moves it.
+    #[command(
+        after_help = "Examples:\n  apiwatch upgrade crm-contacts --to demo/upstream/crm-contacts/contacts.yaml\n  apiwatch upgrade klaviyo --to 2026-10-15 --format markdown > pr.md   # {version} in its [[spec]] url\n  apiwatch upgrade crm-contacts --to vendor/contacts-2026-09.yaml --accept\n  apiwatch upgrade email-marketing --to new.json --accept --force --reason \"consent source added on our side in #412\"\n\nVerdict: safe (exit 0), needs work or blocked (exit 1; blocked: a compliance-critical\noperation breaks, and --accept then needs --force --reason, which the audit log keeps)."
+    )]
+    Upgrade(upgrade::UpgradeArgs),
     /// Serve a contract's spec (or any spec) as a realistic mock sandbox: validation, examples or generated bodies, state, auth, faults.
     #[command(
         after_help = "Examples:\n  apiwatch sandbox crm-contacts                      # its pinned snapshot, its [sandbox] auth and behaviour\n  apiwatch sandbox crm-contacts --drift              # its upstream spec while the pin stays (drift)\n  apiwatch sandbox --spec vendor/openapi.yaml --port 8080 --stateful\n  apiwatch sandbox --spec openapi.json --auth oauth2 --credential client_id=CID --credential client_secret=CSECRET --expires-in 60\n  apiwatch sandbox crm-contacts --rate-limit 100/10 --latency 5..50 --error-rate 0.01 --log sandbox.jsonl\n\nClients choose responses with Prism's headers:\n  curl -H 'Prefer: code=404' http://127.0.0.1:4010/contacts/1\n  curl -H 'Prefer: example=archived' http://127.0.0.1:4010/contacts/1\n  curl -H 'Prefer: dynamic=true' http://127.0.0.1:4010/contacts"
@@ -178,13 +178,6 @@ pub enum TextOrJson {
     Json,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct PendingArgs {
-    /// Arguments for the future command.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
-}
-
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<Outcome> {
     let color = use_color(cli.color);
@@ -197,7 +190,7 @@ pub fn execute(cli: Cli) -> Result<Outcome> {
         Command::Changelog(args) => changelog::cmd_changelog(&cli.root, args),
         Command::Ops(args) => ops::cmd_ops(&cli.root, args),
         Command::Test(args) => test::cmd_test(&cli.root, *args),
-        Command::Upgrade(_) => not_built("upgrade", "upgrading a pinned version"),
+        Command::Upgrade(args) => upgrade::cmd_upgrade(&cli.root, args),
         Command::Sandbox(args) => sandbox::cmd_sandbox(&cli.root, *args),
         Command::Webhook(command) => webhook::cmd_webhook(&cli.root, command),
     }
@@ -219,11 +212,6 @@ pub fn emit(text: &str) {
         eprintln!("apiwatch: cannot write to stdout: {e}");
         std::process::exit(2);
     }
-}
-
-fn not_built(name: &str, what: &str) -> Result<Outcome> {
-    eprintln!("apiwatch {name}: {what} is not built yet; this command exits 2 until it is.");
-    Ok(Outcome::NotBuilt)
 }
 
 fn use_color(choice: ColorChoice) -> bool {

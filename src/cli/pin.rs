@@ -71,7 +71,7 @@ pub fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
             Some(from) => load_arg(&rt, from)?,
             None => rt
                 .block_on(apiwatch::run::load_upstream(
-                    &spec.location,
+                    &spec.location.with_version(&contract.pin.version),
                     root,
                     &apiwatch::fetch::Fetcher::new(apiwatch::fetch::FetchConfig::default(), None)?,
                     spec.credential.as_ref(),
@@ -181,7 +181,7 @@ fn check_uses_after(
 /// changing only those values (layout, comments and line endings stay); `None`
 /// when nothing changes. A value that cannot be found where the loader saw it is an
 /// error, never a silent "updated".
-fn edit_contract(
+pub(super) fn edit_contract(
     root: &Path,
     contract: &map::Contract,
     renames: &[(usize, String, String)],

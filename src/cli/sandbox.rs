@@ -240,7 +240,7 @@ fn document(
                 apiwatch::fetch::Fetcher::new(apiwatch::fetch::FetchConfig::default(), None)?;
             let doc = rt
                 .block_on(apiwatch::run::load_upstream(
-                    &spec.location,
+                    &spec.location.with_version(&contract.pin.version),
                     root,
                     &fetcher,
                     spec.credential.as_ref(),

@@ -229,9 +229,14 @@ async fn test_one(
         .map_err(|e| anyhow::anyhow!("{e} (pin it first: `apiwatch pin {}`)", contract.name))?;
     let upstream = match contract.sandbox.as_ref().map(|s| (s.embedded, s.serve)) {
         Some((true, Serve::Upstream)) if settings.sandbox_url.is_none() => Some(
-            apiwatch::run::load_upstream(&spec.location, root, fetcher, spec.credential.as_ref())
-                .await
-                .map_err(|p| anyhow::anyhow!(p.message))?,
+            apiwatch::run::load_upstream(
+                &spec.location.with_version(&contract.pin.version),
+                root,
+                fetcher,
+                spec.credential.as_ref(),
+            )
+            .await
+            .map_err(|p| anyhow::anyhow!(p.message))?,
         ),
         _ => None,
     };

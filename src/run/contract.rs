@@ -45,7 +45,7 @@ pub async fn check_contract(
         let source_key = format!("{}/{}", contract.name, spec.name);
         let snap_path = contract.snapshot_path(&settings.root, &spec.name);
         let upstream = match load_upstream(
-            &spec.location,
+            &spec.location.with_version(&contract.pin.version),
             &settings.root,
             fetcher,
             spec.credential.as_ref(),

@@ -75,6 +75,8 @@ pub struct Settings {
     pub against: Option<String>,
     /// Instead of the contract's `token_url` (`--token-url`).
     pub token_url: Option<String>,
+    /// The value of the contract's `version_header` (an upgrade's candidate version).
+    pub version: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -109,6 +111,7 @@ impl Settings {
             sandbox_url: None,
             against: None,
             token_url: None,
+            version: None,
         }
     }
 }
@@ -400,10 +403,10 @@ pub async fn test_contract(contract: &Contract, specs: Specs<'_>, settings: &Set
             budget,
             clock: settings.clock.clone(),
             retry: settings.retry,
-            version_header: config
-                .version_header
-                .as_ref()
-                .map(|v| (v.name.clone(), v.value.clone())),
+            version_header: config.version_header.as_ref().map(|v| {
+                let value = settings.version.clone().unwrap_or_else(|| v.value.clone());
+                (v.name.clone(), value)
+            }),
             seen: std::sync::Mutex::new(BTreeMap::new()),
         }),
         settings,
