@@ -1117,3 +1117,131 @@ async fn a_server_without_the_duplicate_reason_closes_as_not_planned() {
     assert_eq!(issues[1].state_reason.as_deref(), Some("not_planned"));
     assert!(issues[1].comments[0].contains("It is tracked in #1"));
 }
+
+/// Three real nights (`run::night`) against the fake GitHub over a map whose
+/// vendor changes and then reverts: the audit log is the true history.
+#[tokio::test]
+async fn the_audit_log_tells_the_history_of_several_nights() {
+    let (base, fake) = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("contracts/acme")).unwrap();
+    std::fs::write(
+        root.join("contracts/acme/contract.toml"),
+        "[contract]\nvendor = \"Acme\"\napi = \"Things\"\n\n[owners]\nteam = \"platform\"\nrepo = \"acme/integrations\"\n\n[pin]\nversion = \"1\"\n\n[[spec]]\nfile = \"upstream.yaml\"\n\n[[uses]]\noperation = \"GET /things\"\n\n[policy]\ndebounce_runs = 1\n",
+    )
+    .unwrap();
+    let same = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /things:\n    get:\n      operationId: listThings\n      responses:\n        '200': {description: ok}\n";
+    let broken = same.replace("'200'", "'201'");
+    std::fs::write(root.join("upstream.yaml"), same).unwrap();
+    let doc = apiwatch::spec::load::load_file(&root.join("upstream.yaml")).unwrap();
+    std::fs::create_dir_all(root.join("snapshots/acme")).unwrap();
+    apiwatch::snapshot::pin(&doc, &root.join("snapshots/acme/openapi.json")).unwrap();
+    let state = root.join("state");
+    let settings = apiwatch::run::NightSettings {
+        check: apiwatch::run::RunSettings {
+            root: root.to_path_buf(),
+            only: Vec::new(),
+            fail_on: None,
+            today: "2026-11-30".into(),
+            fetch: apiwatch::fetch::FetchConfig::default(),
+            state_dir: state.clone(),
+            tests: None,
+        },
+        out: root.join("out"),
+        dry_run: false,
+        close_after: 1,
+        github: Some(GitHubConfig {
+            api_url: base.clone(),
+            token: "ghs_test_token".into(),
+            max_attempts: 3,
+            max_wait: Duration::from_secs(5),
+            min_delay: Duration::from_millis(20),
+            timeout: Duration::from_millis(800),
+        }),
+        default_repo: None,
+        step_summary: None,
+        all: false,
+    };
+    let map = apiwatch::run::load_map(root).unwrap();
+    for upstream in [same, broken.as_str(), same] {
+        std::fs::write(root.join("upstream.yaml"), upstream).unwrap();
+        apiwatch::run::night(&map, &settings, Arc::new(apiwatch::run::Silent))
+            .await
+            .unwrap();
+    }
+    let log: Vec<Value> = std::fs::read_to_string(state.join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let events: Vec<String> = log
+        .iter()
+        .map(|e| {
+            let what = e["event"].as_str().unwrap().to_owned();
+            match what.as_str() {
+                "contract" => format!("contract {}", e["status"].as_str().unwrap()),
+                "finding-appeared" => format!("appeared {}", e["rule"].as_str().unwrap()),
+                "issue" => format!(
+                    "issue {}",
+                    e["operation"].as_str().unwrap().split(':').next().unwrap()
+                ),
+                _ => what,
+            }
+        })
+        .collect();
+    let created = fake.issues.lock().unwrap().len();
+    assert_eq!(created, 1, "one issue filed");
+    assert_eq!(
+        events.iter().filter(|e| *e == "run-start").count(),
+        3,
+        "{events:#?}"
+    );
+    // Night 1: clean. Night 2: the change appears and its issue is created. Night 3:
+    // it is gone and the issue closed.
+    let nights: Vec<&[String]> = events.split(|e| e == "run-end").collect();
+    assert_eq!(
+        nights[0],
+        &["run-start".to_owned(), "contract ok".to_owned()]
+    );
+    assert!(
+        nights[1].contains(&"appeared response-success-status-removed".to_owned()),
+        "{:#?}",
+        nights[1]
+    );
+    assert!(
+        nights[1].iter().any(|e| e.starts_with("issue create in acme/integrations")),
+        "{:#?}",
+        nights[1]
+    );
+    assert!(
+        nights[2].iter().filter(|e| *e == "finding-gone").count() >= 1,
+        "{:#?}",
+        nights[2]
+    );
+    assert!(
+        nights[2].iter().any(|e| e.starts_with("issue close")),
+        "{:#?}",
+        nights[2]
+    );
+    let results: Vec<&str> = log
+        .iter()
+        .filter(|e| e["event"] == "issue")
+        .map(|e| e["result"].as_str().unwrap())
+        .collect();
+    assert!(results.iter().all(|r| *r == "applied"), "{results:?}");
+    // Lines are only appended: the first night's lines are still the first lines.
+    assert!(
+        log.iter()
+            .all(|e| e["time"].is_string() && e["actor"].is_string())
+    );
+    let night_out = std::fs::read_to_string(root.join("out/audit.jsonl")).unwrap();
+    assert_eq!(
+        night_out.lines().next().map(|l| l.contains("run-start")),
+        Some(true)
+    );
+    assert!(
+        night_out.lines().count() < log.len(),
+        "out/ has the last night only"
+    );
+}

@@ -27,6 +27,7 @@ mod outputs;
 mod sources;
 mod state;
 mod summary;
+mod trail;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -194,6 +195,7 @@ pub async fn night(
             ));
         }
     }
+    let started = jiff::Timestamp::now();
     let (report, contracts) = check_all(map, &settings.check, progress.clone()).await;
     let desired = outputs::write(&settings.out, map, &report, settings.all).map_err(|source| {
         RunError::Outputs {
@@ -219,6 +221,17 @@ pub async fn night(
         path: state_dir.display().to_string(),
         source,
     })?;
+    let (lines, seen) = trail::lines(
+        state_dir,
+        started,
+        &contracts,
+        &report.findings,
+        &filed.plan,
+        settings.dry_run,
+    );
+    if let Err(e) = trail::record(&settings.out, state_dir, &lines, &seen, settings.dry_run) {
+        progress.warn(&format!("cannot write the audit log: {e}"));
+    }
     Ok(RunOutcome {
         report,
         contracts,
