@@ -315,3 +315,59 @@ fn a_scaffold_keeps_multi_line_notes_as_comments_and_existing_files() {
         .success()
         .stderr(predicates::str::contains("kept contracts/acme/tests.toml"));
 }
+
+#[test]
+fn in_github_actions_the_night_annotates_the_uses_lines_and_charts_the_sunsets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = apiwatch()
+        .env("GITHUB_ACTIONS", "true")
+        .env("APIWATCH_RUN_ID", "cli")
+        .arg("--root")
+        .arg(repo())
+        .args(["run", "--out"])
+        .arg(tmp.path())
+        .arg("--state-dir")
+        .arg(tmp.path().join("state"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "::error file=contracts/crm-contacts/contract.toml,line=30,col=13,title=apiwatch%3A listContacts — 3 errors::"
+        ),
+        "{stdout}"
+    );
+    // One line each: a vendor's text cannot start a workflow command of its own.
+    assert!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("::"))
+            .all(|l| l.starts_with("::error file=contracts/"))
+    );
+    let summary = std::fs::read_to_string(tmp.path().join("summary.md")).unwrap();
+    assert!(summary.contains("```mermaid\ngantt"), "{summary}");
+    assert!(
+        summary.contains("GET /campaigns/{campaign_id}/stats : milestone, 2027-03-01, 0d"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("GET /companies : milestone, 2027-01-31, 0d"),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains("2026-10-01, 0d"),
+        "a deprecation date is no sunset"
+    );
+    // Outside Actions: no workflow commands on stdout.
+    let plain = apiwatch()
+        .env_remove("GITHUB_ACTIONS")
+        .arg("--root")
+        .arg(repo())
+        .args(["run", "--out"])
+        .arg(tmp.path().join("again"))
+        .arg("--state-dir")
+        .arg(tmp.path().join("state2"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("::error"));
+}

@@ -1210,7 +1210,9 @@ async fn the_audit_log_tells_the_history_of_several_nights() {
         nights[1]
     );
     assert!(
-        nights[1].iter().any(|e| e.starts_with("issue create in acme/integrations")),
+        nights[1]
+            .iter()
+            .any(|e| e.starts_with("issue create in acme/integrations")),
         "{:#?}",
         nights[1]
     );

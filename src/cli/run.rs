@@ -153,6 +153,13 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     for run in &night.report.tests {
         eprintln!("contract tests: {}", run.headline());
     }
+    // In GitHub Actions: an annotation per in-use operation with errors, on its
+    // `[[uses]]` line (a pull request touching contracts shows them inline).
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        for line in apiwatch::run::annotations(&map, &night.report.findings) {
+            println!("{line}");
+        }
+    }
     let mut shown = night.report.clone();
     shown.findings = apiwatch::report::filter_min(shown.findings, args.min_severity.into());
     let printed = match args.format {

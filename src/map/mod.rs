@@ -321,16 +321,27 @@ impl Contract {
         path: Option<&str>,
         operation_id: Option<&str>,
     ) -> Option<&str> {
+        self.use_for(method, path, operation_id)
+            .and_then(|u| u.note.as_deref())
+    }
+
+    /// The `[[uses]]` entry an operation matches (by operationId, or by method and
+    /// path, parameter names aside).
+    pub fn use_for(
+        &self,
+        method: Option<&str>,
+        path: Option<&str>,
+        operation_id: Option<&str>,
+    ) -> Option<&UsedOperation> {
         use crate::spec::model::split_method_path;
         use crate::spec::path::match_key;
-        self.uses.iter().find_map(|u| {
-            let note = u.note.as_deref()?;
+        self.uses.iter().find(|u| {
             let by_id = operation_id == Some(u.operation.as_str());
             let by_path = split_method_path(&u.operation).is_some_and(|(m, p)| {
                 method == Some(m.as_str())
                     && path.map(|fp| match_key("", fp)) == Some(match_key("", p))
             });
-            (by_id || by_path).then_some(note)
+            by_id || by_path
         })
     }
 

@@ -18,6 +18,7 @@
 //! feeding the same findings. Nothing here prints: progress and warnings go to the
 //! [`Progress`] sink. Snapshots are never written here; only `apiwatch pin` does.
 
+mod annotations;
 mod changelogs;
 mod check;
 mod contract;
@@ -38,6 +39,7 @@ use crate::issues::github::{GitHubConfig, GitHubError};
 use crate::map::{Contract, FailOn, IntegrationMap};
 use crate::report::{ContractStatus, Report, Summary};
 
+pub use annotations::lines as annotations;
 pub use check::{check_map, did_you_mean, hint, load_contracts, load_map, load_map_lenient};
 pub use contract::{ContractOutcome, check_contract, compare, compare_options};
 pub use lock::{LockError, StateLock, lock_path};

@@ -38,6 +38,7 @@ pub fn job_summary(map: &IntegrationMap, rep: &Report, plan: &[String]) -> Strin
             c.name, c.vendor, c.team, c.status, c.findings, c.in_use_findings
         );
     }
+    out.push_str(&sunsets(rep));
     if !rep.tests.is_empty() {
         let _ = write!(
             out,
@@ -66,5 +67,50 @@ pub fn job_summary(map: &IntegrationMap, rep: &Report, plan: &[String]) -> Strin
         "\n### Integration map\n\n```mermaid\n{}```",
         report::map::mermaid(&rows)
     );
+    out
+}
+
+/// Upcoming sunset dates of operations in use, as a Mermaid gantt chart (one
+/// milestone per operation and date, a section per contract).
+fn sunsets(rep: &Report) -> String {
+    use std::collections::BTreeSet;
+    use std::fmt::Write;
+    let full_date = |d: &str| d.parse::<jiff::civil::Date>().is_ok();
+    let mut items: BTreeSet<(String, String, String)> = BTreeSet::new();
+    // A `Deprecation` header's date is when the operation was deprecated, not its end.
+    let deprecated_on = |f: &&crate::finding::Finding| {
+        f.rule == crate::finding::RuleId::Live(crate::finding::catalog::Live::DeprecationHeader)
+    };
+    for f in rep
+        .findings
+        .iter()
+        .filter(|f| f.in_use && !deprecated_on(f))
+    {
+        let Some(date) = f.sunset.as_deref().filter(|d| full_date(d)) else {
+            continue;
+        };
+        items.insert((
+            f.contract.clone().unwrap_or_default(),
+            date.to_owned(),
+            crate::report::group_title(f),
+        ));
+    }
+    if items.is_empty() {
+        return String::new();
+    }
+    // Mermaid reads `:` and `#` in a task name as syntax.
+    let clean = |t: &str| t.replace([':', '#', ';'], " ");
+    let mut out = String::from(
+        "\n### Upcoming sunsets\n\n```mermaid\ngantt\n  title Sunset dates of operations in use\n  dateFormat YYYY-MM-DD\n",
+    );
+    let mut section = None;
+    for (contract, date, op) in items {
+        if section.as_ref() != Some(&contract) {
+            let _ = writeln!(out, "  section {}", clean(&contract));
+            section = Some(contract);
+        }
+        let _ = writeln!(out, "  {} : milestone, {date}, 0d", clean(&op));
+    }
+    out.push_str("```\n");
     out
 }
