@@ -147,7 +147,7 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
         &settings,
         progress::for_terminal(),
     ))?;
-    for line in &night.plan {
+    for line in night.plan.iter().chain(&night.notices) {
         eprintln!("{line}");
     }
     for run in &night.report.tests {

@@ -90,6 +90,10 @@ pub struct Owners {
     pub team: String,
     #[serde(default)]
     pub repo: Option<String>,
+    /// The variable holding the team's Slack incoming-webhook URL, for what must
+    /// wake someone (compliance-critical problems, sources failing night after night).
+    #[serde(default)]
+    pub slack_webhook_env: Option<String>,
     #[serde(default)]
     pub assignees: Vec<String>,
     #[serde(default)]
@@ -449,6 +453,8 @@ struct RawOwners {
     team: Spanned<String>,
     #[serde(default)]
     repo: Option<Spanned<String>>,
+    #[serde(default)]
+    slack_webhook_env: Option<Spanned<String>>,
     #[serde(default)]
     assignees: Vec<String>,
     #[serde(default)]

@@ -66,9 +66,18 @@ pub(super) fn owners(raw: Option<Spanned<RawOwners>>, errors: &mut Errors) -> Op
             format!("`owners.repo` must be `owner/name`, not `{text}`"),
         );
     }
+    if let Some(var) = &o.slack_webhook_env
+        && !is_env_name(var.get_ref())
+    {
+        errors.at(
+            Some(var.span()),
+            "`owners.slack_webhook_env` names the environment variable holding the webhook URL (like GROWTH_SLACK_WEBHOOK), not the URL",
+        );
+    }
     Some(Owners {
         team: o.team.into_inner(),
         repo: o.repo.map(Spanned::into_inner),
+        slack_webhook_env: o.slack_webhook_env.map(Spanned::into_inner),
         assignees: o.assignees,
         mentions: o.mentions,
         labels: o.labels,

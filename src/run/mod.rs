@@ -25,6 +25,7 @@ mod contract;
 mod filing;
 mod lock;
 mod outputs;
+pub mod slack;
 mod sources;
 mod state;
 mod summary;
@@ -92,6 +93,8 @@ pub struct RunOutcome {
     pub contracts: Vec<ContractOutcome>,
     /// One line per issue: what was (or would be) done.
     pub plan: Vec<String>,
+    /// What Slack was told (or, in a dry run, would be).
+    pub notices: Vec<String>,
     /// Some issue operations could not be applied on GitHub; they are kept in the
     /// state folder and retried on the next run.
     pub filing_incomplete: bool,
@@ -223,12 +226,31 @@ pub async fn night(
         path: state_dir.display().to_string(),
         source,
     })?;
+    let policy = settings
+        .github
+        .as_ref()
+        .map(crate::issues::github::GitHubConfig::retry_policy)
+        .unwrap_or(crate::retry::RetryPolicy {
+            max_attempts: 4,
+            min_delay: std::time::Duration::from_secs(1),
+            max_delay: std::time::Duration::from_secs(8),
+            max_wait: std::time::Duration::from_secs(60),
+        });
+    let notices = match slack::notify(map, &desired, state_dir, settings.dry_run, policy).await {
+        Ok(lines) => lines,
+        Err(e) => {
+            progress.warn(&format!("cannot keep what Slack was told: {e}"));
+            Vec::new()
+        }
+    };
+    let mut said = filed.plan.clone();
+    said.extend(notices.iter().cloned());
     let (lines, seen) = trail::lines(
         state_dir,
         started,
         &contracts,
         &report.findings,
-        &filed.plan,
+        &said,
         settings.dry_run,
     );
     if let Err(e) = trail::record(&settings.out, state_dir, &lines, &seen, settings.dry_run) {
@@ -237,6 +259,7 @@ pub async fn night(
     Ok(RunOutcome {
         report,
         contracts,
+        notices,
         plan: filed.plan,
         filing_incomplete: !filed.complete,
     })

@@ -93,6 +93,10 @@ pub fn lines(
         after.insert(name.clone(), kept);
     }
     for p in plan.iter().filter(|p| !p.starts_with("no issue changes")) {
+        if p.contains("tell Slack") || p.contains("told Slack") {
+            out.push(audit::line("slack", json!({ "message": p }), now));
+            continue;
+        }
         let result = if p.starts_with("FAILED") {
             "failed: kept and retried on the next run"
         } else if p.starts_with("waiting:") {
