@@ -116,6 +116,12 @@ fn accepting_an_upgrade_rewrites_the_version_and_the_snapshot_only() {
     )
     .unwrap();
     assert_eq!(snapshot["info"]["version"], "2026-11");
+    let changelog =
+        std::fs::read_to_string(root.join("snapshots/crm-contacts/changelog.json")).unwrap();
+    assert!(
+        changelog.contains("Contact notes endpoint removed in 2026-11"),
+        "tonight's entries accepted with the pin"
+    );
     let log = audit(root);
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["event"], "pin-change");

@@ -9,13 +9,14 @@ use common::repo;
 
 use serde_json::Value;
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "action.yml",
     ".github/workflows/nightly.yml",
     ".github/workflows/release.yml",
     ".github/workflows/ci.yml",
     ".github/workflows/corpus.yml",
     "examples/nightly-with-action.yml",
+    "examples/sharded-nightly.yml",
 ];
 
 fn yaml(path: &str) -> Value {

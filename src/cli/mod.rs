@@ -93,6 +93,11 @@ pub enum Command {
         after_help = "Example:\n  apiwatch run --out out/          # writes out/report.{json,md,txt,sarif}, out/summary.md, out/issues/*.md\n  apiwatch run --contract crm-contacts --fail-on warning"
     )]
     Run(run::RunArgs),
+    /// Combine `run --shard` reports and finish the night once: report, issues, state.
+    #[command(
+        after_help = "Example (a GitHub Actions matrix of 4, then one merge job):\n  apiwatch run --shard 2/4 --out shard-2\n  apiwatch merge shard-1 shard-2 shard-3 shard-4 --out out"
+    )]
+    Merge(run::MergeArgs),
     /// Compare two OpenAPI documents (files or URLs); no contract needed.
     #[command(
         after_help = "Examples:\n  apiwatch diff pinned.yaml upstream.yaml\n  apiwatch diff a.json https://vendor.example/openapi.json --format markdown\n  apiwatch diff a.json b.json --uses uses.txt --fail-on error\n  apiwatch diff snapshots/crm-contacts/contacts.json demo/upstream/crm-contacts/contacts.yaml --contract crm-contacts\n\nA --uses file lists one operation per line (`GET /contacts/{id}` or an operationId);\nappend `[opt-out]`, `[consent]`, ... to mark it compliance-critical. `#` starts a comment."
@@ -183,6 +188,7 @@ pub fn execute(cli: Cli) -> Result<Outcome> {
     let color = use_color(cli.color);
     match cli.command {
         Command::Run(args) => run::cmd_run(&cli.root, args, color),
+        Command::Merge(args) => run::cmd_merge(&cli.root, args, color),
         Command::Diff(args) => diff::cmd_diff(&cli.root, args, color),
         Command::Map(args) => map::cmd_map(&cli.root, args),
         Command::Pin(args) => pin::cmd_pin(&cli.root, args),

@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// example workflow).
     #[arg(long, default_value = "25m", value_name = "DURATION", value_parser = parse_duration)]
     pub deadline: std::time::Duration,
+    /// Check only this share of the contracts (`I/N`, by a hash of their names) and
+    /// write the report and shard.json without filing; `apiwatch merge` files once.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Skip the contract tests (they run by default for every contract with a
     /// `[sandbox]` whose credentials are set).
     #[arg(long)]
@@ -142,11 +146,72 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
         root.join("contracts").display()
     );
     let rt = runtime()?;
+    if let Some(shard) = &args.shard {
+        let shard = apiwatch::run::shard::Shard::parse(shard)
+            .ok_or_else(|| anyhow::anyhow!("--shard `{shard}`: expected I/N, like 2/4"))?;
+        let report = rt.block_on(apiwatch::run::shard::run_shard(
+            &map,
+            &settings,
+            shard,
+            progress::for_terminal(),
+        ))?;
+        out!("{}", render(&report, args.format, color, "snapshots"));
+        eprintln!(
+            "shard {}/{}: {} contract(s) checked; report and {} in {} (nothing filed: `apiwatch merge` files once for all shards)",
+            shard.index,
+            shard.of,
+            report.contracts.len(),
+            apiwatch::run::shard::FILE,
+            settings.out.display()
+        );
+        return Ok(Outcome::Clean);
+    }
     let night = rt.block_on(apiwatch::run::night(
         &map,
         &settings,
         progress::for_terminal(),
     ))?;
+    conclude(&map, &night, &args, &settings, color)
+}
+
+/// `apiwatch merge SHARD...`: the shards' outcomes combined, and the night finished
+/// once (report, issues, state), as `run` would have.
+pub fn cmd_merge(root: &Path, args: MergeArgs, color: bool) -> Result<Outcome> {
+    let map = apiwatch::run::load_map_lenient(root)?;
+    let outcomes = apiwatch::run::shard::read(&args.shards).map_err(anyhow::Error::msg)?;
+    let settings = settings(root, &args.run);
+    let rt = runtime()?;
+    let night = rt.block_on(apiwatch::run::shard::merge(
+        &map,
+        &settings,
+        outcomes,
+        progress::for_terminal(),
+    ))?;
+    conclude(&map, &night, &args.run, &settings, color)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard reports: `shard.json` files, or the folders `run --shard` wrote.
+    #[arg(required = true, value_name = "SHARD")]
+    pub shards: Vec<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What a finished night prints and how it exits.
+fn conclude(
+    map: &apiwatch::map::IntegrationMap,
+    night: &apiwatch::run::RunOutcome,
+    args: &RunArgs,
+    settings: &NightSettings,
+    color: bool,
+) -> Result<Outcome> {
+    let invalid: Vec<&apiwatch::map::InvalidContract> = map
+        .invalid
+        .iter()
+        .filter(|i| args.contracts.is_empty() || args.contracts.contains(&i.name))
+        .collect();
     for line in night.plan.iter().chain(&night.notices) {
         eprintln!("{line}");
     }
@@ -156,7 +221,7 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
     // In GitHub Actions: an annotation per in-use operation with errors, on its
     // `[[uses]]` line (a pull request touching contracts shows them inline).
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        for line in apiwatch::run::annotations(&map, &night.report.findings) {
+        for line in apiwatch::run::annotations(map, &night.report.findings) {
             println!("{line}");
         }
     }

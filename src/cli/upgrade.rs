@@ -107,6 +107,7 @@ pub fn cmd_upgrade(root: &Path, args: UpgradeArgs) -> Result<Outcome> {
     // The vendor's changelog entries between the versions.
     let model = apiwatch::spec::model::ApiModel::build(&pinned);
     let mut changelog = Vec::new();
+    let mut read = Vec::new();
     for source in &contract.changelogs {
         match rt.block_on(apiwatch::run::read_changelog(
             source,
@@ -114,11 +115,14 @@ pub fn cmd_upgrade(root: &Path, args: UpgradeArgs) -> Result<Outcome> {
             &fetcher,
             std::slice::from_ref(&model),
         )) {
-            Ok(entries) => changelog.extend(upgrade::between(
-                &entries,
-                &contract.pin.version,
-                &to_version,
-            )),
+            Ok(entries) => {
+                changelog.extend(upgrade::between(
+                    &entries,
+                    &contract.pin.version,
+                    &to_version,
+                ));
+                read.push((source.location.to_string(), entries));
+            }
             Err(p) => eprintln!("changelog {}: {}", source.location, p.message),
         }
     }
@@ -161,14 +165,28 @@ pub fn cmd_upgrade(root: &Path, args: UpgradeArgs) -> Result<Outcome> {
                 assessment.compliance_breaks.join(", ")
             );
         }
-        // Both files are worked out before either is written.
+        // Every file is worked out before any is written: the contract, the spec
+        // snapshot, and the changelog snapshot (tonight's entries accepted with it).
         let edited = super::pin::edit_contract(root, contract, &[], Some(&to_version))?;
+        let changelog_path = contract.changelog_snapshot_path(root);
+        let mut changelog_snapshot =
+            apiwatch::changelog::compare::ChangelogSnapshot::read(&changelog_path)
+                .map_err(|c| anyhow::anyhow!("{c}: restore it before accepting an upgrade"))?
+                .unwrap_or_default();
+        for (key, entries) in read {
+            changelog_snapshot.sources.insert(key, entries);
+        }
         apiwatch::snapshot::pin(&candidate, &snapshot)
             .with_context(|| format!("{}: cannot write the snapshot", snapshot.display()))?;
         if let Some(text) = edited {
             let path = root.join(&contract.file);
             apiwatch::files::write_atomic(&path, text.as_bytes())
                 .with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+        if !contract.changelogs.is_empty() {
+            changelog_snapshot
+                .write(&changelog_path)
+                .with_context(|| format!("{}: cannot write", changelog_path.display()))?;
         }
         let record = apiwatch::audit::line(
             "pin-change",

@@ -76,7 +76,7 @@ impl Level {
 pub type Overrides = BTreeMap<RuleId, Level>;
 
 /// One judged problem.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     pub rule: RuleId,
     pub severity: Severity,

@@ -39,7 +39,7 @@ pub struct Report {
 }
 
 /// How one contract fared in a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ContractStatus {
     pub name: String,
     pub vendor: String,

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 /// One contract's tests in one run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TestRun {
     pub contract: String,
     /// `passed`, `failed` (a case failed, or the tests could not run) or `skipped`.
@@ -31,7 +31,7 @@ pub struct TestRun {
     pub cases: Vec<CaseResult>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct BudgetUse {
     pub used: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,7 +40,7 @@ pub struct BudgetUse {
     pub per_second: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CaseResult {
     pub name: String,
     /// The compliance kind of an operation it calls, if any (such cases run first).
@@ -54,7 +54,7 @@ pub struct CaseResult {
     pub steps: Vec<StepResult>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StepResult {
     pub name: String,
     /// `step` or `cleanup`.

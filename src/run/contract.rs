@@ -16,7 +16,7 @@ use crate::snapshot;
 use crate::spec::Document;
 
 /// What one contract produced.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct ContractOutcome {
     pub status: ContractStatus,
     pub findings: Vec<Finding>,

@@ -25,6 +25,7 @@ mod contract;
 mod filing;
 mod lock;
 mod outputs;
+pub mod shard;
 pub mod slack;
 mod sources;
 mod state;
@@ -169,8 +170,20 @@ pub async fn night(
     settings: &NightSettings,
     progress: Arc<dyn Progress>,
 ) -> Result<RunOutcome, RunError> {
+    let _lock = prepare(settings, progress.as_ref())?;
+    let started = jiff::Timestamp::now();
+    let (report, contracts) = check_all(map, &settings.check, progress.clone()).await;
+    finish(map, settings, report, contracts, started, progress).await
+}
+
+/// Takes the state folder's lock (a real run) and clears temp files an interrupted
+/// run left; the lock is held until the returned value is dropped.
+pub fn prepare(
+    settings: &NightSettings,
+    progress: &dyn Progress,
+) -> Result<Option<StateLock>, RunError> {
     let state_dir = &settings.check.state_dir;
-    let _lock = if settings.dry_run {
+    let lock = if settings.dry_run {
         None
     } else {
         let lock = StateLock::acquire(state_dir)?;
@@ -200,8 +213,20 @@ pub async fn night(
             ));
         }
     }
-    let started = jiff::Timestamp::now();
-    let (report, contracts) = check_all(map, &settings.check, progress.clone()).await;
+    Ok(lock)
+}
+
+/// Everything after the check: outputs, filing, state, the audit trail and Slack.
+/// A night runs it after checking; `merge` after combining the shards' checks.
+pub async fn finish(
+    map: &IntegrationMap,
+    settings: &NightSettings,
+    report: Report,
+    contracts: Vec<ContractOutcome>,
+    started: jiff::Timestamp,
+    progress: Arc<dyn Progress>,
+) -> Result<RunOutcome, RunError> {
+    let state_dir = &settings.check.state_dir;
     let desired = outputs::write(&settings.out, map, &report, settings.all).map_err(|source| {
         RunError::Outputs {
             path: settings.out.display().to_string(),
@@ -326,12 +351,29 @@ pub async fn check_all(
         }
     }
     let outcomes: Vec<ContractOutcome> = outcomes.into_iter().flatten().collect();
+    for warning in fetcher.take_warnings() {
+        progress.warn(&warning);
+    }
+    assemble(map, &settings.only, outcomes, progress.as_ref())
+}
+
+/// The night's report from the contracts' outcomes (and the map's invalid
+/// contracts, within `only`): statuses, findings in order, tests. A whole night and
+/// a merge of shards assemble it the same way.
+pub fn assemble(
+    map: &IntegrationMap,
+    only: &[String],
+    mut outcomes: Vec<ContractOutcome>,
+    progress: &dyn Progress,
+) -> (Report, Vec<ContractOutcome>) {
+    outcomes.sort_by(|a, b| a.status.name.cmp(&b.status.name));
+    let selected = |name: &String| only.is_empty() || only.contains(name);
     let mut statuses: Vec<ContractStatus> = outcomes.iter().map(|o| o.status.clone()).collect();
     // Contracts that failed validation: not checked, and said so in the report.
     statuses.extend(
         map.invalid
             .iter()
-            .filter(|i| settings.only.is_empty() || settings.only.contains(&i.name))
+            .filter(|i| selected(&i.name))
             .map(|i| ContractStatus {
                 name: i.name.clone(),
                 vendor: String::new(),
@@ -346,19 +388,12 @@ pub async fn check_all(
     );
     statuses.sort_by(|a, b| a.name.cmp(&b.name));
     progress.finish(&statuses);
-    for warning in fetcher.take_warnings() {
-        progress.warn(&warning);
-    }
     let mut findings: Vec<Finding> = outcomes
         .iter()
         .flat_map(|o| o.findings.iter().cloned())
         .collect();
     // An invalid contract whose file parsed is a problem for its owners.
-    for i in map
-        .invalid
-        .iter()
-        .filter(|i| settings.only.is_empty() || settings.only.contains(&i.name))
-    {
+    for i in map.invalid.iter().filter(|i| selected(&i.name)) {
         if let Some(contract) = &i.contract {
             let file = contract.file.display().to_string();
             let message = format!(
