@@ -281,7 +281,7 @@ fn conclude(
     }
     let failing = night.failing() || !unread.is_empty();
     if failing {
-        eprintln!("exit 1: {}", why_failing(&night, unread.len()));
+        eprintln!("exit 1: {}", why_failing(night, unread.len()));
     }
     Ok(if failing {
         Outcome::Findings
