@@ -82,9 +82,11 @@ pub fn between(entries: &[Entry], from: &str, to: &str) -> Vec<Announcement> {
         .iter()
         .filter(|e| {
             if dated(from) && dated(to) {
+                // Compared at the versions' own precision: with `2026-03` pinned, an
+                // entry of 2026-03-10 is the pinned month's, not after it.
                 e.date.as_deref().is_some_and(|d| {
-                    let d7 = d.get(..to.len().min(d.len())).unwrap_or(d);
-                    d > from && d7 <= to
+                    let at = |v: &str| d.get(..v.len().min(d.len())).unwrap_or(d).to_owned();
+                    at(from).as_str() > from && at(to).as_str() <= to
                 })
             } else {
                 e.title.contains(to) || e.text.contains(to)

@@ -337,13 +337,27 @@ fn in_github_actions_the_night_annotates_the_uses_lines_and_charts_the_sunsets()
         ),
         "{stdout}"
     );
-    // One line each: a vendor's text cannot start a workflow command of its own.
+    // The report runs with workflow commands suspended, then they resume for the
+    // annotations: a vendor's text cannot start a command of its own.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let stop = lines
+        .iter()
+        .position(|l| l.starts_with("::stop-commands::"))
+        .unwrap();
+    let token = lines[stop].trim_start_matches("::stop-commands::");
+    let resume = lines
+        .iter()
+        .position(|l| *l == format!("::{token}::"))
+        .unwrap();
+    assert!(stop < resume);
     assert!(
-        stdout
-            .lines()
+        lines[resume + 1..]
+            .iter()
             .filter(|l| l.starts_with("::"))
-            .all(|l| l.starts_with("::error file=contracts/"))
+            .all(|l| l.starts_with("::error file=contracts/")),
+        "{stdout}"
     );
+    assert!(lines[..stop].iter().all(|l| !l.starts_with("::")));
     let summary = std::fs::read_to_string(tmp.path().join("summary.md")).unwrap();
     assert!(summary.contains("```mermaid\ngantt"), "{summary}");
     assert!(

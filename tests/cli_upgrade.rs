@@ -76,20 +76,48 @@ fn accepting_an_upgrade_rewrites_the_version_and_the_snapshot_only() {
         "{md}"
     );
 
-    let out = apiwatch()
-        .env("APIWATCH_RUN_ID", "up")
-        .arg("--root")
-        .arg(root)
-        .args([
-            "upgrade",
-            "crm-contacts",
-            "--to",
-            "demo/upstream/crm-contacts/contacts.yaml",
-            "--accept",
-        ])
-        .current_dir(root)
-        .output()
-        .unwrap();
+    let accept = || {
+        apiwatch()
+            .env("APIWATCH_RUN_ID", "up")
+            .arg("--root")
+            .arg(root)
+            .args([
+                "upgrade",
+                "crm-contacts",
+                "--to",
+                "demo/upstream/crm-contacts/contacts.yaml",
+                "--accept",
+            ])
+            .current_dir(root)
+            .output()
+            .unwrap()
+    };
+    // The candidate drops an operation in use: as `pin`, the move is refused until
+    // the contract stops using it, and nothing is written.
+    let refused = accept();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("`GET /contacts/{contactId}/notes` is not an operation of the new spec"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("contracts/crm-contacts/contract.toml")).unwrap(),
+        before
+    );
+    let without_notes = before.replace(
+        "[[uses]]\noperation = \"GET /contacts/{contactId}/notes\"\nnote = \"copies store-support notes into the help-desk sidebar\"\n\n",
+        "",
+    );
+    assert_ne!(without_notes, before);
+    std::fs::write(
+        root.join("contracts/crm-contacts/contract.toml"),
+        &without_notes,
+    )
+    .unwrap();
+    let before = without_notes;
+    let out = accept();
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -72,6 +72,7 @@ async fn one_message_per_change_and_none_twice() {
     )
     .unwrap();
     let map = apiwatch::run::load_map(root).unwrap();
+    let checked: BTreeSet<String> = ["acme".to_owned()].into();
     let state = root.join("state");
     let retry = RetryPolicy {
         max_attempts: 3,
@@ -90,14 +91,22 @@ async fn one_message_per_change_and_none_twice() {
     ];
     let mut said = Vec::new();
     for desired in &nights {
-        let lines = slack::notify_with(&map, desired, &state, false, retry, &env)
+        let lines = slack::notify_with(&map, desired, &checked, &state, false, retry, &env)
             .await
             .unwrap();
         said.push(lines.len());
     }
     assert_eq!(said, vec![1, 0, 1, 1, 0]);
+    // A night that did not check the contract (`--contract other`) resolves nothing.
+    slack::notify_with(&map, &opt_out(&["a"]), &checked, &state, false, retry, &env)
+        .await
+        .unwrap();
+    let quiet = slack::notify_with(&map, &[], &BTreeSet::new(), &state, false, retry, &env)
+        .await
+        .unwrap();
+    assert!(quiet.is_empty(), "{quiet:?}");
     let got = got.lock().unwrap().clone();
-    assert_eq!(got.len(), 3, "{got:#?}");
+    assert_eq!(got.len(), 4, "{got:#?}");
     assert!(
         got[0].contains("*new*: [apiwatch] acme: opt-out"),
         "{}",
@@ -115,17 +124,24 @@ async fn one_message_per_change_and_none_twice() {
         "not compliance-critical"
     );
     // A dry run says what it would send and changes nothing.
-    let dry = slack::notify_with(&map, &opt_out(&["a"]), &state, true, retry, &env)
-        .await
-        .unwrap();
+    let dry = slack::notify_with(
+        &map,
+        &opt_out(&["a", "c"]),
+        &checked,
+        &state,
+        true,
+        retry,
+        &env,
+    )
+    .await
+    .unwrap();
     assert_eq!(dry.len(), 1);
-    assert!(dry[0].starts_with("would tell Slack"));
-    let ledger: BTreeSet<String> =
+    assert!(dry[0].starts_with("would tell Slack: *worse*"), "{dry:?}");
+    let ledger =
         serde_json::from_slice::<slack::Ledger>(&std::fs::read(slack::path(&state)).unwrap())
-            .unwrap()
-            .into_keys()
-            .collect();
-    assert!(ledger.is_empty());
+            .unwrap();
+    let told: Vec<&String> = ledger["opt-out"].fingerprints.iter().collect();
+    assert_eq!(told, vec!["a"], "the dry run changed nothing");
 }
 
 #[tokio::test]
@@ -144,6 +160,7 @@ async fn a_message_slack_did_not_take_is_said_again_next_night() {
     )
     .unwrap();
     let map = apiwatch::run::load_map(root).unwrap();
+    let checked: BTreeSet<String> = ["acme".to_owned()].into();
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
@@ -157,7 +174,7 @@ async fn a_message_slack_did_not_take_is_said_again_next_night() {
     };
     let desired = vec![issue("opt-out", true, &["a"])];
     let state = root.join("state");
-    let lines = slack::notify_with(&map, &desired, &state, false, retry, &env)
+    let lines = slack::notify_with(&map, &desired, &checked, &state, false, retry, &env)
         .await
         .unwrap();
     assert!(lines[0].starts_with("FAILED to tell Slack"), "{lines:?}");
@@ -165,7 +182,7 @@ async fn a_message_slack_did_not_take_is_said_again_next_night() {
         !lines[0].contains(&port.to_string()),
         "the webhook URL is a secret: {lines:?}"
     );
-    let again = slack::notify_with(&map, &desired, &state, false, retry, &env)
+    let again = slack::notify_with(&map, &desired, &checked, &state, false, retry, &env)
         .await
         .unwrap();
     assert_eq!(again.len(), 1, "still to be said");

@@ -117,7 +117,7 @@ pub fn cmd_pin(root: &Path, args: PinArgs) -> Result<Outcome> {
 /// that would no longer resolve stops the pin (nothing is written), saying what the
 /// operation became when the new spec has it under another operationId (same
 /// method and path); with `update_uses`, such renames are returned to be applied.
-fn check_uses_after(
+pub(super) fn check_uses_after(
     root: &Path,
     contract: &map::Contract,
     fetched: &[(&map::SpecSource, apiwatch::spec::Document)],

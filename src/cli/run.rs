@@ -155,7 +155,7 @@ pub fn cmd_run(root: &Path, args: RunArgs, color: bool) -> Result<Outcome> {
             shard,
             progress::for_terminal(),
         ))?;
-        out!("{}", render(&report, args.format, color, "snapshots"));
+        print_report(&render(&report, args.format, color, "snapshots"));
         eprintln!(
             "shard {}/{}: {} contract(s) checked; report and {} in {} (nothing filed: `apiwatch merge` files once for all shards)",
             shard.index,
@@ -199,6 +199,23 @@ pub struct MergeArgs {
     pub run: RunArgs,
 }
 
+/// The report on stdout. In GitHub Actions, workflow commands are suspended around
+/// it (`::stop-commands::`): a vendor's text that starts a line with `::` (a
+/// changelog entry, an error page) cannot forge an annotation or a command.
+fn print_report(text: &str) {
+    if !std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        out!("{text}");
+        return;
+    }
+    let now = jiff::Timestamp::now();
+    let token = format!("apiwatch-{}-{}", now.as_second(), now.subsec_nanosecond());
+    out!("::stop-commands::{token}\n{text}");
+    if !text.ends_with('\n') {
+        out!("\n");
+    }
+    out!("::{token}::\n");
+}
+
 /// What a finished night prints and how it exits.
 fn conclude(
     map: &apiwatch::map::IntegrationMap,
@@ -218,13 +235,6 @@ fn conclude(
     for run in &night.report.tests {
         eprintln!("contract tests: {}", run.headline());
     }
-    // In GitHub Actions: an annotation per in-use operation with errors, on its
-    // `[[uses]]` line (a pull request touching contracts shows them inline).
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        for line in apiwatch::run::annotations(map, &night.report.findings) {
-            println!("{line}");
-        }
-    }
     let mut shown = night.report.clone();
     shown.findings = apiwatch::report::filter_min(shown.findings, args.min_severity.into());
     let printed = match args.format {
@@ -239,7 +249,14 @@ fn conclude(
         }
         _ => render(&shown, args.format, color, "snapshots"),
     };
-    out!("{printed}");
+    print_report(&printed);
+    // In GitHub Actions: an annotation per in-use operation with errors, on its
+    // `[[uses]]` line (a pull request touching contracts shows them inline).
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        for line in apiwatch::run::annotations(map, &night.report.findings) {
+            outln!("{line}");
+        }
+    }
     let out = settings.out.display();
     if settings.dry_run {
         eprintln!("dry run (no GitHub writes): report and rendered issues written to {out}");

@@ -167,7 +167,18 @@ pub fn cmd_upgrade(root: &Path, args: UpgradeArgs) -> Result<Outcome> {
         }
         // Every file is worked out before any is written: the contract, the spec
         // snapshot, and the changelog snapshot (tonight's entries accepted with it).
+        // As `pin` does: every `[[uses]]` entry must still name an operation, or the
+        // map would not load tomorrow.
+        let fetched = [(spec, candidate.clone())];
+        super::pin::check_uses_after(root, contract, &fetched, false)?;
         let edited = super::pin::edit_contract(root, contract, &[], Some(&to_version))?;
+        if edited.is_none() && to_version != contract.pin.version {
+            bail!(
+                "{}: cannot find `[pin] version` to set it to {to_version}; set it by hand, then `apiwatch pin {}`",
+                contract.file.display(),
+                contract.name
+            );
+        }
         let changelog_path = contract.changelog_snapshot_path(root);
         let mut changelog_snapshot =
             apiwatch::changelog::compare::ChangelogSnapshot::read(&changelog_path)

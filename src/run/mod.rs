@@ -233,12 +233,12 @@ pub async fn finish(
             source,
         }
     })?;
-    let checked = contracts
+    let checked: std::collections::BTreeSet<String> = contracts
         .iter()
         .filter(|o| o.status.status != "failed")
         .map(|o| o.status.name.clone())
         .collect();
-    let filed = filing::file(settings, map, &report, &desired, checked).await?;
+    let filed = filing::file(settings, map, &report, &desired, checked.clone()).await?;
     if !settings.dry_run
         && let Err(e) = record_streaks(state_dir, &contracts)
     {
@@ -261,13 +261,14 @@ pub async fn finish(
             max_delay: std::time::Duration::from_secs(8),
             max_wait: std::time::Duration::from_secs(60),
         });
-    let notices = match slack::notify(map, &desired, state_dir, settings.dry_run, policy).await {
-        Ok(lines) => lines,
-        Err(e) => {
-            progress.warn(&format!("cannot keep what Slack was told: {e}"));
-            Vec::new()
-        }
-    };
+    let notices =
+        match slack::notify(map, &desired, &checked, state_dir, settings.dry_run, policy).await {
+            Ok(lines) => lines,
+            Err(e) => {
+                progress.warn(&format!("cannot keep what Slack was told: {e}"));
+                Vec::new()
+            }
+        };
     let mut said = filed.plan.clone();
     said.extend(notices.iter().cloned());
     let (lines, seen) = trail::lines(

@@ -48,12 +48,15 @@ struct Message {
 fn messages(
     map: &IntegrationMap,
     desired: &[PlannedIssue],
+    checked: &BTreeSet<String>,
     ledger: &Ledger,
     env: &dyn Fn(&str) -> Option<String>,
     server: &str,
 ) -> Vec<Message> {
     let mut out = Vec::new();
-    for c in &map.contracts {
+    // Only contracts checked in full tonight: one not run (`--contract`) or whose
+    // source could not be read has resolved nothing.
+    for c in map.contracts.iter().filter(|c| checked.contains(&c.name)) {
         let Some(url) = c
             .owners
             .slack_webhook_env
@@ -91,7 +94,7 @@ fn messages(
                 out.push(Message {
                     key: i.key.clone(),
                     url: url.clone(),
-                    text: format!("*{change}*: {} — <{}|the issue>", i.title, link(i)),
+                    text: format!("*{change}*: {} — <{}|the issue>", escape(&i.title), link(i)),
                     after: Some(Told {
                         contract: c.name.clone(),
                         title: i.title.clone(),
@@ -105,13 +108,21 @@ fn messages(
                 out.push(Message {
                     key: key.clone(),
                     url: url.clone(),
-                    text: format!("*resolved*: {}", told.title),
+                    text: format!("*resolved*: {}", escape(&told.title)),
                     after: None,
                 });
             }
         }
     }
     out
+}
+
+/// Text as Slack's mrkdwn shows it literally: `&`, `<`, `>` escaped, so a vendor's
+/// words cannot ping a channel (`<!channel>`) or forge a link.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Posts one message: retried on what Slack did not take (no connection, 429,
@@ -156,11 +167,12 @@ async fn post(http: &reqwest::Client, retry: RetryPolicy, m: &Message) -> Result
 pub async fn notify(
     map: &IntegrationMap,
     desired: &[PlannedIssue],
+    checked: &BTreeSet<String>,
     state_dir: &Path,
     dry_run: bool,
     retry: RetryPolicy,
 ) -> std::io::Result<Vec<String>> {
-    notify_with(map, desired, state_dir, dry_run, retry, &|v| {
+    notify_with(map, desired, checked, state_dir, dry_run, retry, &|v| {
         std::env::var(v).ok()
     })
     .await
@@ -170,6 +182,7 @@ pub async fn notify(
 pub async fn notify_with(
     map: &IntegrationMap,
     desired: &[PlannedIssue],
+    checked: &BTreeSet<String>,
     state_dir: &Path,
     dry_run: bool,
     retry: RetryPolicy,
@@ -184,7 +197,7 @@ pub async fn notify_with(
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "https://github.com".into());
-    let todo = messages(map, desired, &ledger, env, &server);
+    let todo = messages(map, desired, checked, &ledger, env, &server);
     if todo.is_empty() {
         return Ok(Vec::new());
     }

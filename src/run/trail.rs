@@ -40,7 +40,8 @@ pub fn lines(
         json!({ "dry_run": dry_run, "contracts": contracts.len() }),
         started,
     )];
-    let mut after: Seen = BTreeMap::new();
+    // Contracts not run tonight (`--contract`, another shard's) keep what was seen.
+    let mut after: Seen = before.clone();
     for c in contracts {
         let name = &c.status.name;
         out.push(audit::line(
@@ -55,6 +56,11 @@ pub fn lines(
             }),
             now,
         ));
+        // A contract that failed tonight was not checked in full: nothing appeared or
+        // went away that anyone can tell; what was seen is kept.
+        if c.status.status == "failed" {
+            continue;
+        }
         let own: Vec<&Finding> = findings
             .iter()
             .filter(|f| f.contract.as_deref() == Some(name.as_str()))
@@ -84,13 +90,7 @@ pub fn lines(
                 now,
             ));
         }
-        // A contract that failed tonight was not checked: its findings are kept.
-        let kept = if c.status.status == "failed" {
-            previous
-        } else {
-            current
-        };
-        after.insert(name.clone(), kept);
+        after.insert(name.clone(), current);
     }
     for p in plan.iter().filter(|p| !p.starts_with("no issue changes")) {
         if p.contains("tell Slack") || p.contains("told Slack") {
