@@ -82,6 +82,20 @@ pub struct Generator<'d> {
 }
 
 impl<'d> Generator<'d> {
+    /// The smallest values a client would send to the operation `method path`,
+    /// seeded by it (the same request every time): what a contract test or a
+    /// starter case fills in when the case does not say.
+    pub fn for_request(root: &'d Value, method: &str, path: &str) -> Generator<'d> {
+        Generator {
+            root,
+            rng: Rng::seeded(&[method.as_bytes(), path.as_bytes()]),
+            dynamic: false,
+            check: None,
+            minimal: true,
+            property: None,
+        }
+    }
+
     /// A value for `schema`.
     pub fn value(&mut self, schema: &Value) -> Value {
         self.at(schema, 0)

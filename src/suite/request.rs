@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::cases::Step;
-use crate::sandbox::generate::{Generator, Rng};
+use crate::sandbox::generate::Generator;
 use crate::sandbox::request::is_json;
 use crate::sandbox::schema::{Direction, convert};
 use crate::spec::Document;
@@ -94,14 +94,7 @@ pub fn prepare(
     converted: &Value,
     base: &str,
 ) -> Result<Prepared, Unfilled> {
-    let mut generator = Generator {
-        root: converted,
-        rng: Rng::seeded(&[op.method.as_bytes(), op.path.as_bytes()]),
-        dynamic: false,
-        check: None,
-        minimal: true,
-        property: None,
-    };
+    let mut generator = Generator::for_request(converted, &op.method, &op.path);
     let mut path = op.path.clone();
     let mut query = Vec::new();
     let mut headers = Vec::new();

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::map::Contract;
-use crate::sandbox::generate::{Generator, Rng};
+use crate::sandbox::generate::Generator;
 use crate::sandbox::schema::{Direction, convert};
 use crate::spec::Document;
 use crate::spec::model::{ApiModel, Operation};
@@ -93,14 +93,7 @@ pub fn scaffold(contract: &Contract, pinned: &Document) -> String {
 
 /// `path = { ... }` and `query = { ... }` lines for the required parameters.
 fn parameters(op: &Operation<'_>, pinned: &Document, converted: &Value) -> String {
-    let mut generator = Generator {
-        root: converted,
-        rng: Rng::seeded(&[op.method.as_bytes(), op.path.as_bytes()]),
-        dynamic: false,
-        check: None,
-        minimal: true,
-        property: None,
-    };
+    let mut generator = Generator::for_request(converted, &op.method, &op.path);
     let mut path = Vec::new();
     let mut query = Vec::new();
     let mut invented = Vec::new();
