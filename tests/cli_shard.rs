@@ -115,7 +115,24 @@ fn the_merged_shards_are_the_whole_night() {
         .output()
         .unwrap();
     assert_eq!(twice.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&twice.stderr).contains("is in two shard reports"));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("is given twice"));
+    // A missing shard is refused too: its contracts would vanish from the night.
+    let partial = apiwatch()
+        .arg("--root")
+        .arg(repo())
+        .arg("merge")
+        .arg(&shards[0])
+        .arg(&shards[2])
+        .args(["--dry-run", "--out"])
+        .arg(tmp.path().join("partial"))
+        .output()
+        .unwrap();
+    assert_eq!(partial.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&partial.stderr).contains("shard report 2/3 missing"),
+        "{}",
+        String::from_utf8_lossy(&partial.stderr)
+    );
     apiwatch()
         .args(["run", "--shard", "4/3"])
         .assert()

@@ -109,6 +109,10 @@ pub async fn run_shard(
 pub fn read(inputs: &[PathBuf]) -> Result<Vec<ContractOutcome>, String> {
     let mut out = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
+    // Every shard of one split, once: a missing shard would drop its contracts
+    // from the night without a word.
+    let mut split: Option<usize> = None;
+    let mut shards = std::collections::BTreeSet::new();
     for input in inputs {
         let path = if input.is_dir() {
             input.join(FILE)
@@ -118,6 +122,24 @@ pub fn read(inputs: &[PathBuf]) -> Result<Vec<ContractOutcome>, String> {
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let file: ShardFile = serde_json::from_slice(&bytes)
             .map_err(|e| format!("{}: not a shard report: {e}", path.display()))?;
+        let shard = Shard::parse(&file.shard)
+            .ok_or_else(|| format!("{}: shard `{}` is not I/N", path.display(), file.shard))?;
+        if split.is_some_and(|n| n != shard.of) {
+            return Err(format!(
+                "{}: shard {} belongs to another split than the others (of {})",
+                path.display(),
+                file.shard,
+                split.unwrap_or(0)
+            ));
+        }
+        split = Some(shard.of);
+        if !shards.insert(shard.index) {
+            return Err(format!(
+                "{}: shard {} is given twice",
+                path.display(),
+                file.shard
+            ));
+        }
         for c in file.contracts {
             let mut outcome = c.outcome;
             if !seen.insert(outcome.status.name.clone()) {
@@ -131,6 +153,19 @@ pub fn read(inputs: &[PathBuf]) -> Result<Vec<ContractOutcome>, String> {
                 f.op_key = key;
             }
             out.push(outcome);
+        }
+    }
+    if let Some(n) = split {
+        let missing: Vec<String> = (1..=n)
+            .filter(|i| !shards.contains(i))
+            .map(|i| format!("{i}/{n}"))
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "shard report{} {} missing: merge needs every shard of the night",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            ));
         }
     }
     Ok(out)
