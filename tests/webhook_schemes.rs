@@ -10,6 +10,25 @@ use apiwatch::webhook::schemes::{
 
 const HUBSPOT_SECRET: &str = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy";
 
+/// `d`'s headers, signed with `key` as of `now` (the scheme's default settings).
+fn signed(
+    scheme: Scheme,
+    key: &str,
+    d: &Delivery,
+    now: i64,
+) -> Result<Vec<(String, String)>, Invalid> {
+    sign(
+        &Signing {
+            scheme,
+            key: &Key(key.into()),
+            generic: &Generic::default(),
+            timestamp: None,
+            now,
+        },
+        d,
+    )
+}
+
 fn delivery(method: &str, url: &str, body: &[u8]) -> Delivery {
     Delivery {
         method: method.into(),
@@ -250,17 +269,7 @@ fn stale_deliveries_are_refused_and_stripe_accepts_any_v1() {
         br#"{"id":"evt_1"}"#,
     );
     let at = 1_790_000_000;
-    let headers = sign(
-        &Signing {
-            scheme: Scheme::Stripe,
-            key: &Key(secret.into()),
-            generic: &Generic::default(),
-            timestamp: None,
-            now: at,
-        },
-        &d,
-    )
-    .unwrap();
+    let headers = signed(Scheme::Stripe, secret, &d, at).unwrap();
     let header = headers[0].1.clone();
     let check = |signature: &str, now: i64| {
         verify(
@@ -293,17 +302,7 @@ fn stale_deliveries_are_refused_and_stripe_accepts_any_v1() {
         Err(Invalid::Malformed("no `v1=` in Stripe-Signature".into()))
     );
     // HubSpot v3 counts milliseconds.
-    let v3 = sign(
-        &Signing {
-            scheme: Scheme::HubspotV3,
-            key: &Key(secret.into()),
-            generic: &Generic::default(),
-            timestamp: None,
-            now: at,
-        },
-        &d,
-    )
-    .unwrap();
+    let v3 = signed(Scheme::HubspotV3, secret, &d, at).unwrap();
     assert!(v3.contains(&("X-HubSpot-Request-Timestamp".into(), "1790000000000".into())));
 }
 
@@ -318,17 +317,7 @@ fn a_space_for_a_plus_in_base64_is_forgiven_and_twilio_json_needs_its_body_hash(
             "https://x.test/shop",
             format!("{{\"n\":{n}}}").as_bytes(),
         );
-        let h = sign(
-            &Signing {
-                scheme: Scheme::Shopify,
-                key: &Key(secret.into()),
-                generic: &Generic::default(),
-                timestamp: None,
-                now: 0,
-            },
-            &d,
-        )
-        .unwrap();
+        let h = signed(Scheme::Shopify, secret, &d, 0).unwrap();
         if h[0].1.contains('+') {
             break (d, h[0].1.clone());
         }
@@ -344,16 +333,7 @@ fn a_space_for_a_plus_in_base64_is_forgiven_and_twilio_json_needs_its_body_hash(
         "https://x.test/status",
         br#"{"MessageStatus":"sent"}"#,
     );
-    let refused = sign(
-        &Signing {
-            scheme: Scheme::Twilio,
-            key: &Key(secret.into()),
-            generic: &Generic::default(),
-            timestamp: None,
-            now: 0,
-        },
-        &json,
-    );
+    let refused = signed(Scheme::Twilio, secret, &json, 0);
     assert!(
         matches!(&refused, Err(Invalid::Malformed(m)) if m.contains("bodySHA256=")),
         "{refused:?}"
@@ -365,17 +345,7 @@ fn a_space_for_a_plus_in_base64_is_forgiven_and_twilio_json_needs_its_body_hash(
         &format!("https://x.test/status?bodySHA256={hash}"),
         &json.body,
     );
-    let signed = sign(
-        &Signing {
-            scheme: Scheme::Twilio,
-            key: &Key(secret.into()),
-            generic: &Generic::default(),
-            timestamp: None,
-            now: 0,
-        },
-        &with_hash,
-    )
-    .unwrap();
+    let signed = signed(Scheme::Twilio, secret, &with_hash, 0).unwrap();
     assert_eq!(
         verifies(Scheme::Twilio, secret, &with_hash, &signed[0].1),
         Ok(())
