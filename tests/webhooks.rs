@@ -146,6 +146,43 @@ async fn receiver(strict: bool, scheme: Scheme) -> (String, Arc<Mutex<Vec<u16>>>
     (format!("http://{addr}/hooks/crm"), answers)
 }
 
+type Received = tokio::task::JoinHandle<
+    Result<
+        (
+            apiwatch::report::tests::TestRun,
+            Vec<apiwatch::finding::Finding>,
+        ),
+        String,
+    >,
+>;
+
+/// `receive` started on a loopback port for `count` deliveries: its address, and
+/// the task that ends with the results.
+async fn receiving(
+    c: &apiwatch::map::Contract,
+    cfg: Config,
+    pinned: Option<apiwatch::spec::Document>,
+    count: usize,
+) -> (SocketAddr, Received) {
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let c = c.clone();
+    let task = tokio::spawn(async move {
+        apiwatch::webhook::receive::receive(
+            &c,
+            cfg,
+            pinned.as_ref(),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            count,
+            std::time::Duration::from_secs(20),
+            |addr| {
+                let _ = addr_tx.send(addr);
+            },
+        )
+        .await
+    });
+    (addr_rx.await.unwrap(), task)
+}
+
 const SAMPLES: [(&str, &str); 2] = [
     (
         "a-created.json",
@@ -239,25 +276,7 @@ async fn receive_verifies_each_delivery_and_checks_it_against_the_pinned_schema(
     let c = contract(dir.path());
     let cfg = config(&c);
     let pinned = apiwatch::snapshot::read(&dir.path().join("snapshots/crm/openapi.json")).unwrap();
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-    let receiving = {
-        let c = c.clone();
-        tokio::spawn(async move {
-            apiwatch::webhook::receive::receive(
-                &c,
-                cfg,
-                Some(&pinned),
-                SocketAddr::from(([127, 0, 0, 1], 0)),
-                4,
-                std::time::Duration::from_secs(20),
-                |addr| {
-                    let _ = addr_tx.send(addr);
-                },
-            )
-            .await
-        })
-    };
-    let addr = addr_rx.await.unwrap();
+    let (addr, receiving) = receiving(&c, cfg, Some(pinned), 4).await;
     let now = jiff::Timestamp::now().as_second();
     let send = |body: &'static str, key: &'static str| {
         let d = Delivery {
@@ -523,7 +542,6 @@ async fn replay_against_apiwatchs_own_receiver_passes_for_every_scheme() {
     ] {
         let dir = map(scheme.name(), &SAMPLES);
         let c = contract(dir.path());
-        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
         let mut cfg = config(&c);
         cfg.url = None;
         if scheme == Scheme::Sendgrid {
@@ -532,24 +550,7 @@ async fn replay_against_apiwatchs_own_receiver_passes_for_every_scheme() {
         }
         let per = if scheme.timed() { 6 } else { 4 };
         let expected = 2 * per + 4;
-        let receiving = {
-            let (c, cfg) = (c.clone(), cfg.clone());
-            tokio::spawn(async move {
-                apiwatch::webhook::receive::receive(
-                    &c,
-                    cfg,
-                    None,
-                    SocketAddr::from(([127, 0, 0, 1], 0)),
-                    expected,
-                    std::time::Duration::from_secs(20),
-                    |addr| {
-                        let _ = addr_tx.send(addr);
-                    },
-                )
-                .await
-            })
-        };
-        let addr = addr_rx.await.unwrap();
+        let (addr, receiving) = receiving(&c, cfg.clone(), None, expected).await;
         let to = format!("http://{addr}/hooks/crm");
         let samples = replay::samples(&c, dir.path(), None).unwrap();
         let now = jiff::Timestamp::now().as_second();
@@ -593,25 +594,7 @@ async fn receive_ignores_probes_takes_forms_and_holds_a_delivery_to_the_schema_i
     let c = contract(dir.path());
     let cfg = config(&c);
     let pinned = apiwatch::snapshot::read(&dir.path().join("snapshots/crm/openapi.json")).unwrap();
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-    let receiving = {
-        let c = c.clone();
-        tokio::spawn(async move {
-            apiwatch::webhook::receive::receive(
-                &c,
-                cfg,
-                Some(&pinned),
-                SocketAddr::from(([127, 0, 0, 1], 0)),
-                2,
-                std::time::Duration::from_secs(20),
-                |addr| {
-                    let _ = addr_tx.send(addr);
-                },
-            )
-            .await
-        })
-    };
-    let addr = addr_rx.await.unwrap();
+    let (addr, receiving) = receiving(&c, cfg, Some(pinned), 2).await;
     let http = reqwest::Client::new();
     // A health probe: answered, not counted.
     let probe = http
