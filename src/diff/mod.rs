@@ -12,6 +12,7 @@
 //! Component pairs are compared once and memoised: a shared schema reached from
 //! hundreds of operations costs one comparison, and recursive schemas terminate.
 
+mod pattern;
 mod schema;
 
 use std::borrow::Cow;
@@ -23,7 +24,7 @@ use serde::Serialize;
 use crate::spec::model::{ApiModel, Header, MediaType, Operation, Parameter, SecurityRequirement};
 use crate::spec::schema::{Resolver, SchemaNode};
 
-pub use schema::{BoundName, SchemaChange};
+pub use schema::{Applicator, BoundName, SchemaChange};
 
 /// Everything that differs between a base and a revision.
 #[derive(Debug, Default, Serialize)]
@@ -164,6 +165,11 @@ pub enum ChangeKind {
         from: Option<String>,
         to: Option<String>,
         operations: usize,
+        /// An optional version header (`Intercom-Version`): its default is the
+        /// version the spec documents, moved with every release; calls that leave
+        /// it out get the version set for the account or app.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        version_header: bool,
     },
     OperationRemoved {
         deprecated: bool,
@@ -371,7 +377,9 @@ pub fn diff_each(
             Some(at),
         );
     }
-    for ((location, name, from, to), operations) in std::mem::take(&mut engine.required_defaults) {
+    for ((location, name, from, to, version_header), operations) in
+        std::mem::take(&mut engine.required_defaults)
+    {
         engine.push(
             &api,
             Scope::Parameter { location, name },
@@ -379,6 +387,7 @@ pub fn diff_each(
                 from,
                 to,
                 operations,
+                version_header,
             },
             None,
             None,
@@ -639,6 +648,9 @@ fn covers(range: &str, media: &str) -> bool {
 /// integration reads from an error is its top level.
 const ERROR_BODY_DEPTH: usize = 1;
 
+/// A parameter default that moved: (location, name, from, to, version header).
+type DefaultMove = (String, String, Option<String>, Option<String>, bool);
+
 struct Engine<'a> {
     schemas: schema::SchemaDiffer<'a>,
     error_schemas: schema::SchemaDiffer<'a>,
@@ -647,9 +659,9 @@ struct Engine<'a> {
     rev_schemes: &'a BTreeMap<String, String>,
     /// Revision scheme name → base name, for schemes renamed with the same definition.
     renamed_schemes: BTreeMap<&'a String, &'a String>,
-    /// Defaults of required parameters that moved: (location, name, from, to) →
-    /// how many operations, said once at the end.
-    required_defaults: BTreeMap<(String, String, Option<String>, Option<String>), usize>,
+    /// Defaults of required parameters (and version headers) that moved:
+    /// (location, name, from, to, optional) → how many operations, said once at the end.
+    required_defaults: BTreeMap<DefaultMove, usize>,
     out: Vec<Change>,
 }
 
@@ -1079,7 +1091,9 @@ impl<'a> Engine<'a> {
             let start = self.out.len();
             self.schema(op, &scope, b.schema.as_ref(), r.schema.as_ref());
             if b.required && r.required {
-                self.drop_default_changes(start);
+                self.drop_default_changes(start, false);
+            } else if is_version_header(r) {
+                self.drop_default_changes(start, true);
             }
         }
         for (key, b) in &bm {
@@ -1107,7 +1121,7 @@ impl<'a> Engine<'a> {
     /// required parameter (Klaviyo's `revision` header on every operation) changing
     /// is no change to any call. Takes such changes pushed since `start` out of the
     /// operation, to be said once for the whole API.
-    fn drop_default_changes(&mut self, start: usize) {
+    fn drop_default_changes(&mut self, start: usize, version_header: bool) {
         let mut i = start;
         while i < self.out.len() {
             let c = &self.out[i];
@@ -1119,7 +1133,13 @@ impl<'a> Engine<'a> {
             {
                 *self
                     .required_defaults
-                    .entry((location.clone(), name.clone(), from.clone(), to.clone()))
+                    .entry((
+                        location.clone(),
+                        name.clone(),
+                        from.clone(),
+                        to.clone(),
+                        version_header,
+                    ))
                     .or_default() += 1;
                 self.out.remove(i);
             } else {
@@ -1402,6 +1422,12 @@ impl<'a> Engine<'a> {
 
 /// `BecameRequired` or `BecameOptional`, for a parameter, body or header (which have
 /// no read-only/write-only of their own).
+/// A header that picks the API version (`Intercom-Version`, Klaviyo's `revision`).
+fn is_version_header(p: &Parameter<'_>) -> bool {
+    let name = p.name.to_ascii_lowercase();
+    p.location == "header" && (name.contains("version") || name == "revision")
+}
+
 fn became(required: bool) -> ChangeKind {
     if required {
         ChangeKind::BecameRequired {

@@ -47,6 +47,14 @@ pub enum SchemaChange {
         from: Option<String>,
         to: Option<String>,
     },
+    /// A pattern changed, with a string the old one accepted that the new one
+    /// refuses (`narrowed`) and/or the reverse (`widened`).
+    PatternMoved {
+        from: String,
+        to: String,
+        narrowed: Option<String>,
+        widened: Option<String>,
+    },
     UniqueItemsChanged {
         to: bool,
     },
@@ -94,6 +102,102 @@ pub enum SchemaChange {
         from: Option<String>,
         to: Option<String>,
     },
+    /// `const` set where there was no value list.
+    ConstAdded {
+        value: String,
+    },
+    /// `const` dropped, with no value list left.
+    ConstRemoved {
+        value: String,
+    },
+    ConstChanged {
+        from: String,
+        to: String,
+    },
+    /// The same limit turned exclusive (`maximum: 10` → `exclusiveMaximum: 10`), or
+    /// inclusive.
+    LimitExclusivityChanged {
+        bound: BoundName,
+        value: f64,
+        exclusive: bool,
+    },
+    /// A 2020-12 applicator written (or dropped) on the node; `key` names the entry
+    /// of a keyword that holds several (`dependentSchemas`, `patternProperties`).
+    ApplicatorAdded {
+        keyword: Applicator,
+        key: Option<String>,
+    },
+    ApplicatorRemoved {
+        keyword: Applicator,
+        key: Option<String>,
+    },
+    /// An applicator whose effect cannot be judged by direction (a changed `if`
+    /// moves values between branches; a changed `not` inverts its own changes).
+    ApplicatorChanged {
+        keyword: Applicator,
+    },
+    DependentRequiredAdded {
+        property: String,
+        requires: String,
+    },
+    DependentRequiredRemoved {
+        property: String,
+        requires: String,
+    },
+    /// A position added to (or removed from) a `prefixItems` tuple.
+    PrefixItemAdded {
+        index: usize,
+    },
+    PrefixItemRemoved {
+        index: usize,
+    },
+    /// Items past the tuple (`items: false`) or items no subschema evaluated
+    /// (`unevaluatedItems`): `any`, `none` or `schema`.
+    ExtraItemsChanged {
+        keyword: String,
+        from: String,
+        to: String,
+    },
+    /// A constraining member added to an `allOf` (every value must now match it too).
+    AllOfAdded {
+        member: String,
+    },
+    /// A schema became one member of a new `oneOf`: a value valid before that also
+    /// matches another member now matches more than one, and is refused.
+    WrappedInOneOf {
+        members: usize,
+    },
+    /// A read-only property lost `readOnly` while required: clients must now send it.
+    BecameWritableWhileRequired,
+}
+
+/// A JSON Schema 2020-12 applicator keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Applicator {
+    Contains,
+    If,
+    Then,
+    Else,
+    Not,
+    PropertyNames,
+    DependentSchemas,
+    PatternProperties,
+}
+
+impl Applicator {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Applicator::Contains => "contains",
+            Applicator::If => "if",
+            Applicator::Then => "then",
+            Applicator::Else => "else",
+            Applicator::Not => "not",
+            Applicator::PropertyNames => "propertyNames",
+            Applicator::DependentSchemas => "dependentSchemas",
+            Applicator::PatternProperties => "patternProperties",
+        }
+    }
 }
 
 /// A serialisable [`Bound`].
@@ -248,6 +352,8 @@ impl<'a> SchemaDiffer<'a> {
         if !object_replaced {
             self.properties(b, r, depth, out);
         }
+        self.applicators(b, r, depth, out);
+        self.all_of_added(b, r, out);
         if let (Some(bi), Some(ri)) = (&b.items, &r.items) {
             let nested = self.node(bi, ri, depth + 1);
             prefix(out, "[]", &nested);
@@ -326,9 +432,23 @@ impl<'a> SchemaDiffer<'a> {
         enum_changes(b, r, out);
         bound_changes(b, r, out);
         if b.pattern != r.pattern {
-            out.push(schema(SchemaChange::PatternChanged {
-                from: b.pattern.clone(),
-                to: r.pattern.clone(),
+            let verdict = match (&b.pattern, &r.pattern) {
+                (Some(from), Some(to)) => super::pattern::compare(from, to),
+                _ => super::pattern::Verdict::Unknown,
+            };
+            out.push(schema(match (verdict, &b.pattern, &r.pattern) {
+                (super::pattern::Verdict::Moved { narrowed, widened }, Some(from), Some(to)) => {
+                    SchemaChange::PatternMoved {
+                        from: from.clone(),
+                        to: to.clone(),
+                        narrowed,
+                        widened,
+                    }
+                }
+                _ => SchemaChange::PatternChanged {
+                    from: b.pattern.clone(),
+                    to: r.pattern.clone(),
+                },
             }));
         }
         if b.unique_items != r.unique_items {
@@ -374,6 +494,173 @@ impl<'a> SchemaDiffer<'a> {
                 from: ba.to_owned(),
                 to: ra.to_owned(),
             }));
+        }
+    }
+
+    /// The node's own 2020-12 applicators. Those whose subschema narrows or widens
+    /// with the node (`contains`, `then`, `else`, `propertyNames`, the entries of
+    /// `dependentSchemas` and `patternProperties`, tuple positions) are compared
+    /// like any nested schema, so their changes are judged by direction; `if` and
+    /// `not` are not (a changed `if` moves values between branches, and `not`
+    /// inverts), so a change inside them is one conservative finding.
+    fn applicators(
+        &mut self,
+        b: &SchemaView<'a>,
+        r: &SchemaView<'a>,
+        depth: usize,
+        out: &mut Vec<Found>,
+    ) {
+        let (ba, ra) = (&b.applicators, &r.applicators);
+        let at = |kind: SchemaChange| found_at(b, r, ChangeKind::Schema(kind));
+        let singles = [
+            (Applicator::Contains, &ba.contains, &ra.contains),
+            (Applicator::Then, &ba.then_, &ra.then_),
+            (Applicator::Else, &ba.else_, &ra.else_),
+            (
+                Applicator::PropertyNames,
+                &ba.property_names,
+                &ra.property_names,
+            ),
+            (Applicator::If, &ba.if_, &ra.if_),
+            (Applicator::Not, &ba.not, &ra.not),
+        ];
+        for (keyword, bs, rs) in singles {
+            match (bs, rs) {
+                (None, Some(_)) => {
+                    out.push(at(SchemaChange::ApplicatorAdded { keyword, key: None }))
+                }
+                (Some(_), None) => {
+                    out.push(at(SchemaChange::ApplicatorRemoved { keyword, key: None }))
+                }
+                (Some(x), Some(y)) => {
+                    let nested = self.node(x, y, depth + 1);
+                    if matches!(keyword, Applicator::If | Applicator::Not) {
+                        if !nested.is_empty() {
+                            out.push(at(SchemaChange::ApplicatorChanged { keyword }));
+                        }
+                    } else {
+                        prefix(out, keyword.keyword(), &nested);
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+        let keyed = [
+            (
+                Applicator::DependentSchemas,
+                &ba.dependent_schemas,
+                &ra.dependent_schemas,
+            ),
+            (
+                Applicator::PatternProperties,
+                &ba.pattern_properties,
+                &ra.pattern_properties,
+            ),
+        ];
+        for (keyword, bm, rm) in keyed {
+            for (key, rs) in rm {
+                match bm.get(key) {
+                    None => out.push(at(SchemaChange::ApplicatorAdded {
+                        keyword,
+                        key: Some(key.clone()),
+                    })),
+                    Some(bs) => {
+                        let nested = self.node(bs, rs, depth + 1);
+                        prefix(out, &format!("{}({key})", keyword.keyword()), &nested);
+                    }
+                }
+            }
+            for key in bm.keys().filter(|k| !rm.contains_key(*k)) {
+                out.push(at(SchemaChange::ApplicatorRemoved {
+                    keyword,
+                    key: Some(key.clone()),
+                }));
+            }
+        }
+        let empty = std::collections::BTreeSet::new();
+        for (property, names) in &ra.dependent_required {
+            let before = ba.dependent_required.get(property).unwrap_or(&empty);
+            for requires in names.difference(before) {
+                out.push(at(SchemaChange::DependentRequiredAdded {
+                    property: property.clone(),
+                    requires: requires.clone(),
+                }));
+            }
+        }
+        for (property, names) in &ba.dependent_required {
+            let after = ra.dependent_required.get(property).unwrap_or(&empty);
+            for requires in names.difference(after) {
+                out.push(at(SchemaChange::DependentRequiredRemoved {
+                    property: property.clone(),
+                    requires: requires.clone(),
+                }));
+            }
+        }
+        for (index, (x, y)) in ba.prefix_items.iter().zip(&ra.prefix_items).enumerate() {
+            let nested = self.node(x, y, depth + 1);
+            prefix(out, &format!("[{index}]"), &nested);
+        }
+        for index in ba.prefix_items.len()..ra.prefix_items.len() {
+            out.push(at(SchemaChange::PrefixItemAdded { index }));
+        }
+        for index in ra.prefix_items.len()..ba.prefix_items.len() {
+            out.push(at(SchemaChange::PrefixItemRemoved { index }));
+        }
+        if ba.items_closed != ra.items_closed {
+            let label = |closed: bool| if closed { "none" } else { "any" };
+            out.push(at(SchemaChange::ExtraItemsChanged {
+                keyword: "items".to_owned(),
+                from: label(ba.items_closed).to_owned(),
+                to: label(ra.items_closed).to_owned(),
+            }));
+        }
+        let (bu, ru) = (
+            additional_label(&self.base, &ba.unevaluated_items),
+            additional_label(&self.rev, &ra.unevaluated_items),
+        );
+        if bu != ru {
+            out.push(at(SchemaChange::ExtraItemsChanged {
+                keyword: "unevaluatedItems".to_owned(),
+                from: bu.to_owned(),
+                to: ru.to_owned(),
+            }));
+        } else if let (Some(Additional::Schema(x)), Some(Additional::Schema(y))) =
+            (&ba.unevaluated_items, &ra.unevaluated_items)
+        {
+            let nested = self.node(x, y, depth + 1);
+            prefix(out, "unevaluatedItems", &nested);
+        }
+    }
+
+    /// Members added to an `allOf` the node already had, that bring something the
+    /// folded base did not have (a property, a required name, or a constraint of
+    /// their own): every value must now match them too. A member that only moves
+    /// what was there, or only annotates, adds nothing.
+    fn all_of_added(&self, b: &SchemaView<'a>, r: &SchemaView<'a>, out: &mut Vec<Found>) {
+        let (bm, rm) = (&b.applicators.all_of, &r.applicators.all_of);
+        if bm.is_empty() || rm.len() <= bm.len() {
+            return;
+        }
+        let bids = self.member_ids(&self.base, bm);
+        let rids = self.member_ids(&self.rev, rm);
+        let pairs = pair_members(&bids, &rids, false);
+        for (i, m) in rm.iter().enumerate() {
+            if pairs[i].is_some() || bids.contains(&rids[i]) {
+                continue;
+            }
+            let v = self.rev.view(m);
+            let brings = v.properties.keys().any(|p| !b.properties.contains_key(p))
+                || v.required.iter().any(|p| !b.required.contains(p))
+                || (v.properties.is_empty() && v.required.is_empty() && v.constrained);
+            if brings {
+                out.push(found_at(
+                    b,
+                    r,
+                    ChangeKind::Schema(SchemaChange::AllOfAdded {
+                        member: rids[i].trim_start_matches('#').to_owned(),
+                    }),
+                ));
+            }
         }
     }
 
@@ -469,17 +756,57 @@ impl<'a> SchemaDiffer<'a> {
                     let bpv = self.base.view(bp);
                     let hidden_ro = bpv.read_only && rpv.read_only;
                     let hidden_wo = bpv.write_only && rpv.write_only;
+                    let (bpv_read_only, rpv_read_only) = (bpv.read_only, rpv.read_only);
                     let nested = self.node_views(bpv, rpv, depth + 1);
                     let start = out.len();
                     prefix(out, name, &nested);
                     // Everything inside a property clients never send (or never read)
                     // is as unreachable as the property itself.
+                    let writable_required = bpv_read_only && !rpv_read_only && is;
                     for f in &mut out[start..] {
                         f.read_only |= hidden_ro;
                         f.write_only |= hidden_wo;
+                        if writable_required
+                            && f.path.len() == 1
+                            && matches!(
+                                &*f.kind,
+                                ChangeKind::Schema(SchemaChange::ReadOnlyChanged { to: false })
+                            )
+                        {
+                            f.kind = Rc::new(ChangeKind::Schema(
+                                SchemaChange::BecameWritableWhileRequired,
+                            ));
+                        }
                     }
                 }
             }
+        }
+        // A name required where no property of that name is declared (a `then`, an
+        // `anyOf` member, a `dependentSchemas` entry saying `required: [x]` about the
+        // object around it) is still required of the value.
+        let declared =
+            |name: &String| b.properties.contains_key(name) || r.properties.contains_key(name);
+        for name in r.required.difference(&b.required).filter(|n| !declared(n)) {
+            out.push(Found::new(
+                PropertyPath::one(name),
+                ChangeKind::BecameRequired {
+                    read_only: false,
+                    write_only: false,
+                },
+                &b.pointer,
+                &r.pointer,
+            ));
+        }
+        for name in b.required.difference(&r.required).filter(|n| !declared(n)) {
+            out.push(Found::new(
+                PropertyPath::one(name),
+                ChangeKind::BecameOptional {
+                    read_only: false,
+                    write_only: false,
+                },
+                &b.pointer,
+                &r.pointer,
+            ));
         }
         for (name, bp) in &b.properties {
             if !r.properties.contains_key(name) {
@@ -620,6 +947,17 @@ impl<'a> SchemaDiffer<'a> {
         let Some(partner) = partner else {
             return false;
         };
+        // A discriminator tells the members apart; without one, a value valid before
+        // that also fits another member matches two, and `oneOf` refuses it.
+        if grew && composition == "oneOf" && r.discriminator.is_none() && !self.disjoint(&list) {
+            out.push(found_at(
+                b,
+                r,
+                ChangeKind::Schema(SchemaChange::WrappedInOneOf {
+                    members: list.len(),
+                }),
+            ));
+        }
         for (i, member) in list.iter().enumerate() {
             if i == partner {
                 let nested = if grew {
@@ -660,6 +998,44 @@ impl<'a> SchemaDiffer<'a> {
             }
         }
         true
+    }
+
+    /// Whether no value can match two of these (revision) members: their types do
+    /// not overlap, or one property holds a different constant in each (Klaviyo's
+    /// send strategies, one per `method`).
+    fn disjoint(&self, members: &[SchemaNode<'a>]) -> bool {
+        let views: Vec<SchemaView<'a>> = members.iter().map(|m| self.rev.view(m)).collect();
+        let types: Vec<std::collections::BTreeSet<String>> = views
+            .iter()
+            .map(|v| effective_types(&self.rev, v))
+            .collect();
+        let typed_apart = types.iter().all(|t| !t.is_empty())
+            && types.iter().enumerate().all(|(i, a)| {
+                types[i + 1..].iter().all(|b| {
+                    a.is_disjoint(b)
+                        && !(a.contains("integer") && b.contains("number"))
+                        && !(a.contains("number") && b.contains("integer"))
+                })
+            });
+        if typed_apart {
+            return true;
+        }
+        let constant = |v: &SchemaView<'a>, name: &str| -> Option<String> {
+            let values = self.rev.view(v.properties.get(name)?).enum_values?;
+            (values.len() == 1 && v.required.contains(name))
+                .then(|| values.into_iter().next())
+                .flatten()
+        };
+        let Some(first) = views.first() else {
+            return false;
+        };
+        first.properties.keys().any(|name| {
+            let values: Option<Vec<String>> = views.iter().map(|v| constant(v, name)).collect();
+            values.is_some_and(|vals| {
+                let distinct: std::collections::BTreeSet<&String> = vals.iter().collect();
+                distinct.len() == vals.len()
+            })
+        })
     }
 
     /// Whether every value of a new (revision) member was already accepted by one of
@@ -856,7 +1232,23 @@ fn found_at(b: &SchemaView<'_>, r: &SchemaView<'_>, kind: ChangeKind) -> Found {
 
 fn enum_changes(b: &SchemaView<'_>, r: &SchemaView<'_>, out: &mut Vec<Found>) {
     let schema = |kind: SchemaChange| found_at(b, r, ChangeKind::Schema(kind));
+    let first = |set: &std::collections::BTreeSet<String>| set.iter().next().cloned();
     match (&b.enum_values, &r.enum_values) {
+        (Some(be), Some(re)) if b.is_const && r.is_const && be != re => {
+            if let (Some(from), Some(to)) = (first(be), first(re)) {
+                out.push(schema(SchemaChange::ConstChanged { from, to }));
+            }
+        }
+        (None, Some(re)) if r.is_const => {
+            if let Some(value) = first(re) {
+                out.push(schema(SchemaChange::ConstAdded { value }));
+            }
+        }
+        (Some(be), None) if b.is_const => {
+            if let Some(value) = first(be) {
+                out.push(schema(SchemaChange::ConstRemoved { value }));
+            }
+        }
         (None, Some(_)) => out.push(schema(SchemaChange::BecameEnum)),
         (Some(_), None) => out.push(schema(SchemaChange::EnumDropped)),
         (Some(be), Some(re)) => {
@@ -879,7 +1271,38 @@ fn enum_changes(b: &SchemaView<'_>, r: &SchemaView<'_>, out: &mut Vec<Found>) {
 }
 
 fn bound_changes(b: &SchemaView<'_>, r: &SchemaView<'_>, out: &mut Vec<Found>) {
-    for bound in Bound::ALL {
+    // The same limit turned exclusive or inclusive (3.0's boolean flag flipped on
+    // the same `maximum`): one change, not a limit removed and another set.
+    let mut flipped = Vec::new();
+    for (inclusive, exclusive) in [
+        (Bound::Maximum, Bound::ExclusiveMaximum),
+        (Bound::Minimum, Bound::ExclusiveMinimum),
+    ] {
+        let side = |v: &SchemaView<'_>| {
+            (
+                v.bounds.get(&inclusive).copied(),
+                v.bounds.get(&exclusive).copied(),
+            )
+        };
+        let change = match (side(b), side(r)) {
+            ((Some(x), None), (None, Some(y))) if x == y => Some((x, true)),
+            ((None, Some(x)), (Some(y), None)) if x == y => Some((x, false)),
+            _ => None,
+        };
+        if let Some((value, to_exclusive)) = change {
+            flipped.extend([inclusive, exclusive]);
+            out.push(found_at(
+                b,
+                r,
+                ChangeKind::Schema(SchemaChange::LimitExclusivityChanged {
+                    bound: BoundName(inclusive),
+                    value,
+                    exclusive: to_exclusive,
+                }),
+            ));
+        }
+    }
+    for bound in Bound::ALL.into_iter().filter(|b| !flipped.contains(b)) {
         let (mut from, mut to) = (b.bounds.get(&bound).copied(), r.bounds.get(&bound).copied());
         // No minimum length, item or property count is a minimum of 0.
         if matches!(

@@ -138,8 +138,53 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
             }
             S::VariantAdded { member, .. } => (None, some(member)),
             S::VariantRemoved { member, .. } => (some(member), None),
-            S::AdditionalPropertiesChanged { from, to } => (some(from), some(to)),
+            S::AdditionalPropertiesChanged { from, to } | S::ExtraItemsChanged { from, to, .. } => {
+                (some(from), some(to))
+            }
+            S::PatternMoved { from, to, .. } => (some(from), some(to)),
+            S::ConstAdded { value } => (None, some(value)),
+            S::ConstRemoved { value } => (some(value), None),
+            S::ConstChanged { from, to } => (some(from), some(to)),
+            S::LimitExclusivityChanged {
+                bound, exclusive, ..
+            } => {
+                let (inclusive, exclusive_word) = (bound.0.keyword(), exclusive_keyword(bound.0));
+                if *exclusive {
+                    (some(inclusive), some(exclusive_word))
+                } else {
+                    (some(exclusive_word), some(inclusive))
+                }
+            }
+            S::ApplicatorAdded { keyword, key } => (None, some(&applicator(*keyword, key))),
+            S::ApplicatorRemoved { keyword, key } => (some(&applicator(*keyword, key)), None),
+            S::ApplicatorChanged { keyword } => (some(keyword.keyword()), some(keyword.keyword())),
+            S::DependentRequiredAdded { property, requires } => {
+                (None, some(&format!("{property} requires {requires}")))
+            }
+            S::DependentRequiredRemoved { property, requires } => {
+                (some(&format!("{property} requires {requires}")), None)
+            }
+            S::PrefixItemAdded { index } => (None, some(&format!("prefixItems[{index}]"))),
+            S::PrefixItemRemoved { index } => (some(&format!("prefixItems[{index}]")), None),
+            S::AllOfAdded { member } => (None, some(member)),
+            S::WrappedInOneOf { .. } => (some("one schema"), some("oneOf")),
+            S::BecameWritableWhileRequired => (some("read-only"), some("required")),
         },
+    }
+}
+
+/// `dependentSchemas(card)`, `contains`.
+fn applicator(keyword: crate::diff::Applicator, key: &Option<String>) -> String {
+    match key {
+        Some(k) => format!("{}({k})", keyword.keyword()),
+        None => keyword.keyword().to_owned(),
+    }
+}
+
+fn exclusive_keyword(bound: crate::spec::schema::Bound) -> &'static str {
+    match bound {
+        crate::spec::schema::Bound::Minimum => "exclusiveMinimum",
+        _ => "exclusiveMaximum",
     }
 }
 
@@ -154,8 +199,20 @@ pub fn detail(kind: &ChangeKind) -> String {
             | S::ExtensibleEnumValueRemoved { value },
         ) => value.clone(),
         K::Schema(S::BoundChanged { bound, .. }) => bound.0.keyword().to_owned(),
-        K::Schema(S::VariantAdded { member, .. } | S::VariantRemoved { member, .. }) => {
-            member.clone()
+        K::Schema(
+            S::VariantAdded { member, .. }
+            | S::VariantRemoved { member, .. }
+            | S::AllOfAdded { member },
+        ) => member.clone(),
+        K::Schema(
+            S::ApplicatorAdded { key: Some(key), .. } | S::ApplicatorRemoved { key: Some(key), .. },
+        ) => key.clone(),
+        K::Schema(
+            S::DependentRequiredAdded { property, requires }
+            | S::DependentRequiredRemoved { property, requires },
+        ) => format!("{property}>{requires}"),
+        K::Schema(S::PrefixItemAdded { index } | S::PrefixItemRemoved { index }) => {
+            index.to_string()
         }
         K::SecurityAdded { requirement, .. } | K::SecurityRemoved { requirement, .. } => {
             requirement.clone()
@@ -185,6 +242,18 @@ pub fn message(change: &Change, subject: &str) -> String {
             from,
             to,
             operations,
+            version_header: true,
+        } => format!(
+            "{subject}: default of this version header changed from {} to {} on {operations} operation{} (the version the spec documents; calls that leave the header out get the version set for the account or app)",
+            from.as_deref().unwrap_or("(none)"),
+            to.as_deref().unwrap_or("(none)"),
+            if *operations == 1 { "" } else { "s" }
+        ),
+        K::RequiredDefaultChanged {
+            from,
+            to,
+            operations,
+            ..
         } => format!(
             "{subject}: default of this required parameter changed from {} to {} on {operations} operation{} (every call sends it; no call changes)",
             from.as_deref().unwrap_or("(none)"),
@@ -370,6 +439,81 @@ fn schema_message(sc: &SchemaChange, subject: &str) -> String {
             or_none(from),
             or_none(to)
         ),
+        S::PatternMoved {
+            from,
+            to,
+            narrowed,
+            widened,
+        } => {
+            let mut out = format!("{subject}: pattern changed from {from} to {to}");
+            if let Some(s) = narrowed {
+                out.push_str(&format!("; {s:?} matched before and no longer does"));
+            }
+            if let Some(s) = widened {
+                out.push_str(&format!("; {s:?} matches now and did not before"));
+            }
+            out
+        }
+        S::ConstAdded { value } => format!("{subject} must now be {value} (const added)"),
+        S::ConstRemoved { value } => {
+            format!("{subject} is no longer always {value} (const removed)")
+        }
+        S::ConstChanged { from, to } => format!("{subject}: const changed from {from} to {to}"),
+        S::LimitExclusivityChanged {
+            bound,
+            value,
+            exclusive: true,
+        } => format!(
+            "{subject}: {} {} became exclusive ({}: {} itself is now refused)",
+            bound.0.keyword(),
+            fmt_num(*value),
+            exclusive_keyword(bound.0),
+            fmt_num(*value)
+        ),
+        S::LimitExclusivityChanged {
+            bound,
+            value,
+            exclusive: false,
+        } => format!(
+            "{subject}: {} {} became inclusive ({} itself is now allowed)",
+            exclusive_keyword(bound.0),
+            fmt_num(*value),
+            fmt_num(*value)
+        ),
+        S::ApplicatorAdded { keyword, key } => {
+            format!("{subject}: {} added", applicator(*keyword, key))
+        }
+        S::ApplicatorRemoved { keyword, key } => {
+            format!("{subject}: {} removed", applicator(*keyword, key))
+        }
+        S::ApplicatorChanged { keyword } => format!(
+            "{subject}: the `{}` schema changed; apiwatch cannot tell which values it now lets through, so it is reported as breaking both ways",
+            keyword.keyword()
+        ),
+        S::DependentRequiredAdded { property, requires } => {
+            format!("{subject}: sending {property} now requires {requires} (dependentRequired)")
+        }
+        S::DependentRequiredRemoved { property, requires } => format!(
+            "{subject}: {property} no longer comes with {requires} (dependentRequired removed)"
+        ),
+        S::PrefixItemAdded { index } => {
+            format!("{subject}: tuple position {index} added (prefixItems)")
+        }
+        S::PrefixItemRemoved { index } => {
+            format!("{subject}: tuple position {index} removed (prefixItems)")
+        }
+        S::ExtraItemsChanged { keyword, from, to } => {
+            format!("{subject}: {keyword} changed from {from} to {to}")
+        }
+        S::AllOfAdded { member } => {
+            format!("{subject}: allOf member `{member}` added; every value must now match it too")
+        }
+        S::WrappedInOneOf { members } => format!(
+            "{subject} became one member of a oneOf of {members}; a value that also fits another member matches two and is refused"
+        ),
+        S::BecameWritableWhileRequired => {
+            format!("{subject} is no longer read-only and is required: requests must now send it")
+        }
     }
 }
 

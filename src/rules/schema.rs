@@ -6,7 +6,7 @@
 //! property. The keyword rule comes from the change. The catalog composes the two
 //! and gives each direction its severity.
 
-use crate::diff::{Change, SchemaChange, Scope};
+use crate::diff::{Applicator, Change, SchemaChange, Scope};
 use crate::finding::catalog::{
     Body, BoundKind, BoundMove, Hidden, Parameter, PropertyRule, PropertySubject, RuleId,
     SchemaRule, Subject,
@@ -145,6 +145,13 @@ pub fn keyword(subject: Subject, change: &SchemaChange) -> Option<RuleId> {
         S::PatternChanged { from: None, .. } => rule(SchemaRule::PatternAdded),
         S::PatternChanged { to: None, .. } => rule(SchemaRule::PatternRemoved),
         S::PatternChanged { .. } => rule(SchemaRule::PatternChanged),
+        S::PatternMoved {
+            narrowed, widened, ..
+        } => rule(match (narrowed.is_some(), widened.is_some()) {
+            (true, false) => SchemaRule::PatternNarrowed,
+            (false, true) => SchemaRule::PatternWidened,
+            _ => SchemaRule::PatternReshaped,
+        }),
         S::UniqueItemsChanged { to } => rule(if *to {
             SchemaRule::UniqueItemsSet
         } else {
@@ -219,15 +226,72 @@ pub fn keyword(subject: Subject, change: &SchemaChange) -> Option<RuleId> {
         } else {
             SchemaRule::AnyOfRemoved
         }),
-        S::AdditionalPropertiesChanged { from, to } => {
-            rule(if to == "none" || (from == "any" && to == "schema") {
-                SchemaRule::AdditionalPropertiesRestricted
-            } else {
-                SchemaRule::AdditionalPropertiesAllowed
+        S::AdditionalPropertiesChanged { from, to } => rule(if restricts(from, to) {
+            SchemaRule::AdditionalPropertiesRestricted
+        } else if from == "schema" && to == "any" {
+            SchemaRule::AdditionalPropertiesUntyped
+        } else {
+            SchemaRule::AdditionalPropertiesAllowed
+        }),
+        S::DiscriminatorChanged { .. } => rule(SchemaRule::DiscriminatorChanged),
+        S::ConstAdded { .. } => rule(SchemaRule::ConstAdded),
+        S::ConstRemoved { .. } => rule(SchemaRule::ConstRemoved),
+        S::ConstChanged { .. } => rule(SchemaRule::ConstChanged),
+        S::LimitExclusivityChanged { exclusive, .. } => rule(if *exclusive {
+            SchemaRule::LimitBecameExclusive
+        } else {
+            SchemaRule::LimitBecameInclusive
+        }),
+        S::ApplicatorAdded { keyword, .. } => rule(applicator(*keyword, true)),
+        S::ApplicatorRemoved { keyword, .. } => rule(applicator(*keyword, false)),
+        S::ApplicatorChanged { keyword } => rule(if *keyword == Applicator::Not {
+            SchemaRule::NotChanged
+        } else {
+            SchemaRule::IfChanged
+        }),
+        S::DependentRequiredAdded { .. } => rule(SchemaRule::DependentRequiredAdded),
+        S::DependentRequiredRemoved { .. } => rule(SchemaRule::DependentRequiredRemoved),
+        S::PrefixItemAdded { .. } => rule(SchemaRule::PrefixItemsAdded),
+        S::PrefixItemRemoved { .. } => rule(SchemaRule::PrefixItemsRemoved),
+        S::ExtraItemsChanged { keyword, from, to } => {
+            rule(match (keyword == "items", restricts(from, to)) {
+                (true, true) => SchemaRule::ItemsClosed,
+                (true, false) => SchemaRule::ItemsOpened,
+                (false, true) => SchemaRule::UnevaluatedItemsAdded,
+                (false, false) => SchemaRule::UnevaluatedItemsRemoved,
             })
         }
-        S::DiscriminatorChanged { .. } => rule(SchemaRule::DiscriminatorChanged),
+        S::AllOfAdded { .. } => rule(SchemaRule::AllOfAdded),
+        // Only a validator of what the integration sends refuses a value matching
+        // two members; a reader of the new members is told by `one-of-added`.
+        S::WrappedInOneOf { .. } if !subject.is_request() => None,
+        S::WrappedInOneOf { .. } => rule(SchemaRule::WrappedInOneOf),
+        S::BecameWritableWhileRequired => {
+            property(subject, PropertyRule::BecameWritableWhileRequired)
+        }
     }
+}
+
+/// Whether extra properties or items (`any`, `none`, `schema`) are held to more
+/// than before.
+fn restricts(from: &str, to: &str) -> bool {
+    to == "none" || (from == "any" && to == "schema")
+}
+
+/// The rule of an applicator written (`added`) or dropped.
+fn applicator(keyword: Applicator, added: bool) -> SchemaRule {
+    use SchemaRule as R;
+    let (on, off) = match keyword {
+        Applicator::Contains => (R::ContainsAdded, R::ContainsRemoved),
+        Applicator::If => (R::IfAdded, R::IfRemoved),
+        Applicator::Then => (R::ThenAdded, R::ThenRemoved),
+        Applicator::Else => (R::ElseAdded, R::ElseRemoved),
+        Applicator::Not => (R::NotAdded, R::NotRemoved),
+        Applicator::PropertyNames => (R::PropertyNamesAdded, R::PropertyNamesRemoved),
+        Applicator::DependentSchemas => (R::DependentSchemaAdded, R::DependentSchemaRemoved),
+        Applicator::PatternProperties => (R::PatternPropertyAdded, R::PatternPropertyRemoved),
+    };
+    if added { on } else { off }
 }
 
 /// Widened: every old type still allowed (or any type now); narrowed: the reverse.
@@ -270,6 +334,8 @@ fn bound_kind(bound: Bound) -> Option<BoundKind> {
         Bound::MinItems => BoundKind::MinItems,
         Bound::MaxProperties => BoundKind::MaxProperties,
         Bound::MinProperties => BoundKind::MinProperties,
+        Bound::MinContains => BoundKind::MinContains,
+        Bound::MaxContains => BoundKind::MaxContains,
         Bound::MultipleOf => return None,
     })
 }

@@ -26,6 +26,7 @@ fn every_kind() -> Vec<ChangeKind> {
             from: Some(s("a")),
             to: Some(s("b")),
             operations: 3,
+            version_header: false,
         },
         K::OperationRemoved {
             deprecated: false,

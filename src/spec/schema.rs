@@ -4,8 +4,11 @@
 //! (so a plain object and the same object split across `allOf` read the same),
 //! unwraps single-member `oneOf`/`anyOf`, and collapses the three spellings of
 //! nullability (`nullable: true`, `type: [T, "null"]`, `oneOf: [{type: null}, T]`)
-//! into one flag. `const` reads as a one-value `enum`; 3.0 boolean
-//! `exclusiveMaximum` reads as the 3.1 number form.
+//! into one flag. `const` reads as a one-value `enum` (marked as a `const`); 3.0
+//! boolean `exclusiveMaximum` reads as the 3.1 number form. The JSON Schema 2020-12
+//! applicators OpenAPI 3.1 allows (`contains`, `if`/`then`/`else`, `not`,
+//! `dependentRequired`/`dependentSchemas`, `patternProperties`, `propertyNames`,
+//! `prefixItems`, `unevaluatedItems`) are read as the node's own, not folded.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -48,10 +51,12 @@ pub enum Bound {
     MaxProperties,
     MinProperties,
     MultipleOf,
+    MinContains,
+    MaxContains,
 }
 
 impl Bound {
-    pub const ALL: [Bound; 11] = [
+    pub const ALL: [Bound; 13] = [
         Bound::MaxLength,
         Bound::MinLength,
         Bound::Maximum,
@@ -63,6 +68,8 @@ impl Bound {
         Bound::MaxProperties,
         Bound::MinProperties,
         Bound::MultipleOf,
+        Bound::MinContains,
+        Bound::MaxContains,
     ];
 
     pub fn keyword(self) -> &'static str {
@@ -78,6 +85,8 @@ impl Bound {
             Bound::MaxProperties => "maxProperties",
             Bound::MinProperties => "minProperties",
             Bound::MultipleOf => "multipleOf",
+            Bound::MinContains => "minContains",
+            Bound::MaxContains => "maxContains",
         }
     }
 
@@ -90,6 +99,7 @@ impl Bound {
                 | Bound::ExclusiveMaximum
                 | Bound::MaxItems
                 | Bound::MaxProperties
+                | Bound::MaxContains
         )
     }
 
@@ -107,6 +117,8 @@ impl Bound {
             Bound::MaxProperties => "max-properties",
             Bound::MinProperties => "min-properties",
             Bound::MultipleOf => "multiple-of",
+            Bound::MinContains => "min-contains",
+            Bound::MaxContains => "max-contains",
         }
     }
 }
@@ -138,6 +150,8 @@ pub struct SchemaView<'a> {
     pub format: Option<String>,
     /// `enum` (or `const`) values, as canonical JSON text.
     pub enum_values: Option<BTreeSet<String>>,
+    /// The values came from `const` (one value, and no `enum` beside it).
+    pub is_const: bool,
     /// Values of the `x-extensible-enum` convention: adding is allowed, removing is not.
     pub extensible_enum: Option<BTreeSet<String>>,
     pub bounds: BTreeMap<Bound, f64>,
@@ -159,6 +173,29 @@ pub struct SchemaView<'a> {
     pub mapping: Vec<(String, SchemaNode<'a>)>,
     /// Whether anything constrains the value at all (`{}` or only annotations → false).
     pub constrained: bool,
+    /// The node's own 2020-12 applicators (not folded from `allOf` members).
+    pub applicators: Applicators<'a>,
+}
+
+/// The JSON Schema 2020-12 applicators of one node, as written on it.
+#[derive(Debug, Clone, Default)]
+pub struct Applicators<'a> {
+    /// The node's own `allOf` members (they are also folded into the view).
+    pub all_of: Vec<SchemaNode<'a>>,
+    pub contains: Option<SchemaNode<'a>>,
+    pub if_: Option<SchemaNode<'a>>,
+    pub then_: Option<SchemaNode<'a>>,
+    pub else_: Option<SchemaNode<'a>>,
+    pub not: Option<SchemaNode<'a>>,
+    /// `dependentRequired`: a property → the properties it requires.
+    pub dependent_required: BTreeMap<String, BTreeSet<String>>,
+    pub dependent_schemas: BTreeMap<String, SchemaNode<'a>>,
+    pub pattern_properties: BTreeMap<String, SchemaNode<'a>>,
+    pub property_names: Option<SchemaNode<'a>>,
+    pub prefix_items: Vec<SchemaNode<'a>>,
+    /// `items: false` (no items beyond `prefixItems`).
+    pub items_closed: bool,
+    pub unevaluated_items: Option<Additional<'a>>,
 }
 
 /// Reads schema nodes of one document.
@@ -347,7 +384,7 @@ impl<'a> Resolver<'a> {
         if view.mapping.is_empty() {
             self.read_mapping(view, map);
         }
-        if let Some(items) = map.get("items")
+        if let Some(items) = map.get("items").filter(|i| i.is_object())
             && view.items.is_none()
         {
             view.items = Some(SchemaNode::borrowed(items, join(pointer, &["/items"])));
@@ -380,6 +417,9 @@ impl<'a> Resolver<'a> {
         }
         read_required(view, value);
         read_additional(view, map, pointer);
+        if top {
+            read_applicators(&mut view.applicators, map, pointer);
+        }
     }
 
     /// How many properties a schema declares itself or through its `allOf` members
@@ -443,6 +483,7 @@ impl<'a> Resolver<'a> {
                         }
                     }
                     view.enum_values = Some(values);
+                    view.is_const = false;
                     view.constrained = true;
                     continue;
                 }
@@ -541,6 +582,94 @@ fn read_additional<'a>(view: &mut SchemaView<'a>, map: &'a Map<String, Value>, p
     }
 }
 
+/// The 2020-12 applicators written on one node. Only nodes that name one pay for
+/// more than the key scan.
+fn read_applicators<'a>(out: &mut Applicators<'a>, map: &'a Map<String, Value>, pointer: &str) {
+    const KEYS: [&str; 12] = [
+        "allOf",
+        "contains",
+        "if",
+        "then",
+        "else",
+        "not",
+        "dependentRequired",
+        "dependentSchemas",
+        "patternProperties",
+        "propertyNames",
+        "prefixItems",
+        "unevaluatedItems",
+    ];
+    if !KEYS.iter().any(|k| map.contains_key(*k)) && map.get("items") != Some(&Value::Bool(false)) {
+        return;
+    }
+    let node = |key: &str| {
+        map.get(key)
+            .filter(|v| v.is_object() || v.is_boolean())
+            .map(|v| SchemaNode::borrowed(v, join(pointer, &["/", key])))
+    };
+    let members = |key: &str| -> Vec<SchemaNode<'a>> {
+        map.get(key)
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .enumerate()
+                    .map(|(i, m)| SchemaNode::borrowed(m, format!("{pointer}/{key}/{i}")))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let named = |key: &str| -> BTreeMap<String, SchemaNode<'a>> {
+        map.get(key)
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| {
+                        let at = join(pointer, &["/", key, "/", &escape_pointer(k)]);
+                        (k.clone(), SchemaNode::borrowed(v, at))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    out.all_of = members("allOf");
+    out.contains = node("contains");
+    out.if_ = node("if");
+    out.then_ = node("then");
+    out.else_ = node("else");
+    out.not = node("not");
+    out.dependent_required = map
+        .get("dependentRequired")
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| {
+                    let names = v
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect();
+                    (k.clone(), names)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.dependent_schemas = named("dependentSchemas");
+    out.pattern_properties = named("patternProperties");
+    out.property_names = node("propertyNames");
+    out.prefix_items = members("prefixItems");
+    out.items_closed = map.get("items") == Some(&Value::Bool(false));
+    out.unevaluated_items = match map.get("unevaluatedItems") {
+        Some(Value::Bool(b)) => Some(Additional::Allowed(*b)),
+        Some(v @ Value::Object(_)) => Some(Additional::Schema(SchemaNode::borrowed(
+            v,
+            join(pointer, &["/unevaluatedItems"]),
+        ))),
+        _ => None,
+    };
+}
+
 /// Reads keywords that hold plain values. Earlier `allOf` members win ties.
 /// One pass over the keys: vendor schemas are large and this runs for every node.
 fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
@@ -581,6 +710,7 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
                 view.format = Some("byte".to_owned());
             }
             "enum" => {
+                view.is_const = false;
                 if let Value::Array(values) = v {
                     let mut set = BTreeSet::new();
                     for v in values {
@@ -595,6 +725,9 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
                 }
             }
             "const" => {
+                if view.enum_values.is_none() && !map.contains_key("enum") {
+                    view.is_const = true;
+                }
                 view.enum_values
                     .get_or_insert_with(|| BTreeSet::from([canonical(v)]));
                 view.constrained = true;
@@ -627,7 +760,9 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
                     view.discriminator = read_discriminator(v);
                 }
             }
-            "properties" | "items" => view.constrained = true,
+            "properties" | "items" | "prefixItems" | "contains" | "if" | "not"
+            | "dependentRequired" | "dependentSchemas" | "patternProperties" | "propertyNames"
+            | "unevaluatedItems" => view.constrained = true,
             other => {
                 if let Some(bound) = Bound::ALL.iter().find(|b| b.keyword() == other)
                     && let Some(n) = v.as_f64()

@@ -12,7 +12,7 @@ rule_family! {
         RequestBodyAdded = "request-body-added", Info,
             "Optional request body added",
             "Existing calls keep working.";
-        RequestBodyRemoved = "request-body-removed", Warning,
+        RequestBodyRemoved = "request-body-removed", Error,
             "Request body removed",
             "The data existing calls send is now ignored or rejected.";
         RequestBodyBecameRequired = "request-body-became-required", Error,

@@ -238,6 +238,15 @@ schema_family! {
         PatternChanged = "pattern-changed", Warning, Info,
             "pattern changed",
             "Values that matched the old pattern may not match the new one.";
+        PatternNarrowed = "pattern-narrowed", Error, Info,
+            "pattern narrowed",
+            "A value the old pattern accepted (the message shows one) is now rejected.";
+        PatternWidened = "pattern-widened", Info, Warning,
+            "pattern widened",
+            "Clients may receive values the old pattern ruled out (the message shows one).";
+        PatternReshaped = "pattern-reshaped", Error, Warning,
+            "pattern narrowed in some places and widened in others",
+            "Some values accepted before are rejected, and some ruled out before may come.";
         PatternRemoved = "pattern-removed", Info, Warning,
             "pattern removed",
             "Clients can no longer rely on the value's shape.";
@@ -250,13 +259,13 @@ schema_family! {
         DefaultValueChanged = "default-value-changed", Warning, Info,
             "default value changed",
             "Requests that omit the value now get different behaviour.";
-        OneOfAdded = "one-of-added", Info, Warning,
+        OneOfAdded = "one-of-added", Info, Error,
             "oneOf member added",
             "Clients receive a shape they do not handle.";
         OneOfRemoved = "one-of-removed", Error, Info,
             "oneOf member removed",
             "Requests of the removed shape are rejected.";
-        AnyOfAdded = "any-of-added", Info, Warning,
+        AnyOfAdded = "any-of-added", Info, Error,
             "anyOf member added",
             "Clients receive a shape they do not handle.";
         MemberAddedAlreadyAccepted = "member-added-already-accepted", Info, Info,
@@ -283,6 +292,108 @@ schema_family! {
         MultipleOfChanged = "multiple-of-changed", Warning, Warning,
             "multipleOf changed",
             "Values valid before may no longer be.";
+        AdditionalPropertiesUntyped = "additional-properties-schema-removed", Info, Error,
+            "additional properties no longer typed",
+            "Clients that read the extra properties as the old schema's type (a map of strings) may receive anything.";
+        ConstAdded = "const-added", Error, Info,
+            "const added",
+            "Every other value is now rejected.";
+        ConstRemoved = "const-removed", Info, Error,
+            "const removed",
+            "Clients that relied on the one value may now receive others.";
+        ConstChanged = "const-changed", Error, Error,
+            "const changed",
+            "The one value allowed is another: requests sending the old one are rejected, and readers expecting it never see it again.";
+        LimitBecameExclusive = "limit-became-exclusive", Error, Info,
+            "limit became exclusive",
+            "The limit itself is no longer allowed.";
+        LimitBecameInclusive = "limit-became-inclusive", Info, Error,
+            "limit became inclusive",
+            "Clients may now receive the limit itself, which they were told never comes.";
+        ContainsAdded = "contains-added", Error, Info,
+            "contains added",
+            "Arrays without a matching item are rejected.";
+        ContainsRemoved = "contains-removed", Info, Error,
+            "contains removed",
+            "Clients can no longer count on an item of the promised kind being there.";
+        IfAdded = "if-added", Error, Info,
+            "if added",
+            "A condition now switches further constraints on; values it selects may be rejected.";
+        IfRemoved = "if-removed", Info, Error,
+            "if removed",
+            "The conditional guarantees no longer hold.";
+        IfChanged = "if-changed", Error, Error,
+            "if changed",
+            "Values move between the then and else branches; apiwatch cannot tell which way, so it reports both directions.";
+        ThenAdded = "then-added", Error, Info,
+            "then added",
+            "Values that meet the condition must now also match the then schema.";
+        ThenRemoved = "then-removed", Info, Error,
+            "then removed",
+            "What values meeting the condition guaranteed no longer holds.";
+        ElseAdded = "else-added", Error, Info,
+            "else added",
+            "Values that fail the condition must now match the else schema.";
+        ElseRemoved = "else-removed", Info, Error,
+            "else removed",
+            "What values failing the condition guaranteed no longer holds.";
+        NotAdded = "not-added", Error, Info,
+            "not added",
+            "Values that match the not schema are rejected.";
+        NotRemoved = "not-removed", Info, Error,
+            "not removed",
+            "Values the not schema excluded may now come.";
+        NotChanged = "not-changed", Error, Error,
+            "not changed",
+            "A change inside not inverts its direction; apiwatch cannot tell which values it now excludes, so it reports both directions.";
+        PropertyNamesAdded = "property-names-added", Error, Info,
+            "propertyNames added",
+            "Objects with property names outside the new schema are rejected.";
+        PropertyNamesRemoved = "property-names-removed", Info, Error,
+            "propertyNames removed",
+            "Clients may receive property names of any shape.";
+        DependentRequiredAdded = "dependent-required-added", Error, Info,
+            "dependentRequired added",
+            "Requests that send the property without the ones it now requires are rejected.";
+        DependentRequiredRemoved = "dependent-required-removed", Info, Error,
+            "dependentRequired removed",
+            "A property no longer guarantees its companions.";
+        DependentSchemaAdded = "dependent-schema-added", Error, Info,
+            "dependentSchemas entry added",
+            "Objects with the property must now also match its schema.";
+        DependentSchemaRemoved = "dependent-schema-removed", Info, Error,
+            "dependentSchemas entry removed",
+            "What the property's presence guaranteed no longer holds.";
+        PatternPropertyAdded = "pattern-property-added", Error, Info,
+            "patternProperties entry added",
+            "Properties whose names match the pattern must now match its schema.";
+        PatternPropertyRemoved = "pattern-property-removed", Info, Error,
+            "patternProperties entry removed",
+            "Properties whose names match the pattern may now hold anything.";
+        PrefixItemsAdded = "prefix-items-added", Info, Error,
+            "tuple position added",
+            "Clients that read the array as a fixed tuple meet a position they do not know.";
+        PrefixItemsRemoved = "prefix-items-removed", Error, Info,
+            "tuple position removed",
+            "Requests that send the old tuple carry a position the schema no longer describes.";
+        ItemsClosed = "items-closed", Error, Info,
+            "items past the tuple refused",
+            "Arrays longer than the tuple are rejected.";
+        ItemsOpened = "items-opened", Info, Error,
+            "items past the tuple allowed",
+            "Clients that read the array as a fixed-length tuple may receive more items.";
+        UnevaluatedItemsAdded = "unevaluated-items-added", Error, Info,
+            "unevaluatedItems restricted",
+            "Items no other keyword describes are rejected (or must match the new schema).";
+        UnevaluatedItemsRemoved = "unevaluated-items-removed", Info, Error,
+            "unevaluatedItems relaxed",
+            "Clients may receive items no keyword describes.";
+        AllOfAdded = "all-of-added", Error, Info,
+            "allOf member added",
+            "Every value must now also match the new member.";
+        WrappedInOneOf = "wrapped-in-one-of", Error, Info,
+            "wrapped in a oneOf",
+            "oneOf accepts a value that matches exactly one member: one valid before that also fits a new member is rejected.";
     }
 }
 
@@ -325,6 +436,9 @@ schema_family! {
         BecameNotWriteOnly = "property-became-not-write-only", Info, Info,
             "property no longer write-only",
             "It now also appears in responses.";
+        BecameWritableWhileRequired = "property-became-writable-required", Error, Info,
+            "property no longer read-only, and required",
+            "Clients never sent it; now every request must.";
     }
 }
 
@@ -341,6 +455,8 @@ pub enum BoundKind {
     MinItems,
     MaxProperties,
     MinProperties,
+    MinContains,
+    MaxContains,
 }
 
 impl BoundKind {
@@ -355,6 +471,8 @@ impl BoundKind {
         BoundKind::MinItems,
         BoundKind::MaxProperties,
         BoundKind::MinProperties,
+        BoundKind::MinContains,
+        BoundKind::MaxContains,
     ];
 
     /// (id slug, whether it is an upper bound).
@@ -370,7 +488,27 @@ impl BoundKind {
             BoundKind::MinItems => ("min-items", false),
             BoundKind::MaxProperties => ("max-properties", true),
             BoundKind::MinProperties => ("min-properties", false),
+            BoundKind::MinContains => ("min-contains", false),
+            BoundKind::MaxContains => ("max-contains", true),
         }
+    }
+
+    /// Whether widening it in a response is a break, not a caution: a value range
+    /// (readers size types and checks by it), a length or an item count a reader
+    /// indexes by, or how many matching items an array holds.
+    pub const fn widening_breaks_readers(self) -> bool {
+        matches!(
+            self,
+            BoundKind::Max
+                | BoundKind::Min
+                | BoundKind::ExclusiveMax
+                | BoundKind::ExclusiveMin
+                | BoundKind::MaxLength
+                | BoundKind::MinLength
+                | BoundKind::MinItems
+                | BoundKind::MinContains
+                | BoundKind::MaxContains
+        )
     }
 }
 
@@ -409,7 +547,11 @@ pub fn bound_row(kind: BoundKind, moved: BoundMove) -> SchemaRow {
         (BoundMove::Increased, true) | (BoundMove::Decreased, false) => (
             if upper { "increased" } else { "decreased" },
             Info,
-            Warning,
+            if kind.widening_breaks_readers() {
+                Error
+            } else {
+                Warning
+            },
             "Clients may receive values outside the old range (response).",
         ),
         (BoundMove::Set, _) => (
@@ -418,6 +560,8 @@ pub fn bound_row(kind: BoundKind, moved: BoundMove) -> SchemaRow {
             Info,
             "A new limit may reject values that were accepted.",
         ),
+        // A limit dropped is more often boilerplate leaving the spec (Stripe's
+        // `maxLength: 5000` on every string) than a range that grew: a caution.
         (BoundMove::Removed, _) => (
             "removed",
             Info,
@@ -437,11 +581,18 @@ pub fn bound_row(kind: BoundKind, moved: BoundMove) -> SchemaRow {
 /// The catalog entry of a keyword row at a subject.
 pub fn compose(subject: Subject, row: SchemaRow) -> RuleMeta {
     let (prefix, is_request, noun) = subject.parts();
-    let (severity, other) = if is_request {
+    let (mut severity, other) = if is_request {
         (row.request, row.response)
     } else {
         (row.response, row.request)
     };
+    // A parameter's default is what the server does for every call that leaves it
+    // out, and most calls leave optional parameters out (a page size, a sort order).
+    let parameter_default = subject == Subject::RequestParameter
+        && row.suffix == SchemaRule::DefaultValueChanged.row().suffix;
+    if parameter_default {
+        severity = Severity::Error;
+    }
     // The rationale explains the breaking direction; the other one says why not.
     let rationale = if severity == Info && other != Info {
         let side = if is_request { "requests" } else { "responses" };
@@ -452,7 +603,11 @@ pub fn compose(subject: Subject, row: SchemaRow) -> RuleMeta {
         row.rationale.to_owned()
     };
     // "Request property" + "property removed" reads "Request property removed".
-    let (suffix, title) = match row.suffix.strip_prefix("property-") {
+    let (suffix, title) = match row
+        .suffix
+        .strip_prefix("property-")
+        .filter(|_| row.title.starts_with("property "))
+    {
         Some(rest) => (
             rest,
             row.title.strip_prefix("property ").unwrap_or(&row.title),

@@ -1,0 +1,169 @@
+//! Which way a changed `pattern` moved, shown by example.
+//!
+//! Two regular expressions cannot be compared in general, but a change can be
+//! shown: strings are drawn from each pattern's syntax tree (the shortest and
+//! longest repetitions, the ends of each character range, every alternative), and a
+//! string the old pattern accepts that the new one refuses proves the pattern
+//! narrowed. No such string found says nothing for sure, so it stays a plain
+//! "pattern changed". ECMA-262 syntax the Rust parser does not know (look-arounds,
+//! back-references) is left undecided the same way.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// How many strings one node of the tree contributes, at most.
+const SAMPLES: usize = 48;
+/// Repetitions without an upper bound are tried this far past their minimum.
+const UNBOUNDED: u32 = 40;
+
+/// What a changed pattern does to the strings it accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Some string accepted before is refused now (`narrowed`) and/or some string
+    /// refused before is accepted now (`widened`): one example of each.
+    Moved {
+        narrowed: Option<String>,
+        widened: Option<String>,
+    },
+    /// No example found either way (or a pattern could not be read).
+    Unknown,
+}
+
+pub fn compare(from: &str, to: &str) -> Verdict {
+    let (Some((old, old_tree)), Some((new, new_tree))) = (compile(from), compile(to)) else {
+        return Verdict::Unknown;
+    };
+    let narrowed = samples(&old_tree)
+        .into_iter()
+        .find(|s| old.is_match(s) && !new.is_match(s));
+    let widened = samples(&new_tree)
+        .into_iter()
+        .find(|s| new.is_match(s) && !old.is_match(s));
+    if narrowed.is_none() && widened.is_none() {
+        Verdict::Unknown
+    } else {
+        Verdict::Moved { narrowed, widened }
+    }
+}
+
+fn compile(pattern: &str) -> Option<(regex::Regex, Hir)> {
+    let tree = regex_syntax::ParserBuilder::new()
+        .nest_limit(64)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let re = regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .ok()?;
+    Some((re, tree))
+}
+
+fn samples(h: &Hir) -> Vec<String> {
+    let mut out = match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => vec![String::new()],
+        HirKind::Literal(lit) => vec![String::from_utf8_lossy(&lit.0).into_owned()],
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut chars = Vec::new();
+            for r in class.ranges() {
+                chars.push(r.start());
+                chars.push(r.end());
+                if let Some(mid) = char::from_u32((u32::from(r.start()) + u32::from(r.end())) / 2) {
+                    chars.push(mid);
+                }
+            }
+            spread(chars.into_iter().map(String::from).collect())
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let mut chars = Vec::new();
+            for r in class.ranges() {
+                chars.extend([r.start(), r.end()].map(char::from));
+            }
+            spread(chars.into_iter().map(String::from).collect())
+        }
+        HirKind::Capture(c) => samples(&c.sub),
+        HirKind::Repetition(rep) => {
+            let inner = samples(&rep.sub);
+            let top = rep.max.unwrap_or(rep.min.saturating_add(UNBOUNDED));
+            let mut counts = vec![rep.min, rep.min.saturating_add(1).min(top), top];
+            counts.dedup();
+            let mut out = Vec::new();
+            for n in counts {
+                let n = n.min(256) as usize;
+                for s in inner.iter().take(6) {
+                    out.push(s.repeat(n));
+                }
+                // The inner samples taken in turn, for mixed strings.
+                out.push(inner.iter().cycle().take(n).cloned().collect());
+            }
+            out
+        }
+        HirKind::Concat(parts) => {
+            let mut acc = vec![String::new()];
+            for part in parts {
+                let next = samples(part);
+                let mut joined = Vec::with_capacity(acc.len() * next.len());
+                for a in &acc {
+                    for b in &next {
+                        joined.push(format!("{a}{b}"));
+                    }
+                }
+                acc = spread(joined);
+            }
+            acc
+        }
+        HirKind::Alternation(alts) => alts.iter().flat_map(samples).collect(),
+    };
+    out.dedup();
+    spread(out)
+}
+
+/// At most [`SAMPLES`] of the strings, taken evenly across the list.
+fn spread(mut all: Vec<String>) -> Vec<String> {
+    if all.len() <= SAMPLES {
+        return all;
+    }
+    let step = all.len() as f64 / SAMPLES as f64;
+    let picked: Vec<String> = (0..SAMPLES)
+        .map(|i| std::mem::take(&mut all[(i as f64 * step) as usize]))
+        .collect();
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moved(from: &str, to: &str) -> (bool, bool) {
+        match compare(from, to) {
+            Verdict::Moved { narrowed, widened } => (narrowed.is_some(), widened.is_some()),
+            Verdict::Unknown => (false, false),
+        }
+    }
+
+    #[test]
+    fn a_bounded_repetition_narrows_an_unbounded_one() {
+        assert_eq!(moved("^[a-z]+$", "^[a-z]{1,8}$"), (true, false));
+        assert_eq!(moved("^[a-z]{1,8}$", "^[a-z]+$"), (false, true));
+    }
+
+    #[test]
+    fn a_smaller_class_narrows_and_a_larger_widens() {
+        assert_eq!(moved("^[a-z0-9]+$", "^[a-z]+$"), (true, false));
+        assert_eq!(moved("^[A-Z]{2}$", "^[A-Za-z]{2}$"), (false, true));
+        assert_eq!(
+            moved("^(draft|sent)$", "^(draft|sent|failed)$"),
+            (false, true)
+        );
+    }
+
+    #[test]
+    fn respelled_patterns_show_no_narrowing() {
+        assert!(!moved("^[0-9]+$", r"^\d+$").0);
+        assert_eq!(moved("^[a-c]$", "^(a|b|c)$"), (false, false));
+    }
+
+    #[test]
+    fn syntax_rust_does_not_read_is_undecided() {
+        assert_eq!(compare("^(?=a)a+$", "^a$"), Verdict::Unknown);
+    }
+}
