@@ -16,7 +16,7 @@ mod pattern;
 mod schema;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -158,6 +158,11 @@ pub enum ChangeKind {
     /// slip, read as "anything" there; said once per reference.
     DanglingReference {
         target: String,
+    },
+    /// A path item holds a key that is neither an HTTP method (in lower case) nor a
+    /// path-item field (`GET:`): the operation under it is not read.
+    NotAMethod {
+        key: String,
     },
     /// The default of a parameter required on every operation that has it moved
     /// (a version-pin header): no call changes, said once per release.
@@ -328,6 +333,26 @@ pub fn diff_each(
             Some("/servers".into()),
             Some("/servers".into()),
         );
+    } else if moved {
+        // The version moved inside the paths (`/v1/contacts` → `/v2/contacts`) under
+        // the same servers: the operations pair, and the move is said once per
+        // prefix that moved, so nobody misses that the URL changed.
+        let prefixes: BTreeSet<(String, String)> = pairs
+            .iter()
+            .filter_map(|p| match p {
+                Pairing::Both(b, r) if b.key != r.key => moved_prefix(&b.path, &r.path),
+                _ => None,
+            })
+            .collect();
+        for (from, to) in prefixes {
+            engine.push(
+                &api_op(),
+                Scope::Operation,
+                ChangeKind::ServerBasePathChanged { from, to },
+                Some("/paths".into()),
+                Some("/paths".into()),
+            );
+        }
     }
     for pair in pairs {
         if !engine.out.is_empty() {
@@ -377,6 +402,23 @@ pub fn diff_each(
             Some(at),
         );
     }
+    // New ones only, by path (version segments masked, as operations pair) and key.
+    let known: BTreeSet<(String, String)> = not_methods(base_root)
+        .into_iter()
+        .map(|(_, path, key)| (path, key))
+        .collect();
+    for (at, _, key) in not_methods(rev_root)
+        .into_iter()
+        .filter(|(_, path, key)| !known.contains(&(path.clone(), key.clone())))
+    {
+        engine.push(
+            &api,
+            Scope::Operation,
+            ChangeKind::NotAMethod { key },
+            None,
+            Some(at),
+        );
+    }
     for ((location, name, from, to, version_header), operations) in
         std::mem::take(&mut engine.required_defaults)
     {
@@ -396,6 +438,62 @@ pub fn diff_each(
     if !engine.out.is_empty() {
         sink(engine.out);
     }
+}
+
+/// The leading path segments up to the first that differs (`/v1`, `/v2`), when the
+/// two paths differ in one segment.
+fn moved_prefix(from: &str, to: &str) -> Option<(String, String)> {
+    let (a, b): (Vec<&str>, Vec<&str>) = (from.split('/').collect(), to.split('/').collect());
+    if a.len() != b.len() {
+        return None;
+    }
+    let at = a.iter().zip(&b).position(|(x, y)| x != y)?;
+    if a[at + 1..] != b[at + 1..] {
+        return None;
+    }
+    Some((a[..=at].join("/"), b[..=at].join("/")))
+}
+
+/// Keys of path items (and webhooks) that name no operation and no path-item field
+/// (`GET:`, `Post`): the operation under them is not read. (Where, the path's
+/// loose key, the key.)
+fn not_methods(root: &serde_json::Value) -> Vec<(String, String, String)> {
+    const FIELDS: [&str; 6] = [
+        "summary",
+        "description",
+        "servers",
+        "parameters",
+        "$ref",
+        "additionalOperations",
+    ];
+    let mut out = Vec::new();
+    for section in ["paths", "webhooks"] {
+        let Some(items) = root.get(section).and_then(serde_json::Value::as_object) else {
+            continue;
+        };
+        for (path, item) in items {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for key in item.keys() {
+                let known = crate::spec::model::METHODS.contains(&key.as_str())
+                    || FIELDS.contains(&key.as_str())
+                    || key.starts_with("x-")
+                    || key == "query";
+                if !known {
+                    let at = format!(
+                        "/{section}/{}/{}",
+                        crate::spec::load::escape_pointer(path),
+                        crate::spec::load::escape_pointer(key)
+                    );
+                    let loose =
+                        crate::spec::path::loose_key(&crate::spec::path::match_key("", path));
+                    out.push((at, format!("{section}:{loose}"), key.clone()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Every local `$ref` in a document that resolves to nothing: (where the
@@ -1060,6 +1158,9 @@ impl<'a> Engine<'a> {
                     "simple"
                 };
                 let style = p.style.as_deref().unwrap_or(default);
+                if style.starts_with("content ") {
+                    return style.to_owned();
+                }
                 let explode = p.explode.unwrap_or(style == "form");
                 format!("{style}{}", if explode { ",explode" } else { "" })
             };
@@ -1076,7 +1177,26 @@ impl<'a> Engine<'a> {
                 || r.schema
                     .as_ref()
                     .is_none_or(|s| structured(self.schemas.revision_types(s)));
-            if style(b) != style(r) && structured {
+            // Moving between a style and the `content` form changes strings too:
+            // JSON sends `"abc"` where a style sent `abc`. Numbers and booleans read
+            // the same either way.
+            let content = |p: &Parameter<'_>| {
+                p.style
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("content "))
+            };
+            let unquoted = |types: Vec<String>| {
+                !types.is_empty()
+                    && types
+                        .iter()
+                        .all(|t| matches!(t.as_str(), "integer" | "number" | "boolean"))
+            };
+            let quoted = content(b) != content(r)
+                && !b
+                    .schema
+                    .as_ref()
+                    .is_some_and(|s| unquoted(self.schemas.base_types(s)));
+            if style(b) != style(r) && (structured || quoted) {
                 self.push(
                     op,
                     scope.clone(),

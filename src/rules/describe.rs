@@ -79,6 +79,7 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
         K::OperationReactivated => (some("deprecated"), some("active")),
         K::ServerBasePathChanged { from, to } => (some(from), some(to)),
         K::DanglingReference { target } => (None, some(target)),
+        K::NotAMethod { key } => (None, some(key)),
         K::RequiredDefaultChanged { from, to, .. } => (opt(from), opt(to)),
         K::SunsetChanged { from, to }
         | K::OperationIdChanged { from, to }
@@ -223,6 +224,7 @@ pub fn detail(kind: &ChangeKind) -> String {
         K::MediaTypeAdded { media } | K::MediaTypeRemoved { media } => media.clone(),
         K::MediaTypeRelabelled { to, .. } => to.clone(),
         K::DanglingReference { target } => target.clone(),
+        K::NotAMethod { key } => key.clone(),
         K::ResponseAdded { status } | K::ResponseRemoved { status } => status.clone(),
         _ => String::new(),
     }
@@ -260,6 +262,9 @@ pub fn message(change: &Change, subject: &str) -> String {
             to.as_deref().unwrap_or("(none)"),
             if *operations == 1 { "" } else { "s" }
         ),
+        K::NotAMethod { key } => format!(
+            "a path item has `{key}`, which is not an HTTP method (methods are lower case); the operation under it is not read"
+        ),
         K::DanglingReference { target } => {
             format!("the spec refers to `{target}`, which it does not define")
         }
@@ -284,11 +289,23 @@ pub fn message(change: &Change, subject: &str) -> String {
             or_none(from),
             or_none(to)
         ),
-        K::StabilityChanged { from, to } => format!(
-            "x-stability-level changed from {} to {}",
-            from.as_deref().unwrap_or("stable"),
-            to.as_deref().unwrap_or("stable")
-        ),
+        K::StabilityChanged { from, to } => {
+            let invalid = to
+                .as_deref()
+                .filter(|t| !super::lifecycle::STABILITY_LEVELS.contains(t))
+                .map(|t| {
+                    format!(
+                        " (`{t}` is not one of {})",
+                        super::lifecycle::STABILITY_LEVELS.join(", ")
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "x-stability-level changed from {} to {}{invalid}",
+                from.as_deref().unwrap_or("stable"),
+                to.as_deref().unwrap_or("stable")
+            )
+        }
         K::SecurityAdded {
             requirement,
             first: true,

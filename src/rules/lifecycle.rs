@@ -58,7 +58,13 @@ pub fn operation_id_changed() -> RuleId {
     id(Lifecycle::EndpointOperationIdChanged)
 }
 
+/// The values of the `x-stability-level` convention.
+pub const STABILITY_LEVELS: [&str; 4] = ["draft", "alpha", "beta", "stable"];
+
 pub fn stability_changed(from: Option<&str>, to: Option<&str>) -> RuleId {
+    if to.is_some_and(|t| !STABILITY_LEVELS.contains(&t)) {
+        return id(Lifecycle::EndpointStabilityInvalid);
+    }
     // Unmarked is stable; unknown levels count as experimental.
     let rank = |s: Option<&str>| match s {
         None | Some("stable") | Some("ga") => 4,

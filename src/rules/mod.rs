@@ -59,6 +59,7 @@ pub fn classify(change: &Change, today: &str) -> Option<RuleId> {
         K::DanglingReference { .. } => {
             RuleId::Source(crate::finding::catalog::Source::DanglingReference)
         }
+        K::NotAMethod { .. } => RuleId::Source(crate::finding::catalog::Source::NotAMethod),
         K::RequiredDefaultChanged { .. } => parameters::required_default_changed(),
         K::OperationRemoved { deprecated, sunset } => {
             lifecycle::removed(webhook, *deprecated, sunset.as_deref(), today)

@@ -22,6 +22,7 @@ fn every_kind() -> Vec<ChangeKind> {
         K::DanglingReference {
             target: s("#/components/schemas/Gone"),
         },
+        K::NotAMethod { key: s("GET:") },
         K::RequiredDefaultChanged {
             from: Some(s("a")),
             to: Some(s("b")),

@@ -576,7 +576,14 @@ impl<'a> Builder<'a> {
                 .get("style")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .or_else(|| swagger_style(param).map(|(s, _)| s.to_owned())),
+                .or_else(|| swagger_style(param).map(|(s, _)| s.to_owned()))
+                // The `content` form serialises the value as that media type says
+                // (JSON quotes a string), not by a style.
+                .or_else(|| {
+                    let content = param.get("content").and_then(Value::as_object)?;
+                    let media = content.keys().next()?;
+                    (param.get("schema").is_none()).then(|| format!("content {media}"))
+                }),
             explode: param
                 .get("explode")
                 .and_then(Value::as_bool)

@@ -45,6 +45,9 @@ rule_family! {
         EndpointStabilityDecreased = "endpoint-stability-decreased", Error,
             "Stability level decreased",
             "An operation that was stable may now change without notice.";
+        EndpointStabilityInvalid = "endpoint-stability-invalid", Error,
+            "Stability level is not a known value",
+            "`x-stability-level` is one of draft, alpha, beta and stable; with another value nobody can tell whether the operation may change without notice.";
         EndpointStabilityIncreased = "endpoint-stability-increased", Info,
             "Stability level increased",
             "The vendor now commits to keeping the operation stable.";

@@ -15,6 +15,9 @@ rule_family! {
         DanglingReference = "spec-dangling-reference", Info,
             "The spec refers to something it does not define",
             "A `$ref` to nothing reads as \"any value\" there: changes behind it cannot be seen. Tell the vendor.";
+        NotAMethod = "spec-not-a-method", Warning,
+            "A path item key is not an HTTP method",
+            "An operation written under `GET:` or `Post` is not read by tools that follow the spec (methods are lower case): clients generated from it lose the operation. Tell the vendor.";
         SnapshotMissing = "snapshot-missing", Error,
             "No pinned snapshot",
             "Without a pin there is nothing to compare the vendor's spec with; run `apiwatch pin`.";
