@@ -169,6 +169,18 @@ pub enum SchemaChange {
     },
     /// A read-only property lost `readOnly` while required: clients must now send it.
     BecameWritableWhileRequired,
+    /// 3.1's `contentMediaType` or `contentEncoding` changed from one value to another
+    /// (`image/png` → `image/webp`, `base64` → `base32`).
+    ContentChanged {
+        keyword: String,
+        from: String,
+        to: String,
+    },
+    /// `x-stability-level` of a schema (a property) changed.
+    StabilityChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
 }
 
 /// A JSON Schema 2020-12 applicator keyword.
@@ -183,6 +195,7 @@ pub enum Applicator {
     PropertyNames,
     DependentSchemas,
     PatternProperties,
+    ContentSchema,
 }
 
 impl Applicator {
@@ -196,6 +209,7 @@ impl Applicator {
             Applicator::PropertyNames => "propertyNames",
             Applicator::DependentSchemas => "dependentSchemas",
             Applicator::PatternProperties => "patternProperties",
+            Applicator::ContentSchema => "contentSchema",
         }
     }
 }
@@ -451,6 +465,30 @@ impl<'a> SchemaDiffer<'a> {
                 },
             }));
         }
+        for (keyword, from, to) in [
+            (
+                "contentMediaType",
+                &b.content_media_type,
+                &r.content_media_type,
+            ),
+            ("contentEncoding", &b.content_encoding, &r.content_encoding),
+        ] {
+            if let (Some(from), Some(to)) = (from, to)
+                && !from.eq_ignore_ascii_case(to)
+            {
+                out.push(schema(SchemaChange::ContentChanged {
+                    keyword: keyword.to_owned(),
+                    from: from.clone(),
+                    to: to.clone(),
+                }));
+            }
+        }
+        if b.stability != r.stability {
+            out.push(schema(SchemaChange::StabilityChanged {
+                from: b.stability.clone(),
+                to: r.stability.clone(),
+            }));
+        }
         if b.unique_items != r.unique_items {
             out.push(schema(SchemaChange::UniqueItemsChanged {
                 to: r.unique_items,
@@ -520,6 +558,11 @@ impl<'a> SchemaDiffer<'a> {
                 Applicator::PropertyNames,
                 &ba.property_names,
                 &ra.property_names,
+            ),
+            (
+                Applicator::ContentSchema,
+                &ba.content_schema,
+                &ra.content_schema,
             ),
             (Applicator::If, &ba.if_, &ra.if_),
             (Applicator::Not, &ba.not, &ra.not),

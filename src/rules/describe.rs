@@ -170,6 +170,11 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
             S::AllOfAdded { member } => (None, some(member)),
             S::WrappedInOneOf { .. } => (some("one schema"), some("oneOf")),
             S::BecameWritableWhileRequired => (some("read-only"), some("required")),
+            S::ContentChanged { from, to, .. } => (some(from), some(to)),
+            S::StabilityChanged { from, to } => (
+                some(from.as_deref().unwrap_or("stable")),
+                some(to.as_deref().unwrap_or("stable")),
+            ),
         },
     }
 }
@@ -527,6 +532,14 @@ fn schema_message(sc: &SchemaChange, subject: &str) -> String {
         }
         S::WrappedInOneOf { members } => format!(
             "{subject} became one member of a oneOf of {members}; a value that also fits another member matches two and is refused"
+        ),
+        S::ContentChanged { keyword, from, to } => {
+            format!("{subject}: {keyword} changed from {from} to {to}")
+        }
+        S::StabilityChanged { from, to } => format!(
+            "{subject}: x-stability-level changed from {} to {}",
+            from.as_deref().unwrap_or("stable"),
+            to.as_deref().unwrap_or("stable")
         ),
         S::BecameWritableWhileRequired => {
             format!("{subject} is no longer read-only and is required: requests must now send it")

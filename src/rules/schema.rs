@@ -8,8 +8,8 @@
 
 use crate::diff::{Applicator, Change, SchemaChange, Scope};
 use crate::finding::catalog::{
-    Body, BoundKind, BoundMove, Hidden, Parameter, PropertyRule, PropertySubject, RuleId,
-    SchemaRule, Subject,
+    Body, BoundKind, BoundMove, Hidden, Lifecycle, Parameter, PropertyRule, PropertySubject,
+    RuleId, SchemaRule, Subject,
 };
 use crate::spec::schema::Bound;
 
@@ -266,6 +266,15 @@ pub fn keyword(subject: Subject, change: &SchemaChange) -> Option<RuleId> {
         // two members; a reader of the new members is told by `one-of-added`.
         S::WrappedInOneOf { .. } if !subject.is_request() => None,
         S::WrappedInOneOf { .. } => rule(SchemaRule::WrappedInOneOf),
+        S::ContentChanged { .. } => rule(SchemaRule::ContentChanged),
+        S::StabilityChanged { from, to } => rule(
+            match super::lifecycle::stability_changed(from.as_deref(), to.as_deref()) {
+                RuleId::Lifecycle(Lifecycle::EndpointStabilityIncreased) => {
+                    SchemaRule::StabilityIncreased
+                }
+                _ => SchemaRule::StabilityDecreased,
+            },
+        ),
         S::BecameWritableWhileRequired => {
             property(subject, PropertyRule::BecameWritableWhileRequired)
         }
@@ -290,6 +299,7 @@ fn applicator(keyword: Applicator, added: bool) -> SchemaRule {
         Applicator::PropertyNames => (R::PropertyNamesAdded, R::PropertyNamesRemoved),
         Applicator::DependentSchemas => (R::DependentSchemaAdded, R::DependentSchemaRemoved),
         Applicator::PatternProperties => (R::PatternPropertyAdded, R::PatternPropertyRemoved),
+        Applicator::ContentSchema => (R::ContentSchemaAdded, R::ContentSchemaRemoved),
     };
     if added { on } else { off }
 }

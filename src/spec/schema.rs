@@ -175,6 +175,12 @@ pub struct SchemaView<'a> {
     pub constrained: bool,
     /// The node's own 2020-12 applicators (not folded from `allOf` members).
     pub applicators: Applicators<'a>,
+    /// 3.1's `contentMediaType` and `contentEncoding`, as written (they also set
+    /// `format` above, for equality with 3.0's `binary`/`byte`).
+    pub content_media_type: Option<String>,
+    pub content_encoding: Option<String>,
+    /// `x-stability-level` of a property (the convention's draft/alpha/beta/stable).
+    pub stability: Option<String>,
 }
 
 /// The JSON Schema 2020-12 applicators of one node, as written on it.
@@ -196,6 +202,8 @@ pub struct Applicators<'a> {
     /// `items: false` (no items beyond `prefixItems`).
     pub items_closed: bool,
     pub unevaluated_items: Option<Additional<'a>>,
+    /// 3.1's `contentSchema`: the schema of a string's decoded content.
+    pub content_schema: Option<SchemaNode<'a>>,
 }
 
 /// Reads schema nodes of one document.
@@ -585,8 +593,9 @@ fn read_additional<'a>(view: &mut SchemaView<'a>, map: &'a Map<String, Value>, p
 /// The 2020-12 applicators written on one node. Only nodes that name one pay for
 /// more than the key scan.
 fn read_applicators<'a>(out: &mut Applicators<'a>, map: &'a Map<String, Value>, pointer: &str) {
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 13] = [
         "allOf",
+        "contentSchema",
         "contains",
         "if",
         "then",
@@ -658,6 +667,7 @@ fn read_applicators<'a>(out: &mut Applicators<'a>, map: &'a Map<String, Value>, 
     out.dependent_schemas = named("dependentSchemas");
     out.pattern_properties = named("patternProperties");
     out.property_names = node("propertyNames");
+    out.content_schema = node("contentSchema");
     out.prefix_items = members("prefixItems");
     out.items_closed = map.get("items") == Some(&Value::Bool(false));
     out.unevaluated_items = match map.get("unevaluatedItems") {
@@ -678,6 +688,16 @@ fn read_scalars(view: &mut SchemaView<'_>, value: &Value) {
     let mut exclusive_min_flag = false;
     let mut bounds: Vec<(Bound, f64)> = Vec::new();
     for (key, v) in map {
+        // Kept as written besides what the match below reads from them.
+        let written = match key.as_str() {
+            "contentMediaType" => Some(&mut view.content_media_type),
+            "contentEncoding" => Some(&mut view.content_encoding),
+            "x-stability-level" => Some(&mut view.stability),
+            _ => None,
+        };
+        if let Some(slot) = written.filter(|slot| slot.is_none()) {
+            *slot = v.as_str().map(str::to_owned);
+        }
         match key.as_str() {
             "type" => {
                 if read_type(view, v) {

@@ -388,6 +388,21 @@ schema_family! {
         UnevaluatedItemsRemoved = "unevaluated-items-removed", Info, Error,
             "unevaluatedItems relaxed",
             "Clients may receive items no keyword describes.";
+        ContentSchemaAdded = "content-schema-added", Error, Info,
+            "contentSchema added",
+            "The decoded content of the string must now match a schema.";
+        ContentSchemaRemoved = "content-schema-removed", Info, Error,
+            "contentSchema removed",
+            "Clients can no longer rely on what the string decodes to.";
+        ContentChanged = "content-media-type-changed", Error, Error,
+            "contentMediaType or contentEncoding changed",
+            "The string carries another kind of content, or is encoded another way: both senders and readers must change.";
+        StabilityDecreased = "stability-decreased", Error, Error,
+            "x-stability-level decreased",
+            "What was stable may now change without notice.";
+        StabilityIncreased = "stability-increased", Info, Info,
+            "x-stability-level increased",
+            "The vendor now commits to keeping it stable.";
         AllOfAdded = "all-of-added", Error, Info,
             "allOf member added",
             "Every value must now also match the new member.";
