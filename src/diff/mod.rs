@@ -1183,7 +1183,8 @@ impl<'a> Engine<'a> {
             let content = |p: &Parameter<'_>| {
                 p.style
                     .as_deref()
-                    .is_some_and(|s| s.starts_with("content "))
+                    .and_then(|s| s.strip_prefix("content "))
+                    .is_some_and(is_json)
             };
             let unquoted = |types: Vec<String>| {
                 !types.is_empty()
@@ -1542,10 +1543,15 @@ impl<'a> Engine<'a> {
 
 /// `BecameRequired` or `BecameOptional`, for a parameter, body or header (which have
 /// no read-only/write-only of their own).
-/// A header that picks the API version (`Intercom-Version`, Klaviyo's `revision`).
+/// A header that picks the API version (`Intercom-Version`, `Stripe-Version`,
+/// `X-Api-Version`, Klaviyo's `revision`), not one that reports the caller's own
+/// (`X-Client-Version`, `X-SDK-Version`).
 fn is_version_header(p: &Parameter<'_>) -> bool {
     let name = p.name.to_ascii_lowercase();
-    p.location == "header" && (name.contains("version") || name == "revision")
+    let callers = ["client", "sdk", "app", "agent", "user"];
+    p.location == "header"
+        && (name == "revision"
+            || (name.ends_with("version") && !callers.iter().any(|c| name.contains(c))))
 }
 
 fn became(required: bool) -> ChangeKind {

@@ -26,12 +26,17 @@ pub enum Verdict {
     },
     /// No example found either way (or a pattern could not be read).
     Unknown,
+    /// The two read as the same expression (`\\d` and `[0-9]`): no change.
+    Same,
 }
 
 pub fn compare(from: &str, to: &str) -> Verdict {
     let (Some((old, old_tree)), Some((new, new_tree))) = (compile(from), compile(to)) else {
         return Verdict::Unknown;
     };
+    if old_tree == new_tree {
+        return Verdict::Same;
+    }
     let narrowed = samples(&old_tree)
         .into_iter()
         .find(|s| old.is_match(s) && !new.is_match(s));
@@ -46,6 +51,7 @@ pub fn compare(from: &str, to: &str) -> Verdict {
 }
 
 fn compile(pattern: &str) -> Option<(regex::Regex, Hir)> {
+    let pattern = &ecma_classes(pattern);
     let tree = regex_syntax::ParserBuilder::new()
         .nest_limit(64)
         .build()
@@ -56,6 +62,32 @@ fn compile(pattern: &str) -> Option<(regex::Regex, Hir)> {
         .build()
         .ok()?;
     Some((re, tree))
+}
+
+/// ECMA-262's `\d` and `\w` are ASCII (Rust's are Unicode): spelled out, so that
+/// `^\d+$` and `^[0-9]+$` read the same. Inside a class the spelled-out class nests
+/// (`[\d-]` → `[[0-9]-]`), which Rust reads as a union.
+fn ecma_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('d') => out.push_str("[0-9]"),
+            Some('D') => out.push_str("[^0-9]"),
+            Some('w') => out.push_str("[0-9A-Za-z_]"),
+            Some('W') => out.push_str("[^0-9A-Za-z_]"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn samples(h: &Hir) -> Vec<String> {
@@ -136,7 +168,7 @@ mod tests {
     fn moved(from: &str, to: &str) -> (bool, bool) {
         match compare(from, to) {
             Verdict::Moved { narrowed, widened } => (narrowed.is_some(), widened.is_some()),
-            Verdict::Unknown => (false, false),
+            Verdict::Unknown | Verdict::Same => (false, false),
         }
     }
 
@@ -158,8 +190,13 @@ mod tests {
 
     #[test]
     fn respelled_patterns_show_no_narrowing() {
-        assert!(!moved("^[0-9]+$", r"^\d+$").0);
+        assert_eq!(compare("^[0-9]+$", r"^\d+$"), Verdict::Same);
+        assert_eq!(compare("^[0-9]{5}$", "^[0-9]{5,5}$"), Verdict::Same);
+        assert_eq!(moved(r"^\w+$", "^[A-Za-z0-9_]+$"), (false, false));
+        assert_eq!(moved(r"^[\d-]{3}$", "^[0-9-]{3}$"), (false, false));
         assert_eq!(moved("^[a-c]$", "^(a|b|c)$"), (false, false));
+        // An escaped backslash is not a class.
+        assert_eq!(moved(r"^\\d$", r"^\\d$"), (false, false));
     }
 
     #[test]

@@ -378,7 +378,26 @@ impl<'a> SchemaDiffer<'a> {
             let nested = self.node(bs, rs, depth + 1);
             prefix(out, "{*}", &nested);
         }
+        let members_start = out.len();
         self.compositions(b, r, depth, out);
+        // A name the node itself requires on the other side is required of every
+        // member's values there: a member dropping it (or gaining it) as it moves
+        // up to the node (or down from it) changes nothing.
+        let mut i = members_start;
+        while i < out.len() {
+            let f = &out[i];
+            let moved = f.path.len() == 2
+                && f.path.iter().last().is_some_and(|name| match &*f.kind {
+                    ChangeKind::BecameOptional { .. } => r.required.contains(name),
+                    ChangeKind::BecameRequired { .. } => b.required.contains(name),
+                    _ => false,
+                });
+            if moved {
+                out.remove(i);
+            } else {
+                i += 1;
+            }
+        }
         // Subtypes named by a discriminator's mapping, paired by the value clients
         // switch on (a renamed or dropped value is a discriminator change above).
         for (key, rm) in &r.mapping {
@@ -445,11 +464,11 @@ impl<'a> SchemaDiffer<'a> {
         }
         enum_changes(b, r, out);
         bound_changes(b, r, out);
-        if b.pattern != r.pattern {
-            let verdict = match (&b.pattern, &r.pattern) {
-                (Some(from), Some(to)) => super::pattern::compare(from, to),
-                _ => super::pattern::Verdict::Unknown,
-            };
+        let verdict = match (&b.pattern, &r.pattern) {
+            (Some(from), Some(to)) if from != to => super::pattern::compare(from, to),
+            _ => super::pattern::Verdict::Unknown,
+        };
+        if b.pattern != r.pattern && verdict != super::pattern::Verdict::Same {
             out.push(schema(match (verdict, &b.pattern, &r.pattern) {
                 (super::pattern::Verdict::Moved { narrowed, widened }, Some(from), Some(to)) => {
                     SchemaChange::PatternMoved {
@@ -568,6 +587,10 @@ impl<'a> SchemaDiffer<'a> {
             (Applicator::Not, &ba.not, &ra.not),
         ];
         for (keyword, bs, rs) in singles {
+            // `true` or `{}` (or only annotations) constrains nothing: written or
+            // dropped, it changes no value.
+            let bs = bs.as_ref().filter(|n| constrains(n));
+            let rs = rs.as_ref().filter(|n| constrains(n));
             match (bs, rs) {
                 (None, Some(_)) => {
                     out.push(at(SchemaChange::ApplicatorAdded { keyword, key: None }))
@@ -578,7 +601,7 @@ impl<'a> SchemaDiffer<'a> {
                 (Some(x), Some(y)) => {
                     let nested = self.node(x, y, depth + 1);
                     if matches!(keyword, Applicator::If | Applicator::Not) {
-                        if !nested.is_empty() {
+                        if nested.iter().any(|f| validates(&f.kind)) {
                             out.push(at(SchemaChange::ApplicatorChanged { keyword }));
                         }
                     } else {
@@ -603,6 +626,17 @@ impl<'a> SchemaDiffer<'a> {
         for (keyword, bm, rm) in keyed {
             for (key, rs) in rm {
                 match bm.get(key) {
+                    None if !constrains(rs) => {}
+                    // New pattern-named properties in an object that allowed no
+                    // others open it: more may arrive, nothing sent is refused.
+                    None if keyword == Applicator::PatternProperties
+                        && matches!(b.additional, Some(Additional::Allowed(false))) =>
+                    {
+                        out.push(at(SchemaChange::AdditionalPropertiesChanged {
+                            from: "none".to_owned(),
+                            to: "pattern".to_owned(),
+                        }))
+                    }
                     None => out.push(at(SchemaChange::ApplicatorAdded {
                         keyword,
                         key: Some(key.clone()),
@@ -613,7 +647,10 @@ impl<'a> SchemaDiffer<'a> {
                     }
                 }
             }
-            for key in bm.keys().filter(|k| !rm.contains_key(*k)) {
+            for (key, _) in bm
+                .iter()
+                .filter(|(k, n)| !rm.contains_key(*k) && constrains(n))
+            {
                 out.push(at(SchemaChange::ApplicatorRemoved {
                     keyword,
                     key: Some(key.clone()),
@@ -661,7 +698,10 @@ impl<'a> SchemaDiffer<'a> {
             additional_label(&self.base, &ba.unevaluated_items),
             additional_label(&self.rev, &ra.unevaluated_items),
         );
-        if bu != ru {
+        // An `items` schema evaluates every item: `unevaluatedItems` beside it has
+        // nothing left to hold.
+        let evaluated = b.items.is_some() && r.items.is_some();
+        if bu != ru && !evaluated {
             out.push(at(SchemaChange::ExtraItemsChanged {
                 keyword: "unevaluatedItems".to_owned(),
                 from: bu.to_owned(),
@@ -829,7 +869,24 @@ impl<'a> SchemaDiffer<'a> {
         // object around it) is still required of the value.
         let declared =
             |name: &String| b.properties.contains_key(name) || r.properties.contains_key(name);
-        for name in r.required.difference(&b.required).filter(|n| !declared(n)) {
+        // A name every member on the other side required, now required once above
+        // them (or the reverse), is required of every value as before.
+        let by_members = |resolver: &Resolver<'a>, v: &SchemaView<'a>, name: &String| {
+            let members = if v.one_of.is_empty() {
+                &v.any_of
+            } else {
+                &v.one_of
+            };
+            !members.is_empty()
+                && members
+                    .iter()
+                    .all(|m| resolver.view(m).required.contains(name))
+        };
+        for name in r
+            .required
+            .difference(&b.required)
+            .filter(|n| !declared(n) && !by_members(&self.base, b, n))
+        {
             out.push(Found::new(
                 PropertyPath::one(name),
                 ChangeKind::BecameRequired {
@@ -840,7 +897,11 @@ impl<'a> SchemaDiffer<'a> {
                 &r.pointer,
             ));
         }
-        for name in b.required.difference(&r.required).filter(|n| !declared(n)) {
+        for name in b
+            .required
+            .difference(&r.required)
+            .filter(|n| !declared(n) && !by_members(&self.rev, r, n))
+        {
             out.push(Found::new(
                 PropertyPath::one(name),
                 ChangeKind::BecameOptional {
@@ -1069,6 +1130,21 @@ impl<'a> SchemaDiffer<'a> {
                 .then(|| values.into_iter().next())
                 .flatten()
         };
+        // A closed object refuses what another member requires and it does not
+        // declare: no value fits both.
+        let excludes = |x: &SchemaView<'a>, y: &SchemaView<'a>| {
+            matches!(x.additional, Some(Additional::Allowed(false)))
+                && y.required.iter().any(|n| !x.properties.contains_key(n))
+        };
+        let closed_apart = views.len() > 1
+            && views.iter().enumerate().all(|(i, x)| {
+                views[i + 1..]
+                    .iter()
+                    .all(|y| excludes(x, y) || excludes(y, x))
+            });
+        if closed_apart {
+            return true;
+        }
         let Some(first) = views.first() else {
             return false;
         };
@@ -1263,6 +1339,35 @@ impl<'a> SchemaDiffer<'a> {
     }
 }
 
+/// Whether a subschema holds a value to anything: `false` does, `true` and `{}` (or
+/// only annotations) do not, a `$ref` is taken to.
+fn constrains(node: &SchemaNode<'_>) -> bool {
+    match &*node.value {
+        serde_json::Value::Bool(b) => !b,
+        serde_json::Value::Object(map) => map
+            .keys()
+            .any(|k| !crate::spec::schema::is_annotation(k) || k == "$ref"),
+        _ => false,
+    }
+}
+
+/// Whether a change found inside a schema changes which values it accepts (not a
+/// description, a deprecation, a default, a read/write marker).
+fn validates(kind: &ChangeKind) -> bool {
+    !matches!(
+        kind,
+        ChangeKind::Deprecated { .. }
+            | ChangeKind::Reactivated
+            | ChangeKind::Schema(
+                SchemaChange::DefaultChanged { .. }
+                    | SchemaChange::ReadOnlyChanged { .. }
+                    | SchemaChange::WriteOnlyChanged { .. }
+                    | SchemaChange::StabilityChanged { .. }
+                    | SchemaChange::DiscriminatorChanged { .. }
+            )
+    )
+}
+
 /// A change at the node itself (no property path), read-only or write-only when
 /// the node is so on both sides.
 fn found_at(b: &SchemaView<'_>, r: &SchemaView<'_>, kind: ChangeKind) -> Found {
@@ -1328,8 +1433,14 @@ fn bound_changes(b: &SchemaView<'_>, r: &SchemaView<'_>, out: &mut Vec<Found>) {
             )
         };
         let change = match (side(b), side(r)) {
-            ((Some(x), None), (None, Some(y))) if x == y => Some((x, true)),
-            ((None, Some(x)), (Some(y), None)) if x == y => Some((x, false)),
+            // (`maximum: 10` → `maximum: 10, exclusiveMaximum: 10` is as exclusive
+            // as dropping `maximum`.)
+            ((Some(x), None), (i, Some(y))) if x == y && i.is_none_or(|i| i == x) => {
+                Some((x, true))
+            }
+            ((i, Some(x)), (Some(y), None)) if x == y && i.is_none_or(|i| i == x) => {
+                Some((x, false))
+            }
             _ => None,
         };
         if let Some((value, to_exclusive)) = change {

@@ -65,13 +65,12 @@ pub fn stability_changed(from: Option<&str>, to: Option<&str>) -> RuleId {
     if to.is_some_and(|t| !STABILITY_LEVELS.contains(&t)) {
         return id(Lifecycle::EndpointStabilityInvalid);
     }
-    // Unmarked is stable; unknown levels count as experimental.
+    // Unmarked is stable; a level the convention does not have (reported as
+    // invalid when it is the new one) counts as alpha.
     let rank = |s: Option<&str>| match s {
-        None | Some("stable") | Some("ga") => 4,
+        None | Some("stable") => 4,
         Some("beta") => 3,
-        Some("alpha") | Some("preview") | Some("experimental") => 2,
         Some("draft") => 1,
-        Some("deprecated") => 0,
         Some(_) => 2,
     };
     id(if rank(to) < rank(from) {

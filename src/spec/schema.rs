@@ -358,6 +358,9 @@ impl<'a> Resolver<'a> {
         if with_siblings {
             read_scalars(view, value);
             read_required(view, value);
+            if let Value::Object(siblings) = value {
+                read_applicators(&mut view.applicators, siblings, pointer, false);
+            }
         }
         let original = (value, pointer);
         let (value, last) = self.follow(value);
@@ -425,9 +428,7 @@ impl<'a> Resolver<'a> {
         }
         read_required(view, value);
         read_additional(view, map, pointer);
-        if top {
-            read_applicators(&mut view.applicators, map, pointer);
-        }
+        read_applicators(&mut view.applicators, map, pointer, top);
     }
 
     /// How many properties a schema declares itself or through its `allOf` members
@@ -590,9 +591,17 @@ fn read_additional<'a>(view: &mut SchemaView<'a>, map: &'a Map<String, Value>, p
     }
 }
 
-/// The 2020-12 applicators written on one node. Only nodes that name one pay for
-/// more than the key scan.
-fn read_applicators<'a>(out: &mut Applicators<'a>, map: &'a Map<String, Value>, pointer: &str) {
+/// The 2020-12 applicators written on one node, or on what folds into it (`allOf`
+/// members, a single `oneOf` member, keywords beside a `$ref`): the first one read
+/// of each keyword stands, as with plain keywords, and keyed ones are merged. The
+/// `allOf` member list is the top node's own (`top`). Only nodes that name an
+/// applicator pay for more than the key scan.
+fn read_applicators<'a>(
+    out: &mut Applicators<'a>,
+    map: &'a Map<String, Value>,
+    pointer: &str,
+    top: bool,
+) {
     const KEYS: [&str; 13] = [
         "allOf",
         "contentSchema",
@@ -640,44 +649,53 @@ fn read_applicators<'a>(out: &mut Applicators<'a>, map: &'a Map<String, Value>, 
             })
             .unwrap_or_default()
     };
-    out.all_of = members("allOf");
-    out.contains = node("contains");
-    out.if_ = node("if");
-    out.then_ = node("then");
-    out.else_ = node("else");
-    out.not = node("not");
-    out.dependent_required = map
-        .get("dependentRequired")
-        .and_then(Value::as_object)
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| {
-                    let names = v
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect();
-                    (k.clone(), names)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    out.dependent_schemas = named("dependentSchemas");
-    out.pattern_properties = named("patternProperties");
-    out.property_names = node("propertyNames");
-    out.content_schema = node("contentSchema");
-    out.prefix_items = members("prefixItems");
-    out.items_closed = map.get("items") == Some(&Value::Bool(false));
-    out.unevaluated_items = match map.get("unevaluatedItems") {
-        Some(Value::Bool(b)) => Some(Additional::Allowed(*b)),
-        Some(v @ Value::Object(_)) => Some(Additional::Schema(SchemaNode::borrowed(
-            v,
-            join(pointer, &["/unevaluatedItems"]),
-        ))),
-        _ => None,
-    };
+    if top {
+        out.all_of = members("allOf");
+    }
+    for (slot, key) in [
+        (&mut out.contains, "contains"),
+        (&mut out.if_, "if"),
+        (&mut out.then_, "then"),
+        (&mut out.else_, "else"),
+        (&mut out.not, "not"),
+        (&mut out.property_names, "propertyNames"),
+        (&mut out.content_schema, "contentSchema"),
+    ] {
+        if slot.is_none() {
+            *slot = node(key);
+        }
+    }
+    if let Some(Value::Object(o)) = map.get("dependentRequired") {
+        for (k, v) in o {
+            out.dependent_required.entry(k.clone()).or_default().extend(
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned),
+            );
+        }
+    }
+    for (k, v) in named("dependentSchemas") {
+        out.dependent_schemas.entry(k).or_insert(v);
+    }
+    for (k, v) in named("patternProperties") {
+        out.pattern_properties.entry(k).or_insert(v);
+    }
+    if out.prefix_items.is_empty() {
+        out.prefix_items = members("prefixItems");
+    }
+    out.items_closed |= map.get("items") == Some(&Value::Bool(false));
+    if out.unevaluated_items.is_none() {
+        out.unevaluated_items = match map.get("unevaluatedItems") {
+            Some(Value::Bool(b)) => Some(Additional::Allowed(*b)),
+            Some(v @ Value::Object(_)) => Some(Additional::Schema(SchemaNode::borrowed(
+                v,
+                join(pointer, &["/unevaluatedItems"]),
+            ))),
+            _ => None,
+        };
+    }
 }
 
 /// Reads keywords that hold plain values. Earlier `allOf` members win ties.
@@ -891,7 +909,7 @@ fn component_name(frag: &str) -> String {
 }
 
 /// Keywords that describe a schema without constraining it.
-fn is_annotation(key: &str) -> bool {
+pub fn is_annotation(key: &str) -> bool {
     matches!(
         key,
         "$ref"
