@@ -686,17 +686,32 @@ impl<'a> SchemaDiffer<'a> {
         for index in ra.prefix_items.len()..ba.prefix_items.len() {
             out.push(at(SchemaChange::PrefixItemRemoved { index }));
         }
-        if ba.items_closed != ra.items_closed {
+        // Beside a tuple and no `items` schema, `unevaluatedItems: false` closes the
+        // array just as `items: false` does.
+        let closed = |v: &SchemaView<'a>| {
+            v.applicators.items_closed
+                || (v.items.is_none()
+                    && matches!(
+                        v.applicators.unevaluated_items,
+                        Some(Additional::Allowed(false))
+                    ))
+        };
+        let (bc, rc) = (closed(b), closed(r));
+        if bc != rc {
             let label = |closed: bool| if closed { "none" } else { "any" };
             out.push(at(SchemaChange::ExtraItemsChanged {
                 keyword: "items".to_owned(),
-                from: label(ba.items_closed).to_owned(),
-                to: label(ra.items_closed).to_owned(),
+                from: label(bc).to_owned(),
+                to: label(rc).to_owned(),
             }));
         }
+        let unevaluated = |v: &SchemaView<'a>| match &v.applicators.unevaluated_items {
+            Some(Additional::Allowed(false)) if v.items.is_none() => None,
+            other => other.clone(),
+        };
         let (bu, ru) = (
-            additional_label(&self.base, &ba.unevaluated_items),
-            additional_label(&self.rev, &ra.unevaluated_items),
+            additional_label(&self.base, &unevaluated(b)),
+            additional_label(&self.rev, &unevaluated(r)),
         );
         // An `items` schema evaluates every item: `unevaluatedItems` beside it has
         // nothing left to hold.
@@ -1385,6 +1400,18 @@ fn enum_changes(b: &SchemaView<'_>, r: &SchemaView<'_>, out: &mut Vec<Found>) {
         (Some(be), Some(re)) if b.is_const && r.is_const && be != re => {
             if let (Some(from), Some(to)) = (first(be), first(re)) {
                 out.push(schema(SchemaChange::ConstChanged { from, to }));
+            }
+        }
+        // A `const` opened into a list that keeps it: the one value is no longer the
+        // only one. A list closed down to a `const` is a const set.
+        (Some(be), Some(re)) if b.is_const && !r.is_const && be != re && re.is_superset(be) => {
+            if let Some(value) = first(be) {
+                out.push(schema(SchemaChange::ConstRemoved { value }));
+            }
+        }
+        (Some(be), Some(re)) if r.is_const && !b.is_const && be != re && be.is_superset(re) => {
+            if let Some(value) = first(re) {
+                out.push(schema(SchemaChange::ConstAdded { value }));
             }
         }
         (None, Some(re)) if r.is_const => {

@@ -478,9 +478,13 @@ impl<'a> Resolver<'a> {
                         if let Some(Value::String(t)) = m.get("type") {
                             view.types.insert(t.clone());
                         }
+                        // `anyOf: [{const: a}, {const: b}]` is `enum: [a, b]`.
+                        let one = m.get("const").map(std::slice::from_ref);
                         for v in m
                             .get("enum")
                             .and_then(Value::as_array)
+                            .map(Vec::as_slice)
+                            .or(one)
                             .into_iter()
                             .flatten()
                         {
@@ -540,9 +544,9 @@ impl<'a> Resolver<'a> {
     fn is_enum_only(&self, m: &'a Value) -> bool {
         let (m, _, _) = self.deref(m, "");
         m.as_object().is_some_and(|o| {
-            o.get("enum").is_some_and(Value::is_array)
+            (o.get("enum").is_some_and(Value::is_array) || o.contains_key("const"))
                 && o.keys()
-                    .all(|k| k == "enum" || k == "type" || is_annotation(k))
+                    .all(|k| k == "enum" || k == "const" || k == "type" || is_annotation(k))
         })
     }
 
@@ -677,7 +681,23 @@ fn read_applicators<'a>(
         }
     }
     for (k, v) in named("dependentSchemas") {
-        out.dependent_schemas.entry(k).or_insert(v);
+        // `dependentSchemas: {a: {required: [b]}}` is `dependentRequired: {a: [b]}`.
+        let only_required = v.value.as_object().and_then(|o| {
+            o.keys()
+                .all(|key| key == "required" || is_annotation(key))
+                .then(|| o.get("required").and_then(Value::as_array))
+                .flatten()
+        });
+        match only_required {
+            Some(names) => out
+                .dependent_required
+                .entry(k)
+                .or_default()
+                .extend(names.iter().filter_map(Value::as_str).map(str::to_owned)),
+            None => {
+                out.dependent_schemas.entry(k).or_insert(v);
+            }
+        }
     }
     for (k, v) in named("patternProperties") {
         out.pattern_properties.entry(k).or_insert(v);

@@ -580,7 +580,12 @@ pub fn bound_row(kind: BoundKind, moved: BoundMove) -> SchemaRow {
         (BoundMove::Removed, _) => (
             "removed",
             Info,
-            Warning,
+            // Counts of matching items are never boilerplate.
+            if matches!(kind, BoundKind::MinContains | BoundKind::MaxContains) {
+                Error
+            } else {
+                Warning
+            },
             "Clients can no longer rely on the limit.",
         ),
     };
