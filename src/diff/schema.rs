@@ -356,6 +356,28 @@ impl<'a> SchemaDiffer<'a> {
         if b.dangling || r.dangling {
             return;
         }
+        // `false` accepts nothing: a schema becoming it (or leaving it) is one change
+        // of type, to or from "never"; nothing inside is compared.
+        if b.never || r.never {
+            if b.never != r.never {
+                let types = |resolver: &Resolver<'a>, v: &SchemaView<'a>| -> Vec<String> {
+                    if v.never {
+                        vec!["never".to_owned()]
+                    } else {
+                        effective_types(resolver, v).into_iter().collect()
+                    }
+                };
+                out.push(found_at(
+                    b,
+                    r,
+                    ChangeKind::Schema(SchemaChange::TypeChanged {
+                        from: types(&self.base, b),
+                        to: types(&self.rev, r),
+                    }),
+                ));
+            }
+            return;
+        }
         if self.composition_appears(b, r, depth, out) {
             return;
         }

@@ -315,11 +315,14 @@ fn type_change(subject: Subject, from: &[String], to: &[String]) -> SchemaRule {
         && one(to, "string")
         && !from.is_empty()
         && from.iter().all(scalar);
-    let widened = (!from.is_empty() && from.iter().all(|t| to.contains(t)))
+    // `never` is the boolean schema `false`: nothing is narrower.
+    let widened = one(from, "never")
+        || (!one(to, "never") && !from.is_empty() && from.iter().all(|t| to.contains(t)))
         || (one(from, "integer") && one(to, "number"))
         || (!from.is_empty() && to.is_empty())
         || text_parameter;
-    let narrowed = (!to.is_empty() && to.iter().all(|t| from.contains(t)))
+    let narrowed = one(to, "never")
+        || (!to.is_empty() && to.iter().all(|t| from.contains(t)))
         || (one(from, "number") && one(to, "integer"))
         || (from.is_empty() && !to.is_empty());
     if widened {

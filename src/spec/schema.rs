@@ -147,6 +147,8 @@ pub struct SchemaView<'a> {
     pub nullable: bool,
     /// A local `$ref` that resolves to nothing: nothing is known about the value.
     pub dangling: bool,
+    /// The boolean schema `false` (through `$ref`s): no value is valid.
+    pub never: bool,
     pub format: Option<String>,
     /// `enum` (or `const`) values, as canonical JSON text.
     pub enum_values: Option<BTreeSet<String>>,
@@ -364,6 +366,10 @@ impl<'a> Resolver<'a> {
         }
         let original = (value, pointer);
         let (value, last) = self.follow(value);
+        if top && *value == Value::Bool(false) {
+            view.never = true;
+            view.constrained = true;
+        }
         if matches!(value.get("$ref"), Some(Value::String(r)) if r.starts_with('#')) {
             view.dangling = true;
         }
