@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::{ChangeKind, PropertyPath};
-use crate::spec::schema::{Additional, Bound, Resolver, SchemaNode, SchemaView};
+use crate::spec::schema::{Additional, Applicators, Bound, Resolver, SchemaNode, SchemaView};
 
 /// Property nesting deeper than this is not compared (hostile or broken specs).
 pub const MAX_DEPTH: usize = 48;
@@ -679,25 +679,39 @@ impl<'a> SchemaDiffer<'a> {
                 }));
             }
         }
-        let empty = std::collections::BTreeSet::new();
-        for (property, names) in &ra.dependent_required {
-            let before = ba.dependent_required.get(property).unwrap_or(&empty);
-            for requires in names.difference(before) {
-                out.push(at(SchemaChange::DependentRequiredAdded {
-                    property: property.clone(),
-                    requires: requires.clone(),
-                }));
-            }
+        let pairs = |a: &Applicators<'a>| -> std::collections::BTreeSet<(String, String)> {
+            a.dependent_required
+                .iter()
+                .flat_map(|(p, names)| names.iter().map(move |n| (p.clone(), n.clone())))
+                .collect()
+        };
+        let (bp, rp) = (pairs(ba), pairs(ra));
+        for (property, requires) in rp.difference(&bp).cloned() {
+            out.push(at(SchemaChange::DependentRequiredAdded {
+                property,
+                requires,
+            }));
         }
-        for (property, names) in &ba.dependent_required {
-            let after = ra.dependent_required.get(property).unwrap_or(&empty);
-            for requires in names.difference(after) {
-                out.push(at(SchemaChange::DependentRequiredRemoved {
-                    property: property.clone(),
-                    requires: requires.clone(),
-                }));
-            }
+        for (property, requires) in bp.difference(&rp).cloned() {
+            out.push(at(SchemaChange::DependentRequiredRemoved {
+                property,
+                requires,
+            }));
         }
+        self.tuples(b, r, depth, out);
+    }
+
+    /// `prefixItems` positions, and what holds the items past them (`items: false`,
+    /// `unevaluatedItems`).
+    fn tuples(
+        &mut self,
+        b: &SchemaView<'a>,
+        r: &SchemaView<'a>,
+        depth: usize,
+        out: &mut Vec<Found>,
+    ) {
+        let (ba, ra) = (&b.applicators, &r.applicators);
+        let at = |kind: SchemaChange| found_at(b, r, ChangeKind::Schema(kind));
         for (index, (x, y)) in ba.prefix_items.iter().zip(&ra.prefix_items).enumerate() {
             let nested = self.node(x, y, depth + 1);
             prefix(out, &format!("[{index}]"), &nested);
