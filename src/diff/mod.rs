@@ -152,6 +152,10 @@ pub enum ChangeKind {
     ServerBasePathChanged {
         from: String,
         to: String,
+        /// The servers stayed and this many operations' paths moved from one
+        /// version segment to another (`/v1/lists` → `/v2/lists`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        moved: Option<usize>,
     },
     /// The revision refers (`$ref`) to something it does not define (and the base
     /// did not, there): the vendor's
@@ -329,6 +333,7 @@ pub fn diff_each(
             ChangeKind::ServerBasePathChanged {
                 from: base.base_path.clone(),
                 to: rev.base_path.clone(),
+                moved: None,
             },
             Some("/servers".into()),
             Some("/servers".into()),
@@ -337,18 +342,24 @@ pub fn diff_each(
         // The version moved inside the paths (`/v1/contacts` → `/v2/contacts`) under
         // the same servers: the operations pair, and the move is said once per
         // prefix that moved, so nobody misses that the URL changed.
-        let prefixes: BTreeSet<(String, String)> = pairs
-            .iter()
-            .filter_map(|p| match p {
-                Pairing::Both(b, r) if b.key != r.key => moved_prefix(&b.path, &r.path),
-                _ => None,
-            })
-            .collect();
-        for (from, to) in prefixes {
+        let mut prefixes: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for p in &pairs {
+            if let Pairing::Both(b, r) = p
+                && b.key != r.key
+                && let Some(prefix) = moved_prefix(&b.key, &r.key)
+            {
+                *prefixes.entry(prefix).or_default() += 1;
+            }
+        }
+        for ((from, to), n) in prefixes {
             engine.push(
                 &api_op(),
                 Scope::Operation,
-                ChangeKind::ServerBasePathChanged { from, to },
+                ChangeKind::ServerBasePathChanged {
+                    from,
+                    to,
+                    moved: Some(n),
+                },
                 Some("/paths".into()),
                 Some("/paths".into()),
             );
@@ -440,8 +451,8 @@ pub fn diff_each(
     }
 }
 
-/// The leading path segments up to the first that differs (`/v1`, `/v2`), when the
-/// two paths differ in one segment.
+/// The leading segments of two match keys up to the first that differs (`/v1`,
+/// `/v2`), when they differ in that one segment (parameters already read alike).
 fn moved_prefix(from: &str, to: &str) -> Option<(String, String)> {
     let (a, b): (Vec<&str>, Vec<&str>) = (from.split('/').collect(), to.split('/').collect());
     if a.len() != b.len() {

@@ -77,7 +77,7 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
             }),
         ),
         K::OperationReactivated => (some("deprecated"), some("active")),
-        K::ServerBasePathChanged { from, to } => (some(from), some(to)),
+        K::ServerBasePathChanged { from, to, .. } => (some(from), some(to)),
         K::DanglingReference { target } => (None, some(target)),
         K::NotAMethod { key } => (None, some(key)),
         K::RequiredDefaultChanged { from, to, .. } => (opt(from), opt(to)),
@@ -273,7 +273,15 @@ pub fn message(change: &Change, subject: &str) -> String {
         K::DanglingReference { target } => {
             format!("the spec refers to `{target}`, which it does not define")
         }
-        K::ServerBasePathChanged { from, to } => format!(
+        K::ServerBasePathChanged {
+            from,
+            to,
+            moved: Some(n),
+        } => format!(
+            "{n} operation{} moved from `{from}/...` to `{to}/...` (the servers stayed); each is paired across the move",
+            if *n == 1 { "" } else { "s" }
+        ),
+        K::ServerBasePathChanged { from, to, .. } => format!(
             "the API's base path changed from `{from}` to `{to}`; operations are paired across it"
         ),
         K::OperationRemoved { deprecated, sunset } => match (deprecated, sunset) {

@@ -18,6 +18,7 @@ fn every_kind() -> Vec<ChangeKind> {
         K::ServerBasePathChanged {
             from: s("/api/1.1"),
             to: s("/api/1.2"),
+            moved: None,
         },
         K::DanglingReference {
             target: s("#/components/schemas/Gone"),
