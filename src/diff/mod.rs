@@ -241,7 +241,12 @@ pub enum ChangeKind {
     RequestBodyAdded {
         required: bool,
     },
-    RequestBodyRemoved,
+    RequestBodyRemoved {
+        /// The body was optional and its schemas held nothing (`{nullable: true}`):
+        /// a placeholder, no data a call sends.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        placeholder: bool,
+    },
     MediaTypeAdded {
         media: String,
     },
@@ -1295,7 +1300,14 @@ impl<'a> Engine<'a> {
             (Some(bb), None) => self.push(
                 op,
                 Scope::RequestBody { media: None },
-                ChangeKind::RequestBodyRemoved,
+                ChangeKind::RequestBodyRemoved {
+                    placeholder: !bb.required
+                        && bb.content.values().all(|m| {
+                            m.schema
+                                .as_ref()
+                                .is_none_or(|s| !self.schemas.base_constrains(s))
+                        }),
+                },
                 Some(bb.pointer.clone()),
                 Some(r.pointer.clone()),
             ),

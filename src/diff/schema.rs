@@ -278,6 +278,13 @@ impl<'a> SchemaDiffer<'a> {
             .collect()
     }
 
+    /// Whether a base schema holds its value to anything (a type, a property, a
+    /// limit, an applicator).
+    pub fn base_constrains(&self, node: &SchemaNode<'a>) -> bool {
+        let v = self.base.view(node);
+        v.constrained || !v.required.is_empty() || v.never
+    }
+
     /// The types a revision schema allows (empty: anything).
     pub fn revision_types(&self, node: &SchemaNode<'a>) -> Vec<String> {
         effective_types(&self.rev, &self.rev.view(node))
@@ -1175,11 +1182,21 @@ impl<'a> SchemaDiffer<'a> {
         if typed_apart {
             return true;
         }
-        let constant = |v: &SchemaView<'a>, name: &str| -> Option<String> {
+        // A member that is itself a `oneOf` (Intercom's contact reply, one per way
+        // of naming the contact) has the constant all its own members share.
+        let own = |v: &SchemaView<'a>, name: &str| -> Option<String> {
             let values = self.rev.view(v.properties.get(name)?).enum_values?;
             (values.len() == 1 && v.required.contains(name))
                 .then(|| values.into_iter().next())
                 .flatten()
+        };
+        let constant = |v: &SchemaView<'a>, name: &str| -> Option<String> {
+            if v.properties.contains_key(name) || v.one_of.is_empty() {
+                return own(v, name);
+            }
+            let mut shared = v.one_of.iter().map(|m| own(&self.rev.view(m), name));
+            let first = shared.next()??;
+            shared.all(|c| c.as_ref() == Some(&first)).then_some(first)
         };
         // A closed object refuses what another member requires and it does not
         // declare: no value fits both.
@@ -1196,10 +1213,16 @@ impl<'a> SchemaDiffer<'a> {
         if closed_apart {
             return true;
         }
-        let Some(first) = views.first() else {
-            return false;
-        };
-        first.properties.keys().any(|name| {
+        // The property names a constant may sit on: the members' own, and those of
+        // a nested `oneOf`'s members.
+        let mut names: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for v in &views {
+            names.extend(v.properties.keys().cloned());
+            for m in &v.one_of {
+                names.extend(self.rev.view(m).properties.into_keys());
+            }
+        }
+        names.iter().any(|name| {
             let values: Option<Vec<String>> = views.iter().map(|v| constant(v, name)).collect();
             values.is_some_and(|vals| {
                 let distinct: std::collections::BTreeSet<&String> = vals.iter().collect();
@@ -1219,15 +1242,27 @@ impl<'a> SchemaDiffer<'a> {
         if !object(&implied_types(&n)) || implied_types(&n).is_empty() {
             return false;
         }
+        // An old member's required properties must be required by the new one too,
+        // and a property held to values before (an enum, a `const`) must stay within
+        // them: Klaviyo's open `send_strategy {method: string}` accepts the new
+        // `{method: "static", ...}` member; `{kind: "person"}` does not accept
+        // `{kind: "group"}`.
         old.iter().any(|o| {
             let ov = self.base.view(o);
             object(&implied_types(&ov))
-                && ov.required.is_empty()
+                && ov.required.is_subset(&n.required)
                 && !matches!(ov.additional, Some(Additional::Allowed(false)))
                 && ov.properties.iter().all(|(name, op)| {
-                    let before = implied_types(&self.base.view(op));
+                    let opv = self.base.view(op);
+                    let before = implied_types(&opv);
                     n.properties.get(name).is_none_or(|np| {
-                        before.is_empty() || before == implied_types(&self.rev.view(np))
+                        let npv = self.rev.view(np);
+                        let values_kept = match (&opv.enum_values, &npv.enum_values) {
+                            (None, _) => true,
+                            (Some(old), Some(new)) => new.is_subset(old),
+                            (Some(_), None) => false,
+                        };
+                        values_kept && (before.is_empty() || before == implied_types(&npv))
                     })
                 })
         })

@@ -15,8 +15,12 @@ pub fn request_body_added(required: bool) -> RuleId {
     })
 }
 
-pub fn request_body_removed() -> RuleId {
-    id(Body::RequestBodyRemoved)
+pub fn request_body_removed(placeholder: bool) -> RuleId {
+    id(if placeholder {
+        Body::RequestBodyPlaceholderRemoved
+    } else {
+        Body::RequestBodyRemoved
+    })
 }
 
 /// Which side a media type belongs to. For webhooks the vendor sends the payload

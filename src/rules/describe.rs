@@ -98,7 +98,7 @@ pub fn before_after(kind: &ChangeKind) -> (Option<String>, Option<String>) {
             (some(if *required { "required" } else { "optional" }), None)
         }
         K::ParameterStyleChanged { from, to } => (some(from), some(to)),
-        K::RequestBodyRemoved => (some("present"), None),
+        K::RequestBodyRemoved { .. } => (some("present"), None),
         K::MediaTypeAdded { media } | K::ResponseAdded { status: media } => (None, some(media)),
         K::MediaTypeRemoved { media } | K::ResponseRemoved { status: media } => (some(media), None),
         K::MediaTypeRelabelled { from, to } => (some(from), some(to)),
@@ -367,7 +367,10 @@ pub fn message(change: &Change, subject: &str) -> String {
             "new {} request body",
             if *required { "required" } else { "optional" }
         ),
-        K::RequestBodyRemoved => "request body removed".to_owned(),
+        K::RequestBodyRemoved { placeholder: false } => "request body removed".to_owned(),
+        K::RequestBodyRemoved { placeholder: true } => {
+            "optional request body removed (its schema held nothing: a placeholder)".to_owned()
+        }
         K::MediaTypeAdded { media } => format!("{subject}: media type `{media}` added"),
         K::MediaTypeRemoved { media } => format!("{subject}: media type `{media}` removed"),
         K::MediaTypeRelabelled { from, to } => {

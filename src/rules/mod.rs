@@ -82,7 +82,7 @@ pub fn classify(change: &Change, today: &str) -> Option<RuleId> {
         K::ParameterRemoved { deprecated, .. } => parameters::removed(*deprecated),
         K::ParameterStyleChanged { .. } => parameters::style_changed(),
         K::RequestBodyAdded { required } => bodies::request_body_added(*required),
-        K::RequestBodyRemoved => bodies::request_body_removed(),
+        K::RequestBodyRemoved { placeholder } => bodies::request_body_removed(*placeholder),
         K::MediaTypeAdded { .. } | K::MediaTypeRemoved { .. } => bodies::media_type(
             matches!(change.kind, K::MediaTypeAdded { .. }),
             matches!(change.scope, Scope::RequestBody { .. }),

@@ -92,7 +92,8 @@ fn every_kind() -> Vec<ChangeKind> {
             from: s("form"),
             to: s("pipeDelimited"),
         },
-        K::RequestBodyRemoved,
+        K::RequestBodyRemoved { placeholder: false },
+        K::RequestBodyRemoved { placeholder: true },
         K::MediaTypeAdded { media: s("a/b") },
         K::MediaTypeRemoved { media: s("a/b") },
         K::MediaTypeRelabelled {

@@ -15,6 +15,9 @@ rule_family! {
         RequestBodyRemoved = "request-body-removed", Error,
             "Request body removed",
             "The data existing calls send is now ignored or rejected.";
+        RequestBodyPlaceholderRemoved = "request-body-placeholder-removed", Info,
+            "Placeholder request body removed",
+            "The body was optional and its schema held nothing (SendGrid's `{nullable: true}` on DELETE): no call sent data that now goes unread.";
         RequestBodyBecameRequired = "request-body-became-required", Error,
             "Request body became required",
             "Calls without a body are now rejected.";
