@@ -230,6 +230,22 @@ const REPORTED_DIFFERENTLY: &[(u64, &str, &str)] = &[
         "the renamed member now pairs with the old one by its `type` constant, so what \
          changed inside it is reported property by property instead of as one new member",
     ),
+    (
+        177,
+        "data[].attributes.status",
+        "a string that became a oneOf of objects is one change, its type (an error); its \
+         members are no longer each reported as added",
+    ),
+    (
+        206,
+        "attributes.status",
+        "as #177: said once, as the type change",
+    ),
+    (
+        216,
+        "attributes.status",
+        "as #177: said once, as the type change",
+    ),
 ];
 
 /// The precision audits (`tests/data/precision/`): seeded samples of 60 error and

@@ -14,6 +14,8 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 const SAMPLES: usize = 48;
 /// Repetitions without an upper bound are tried this far past their minimum.
 const UNBOUNDED: u32 = 40;
+/// No sample grows longer than this (nested repetitions multiply).
+const LONGEST: usize = 2048;
 
 /// What a changed pattern does to the strings it accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,13 +121,24 @@ fn samples(h: &Hir) -> Vec<String> {
             let mut counts = vec![rep.min, rep.min.saturating_add(1).min(top), top];
             counts.dedup();
             let mut out = Vec::new();
+            // A few of the inner strings, from the first to the last (the last are
+            // the longest: a bounded `{1,64}` inside a repetition must show its 64).
+            let step = inner.len().div_ceil(6).max(1);
+            let picked: Vec<&String> = inner.iter().step_by(step).chain(inner.last()).collect();
             for n in counts {
                 let n = n.min(256) as usize;
-                for s in inner.iter().take(6) {
-                    out.push(s.repeat(n));
+                for s in &picked {
+                    out.push(s.repeat(n.min(LONGEST / s.len().max(1))));
                 }
                 // The inner samples taken in turn, for mixed strings.
-                out.push(inner.iter().cycle().take(n).cloned().collect());
+                let mut mixed = String::new();
+                for s in inner.iter().cycle().take(n) {
+                    if mixed.len() + s.len() > LONGEST {
+                        break;
+                    }
+                    mixed.push_str(s);
+                }
+                out.push(mixed);
             }
             out
         }
@@ -135,7 +148,7 @@ fn samples(h: &Hir) -> Vec<String> {
                 let next = samples(part);
                 let mut joined = Vec::with_capacity(acc.len() * next.len());
                 for a in &acc {
-                    for b in &next {
+                    for b in next.iter().filter(|b| a.len() + b.len() <= LONGEST) {
                         joined.push(format!("{a}{b}"));
                     }
                 }
@@ -176,6 +189,17 @@ mod tests {
     fn a_bounded_repetition_narrows_an_unbounded_one() {
         assert_eq!(moved("^[a-z]+$", "^[a-z]{1,8}$"), (true, false));
         assert_eq!(moved("^[a-z]{1,8}$", "^[a-z]+$"), (false, true));
+    }
+
+    #[test]
+    fn a_bound_inside_a_repetition_is_reached() {
+        assert_eq!(
+            moved(
+                r"^([a-z0-9]{1,64}\.){1,8}[a-z]{2,24}$",
+                r"^([a-z0-9]{1,63}\.){1,8}[a-z]{2,24}$"
+            ),
+            (true, false)
+        );
     }
 
     #[test]

@@ -390,7 +390,9 @@ impl<'a> SchemaDiffer<'a> {
         }
         // An object that stops being one (becomes an array, a string) is one break:
         // its properties are not also reported one by one.
+        let before_type = out.len();
         let object_replaced = self.type_change(b, r, out);
+        let retyped = out.len() > before_type;
         self.keywords(b, r, out);
         if !object_replaced {
             self.properties(b, r, depth, out);
@@ -409,18 +411,28 @@ impl<'a> SchemaDiffer<'a> {
         }
         let members_start = out.len();
         self.compositions(b, r, depth, out);
+        // A plain schema that became a composition of other types is one change,
+        // already said as its type change: its members are not each "added" too.
+        let composed_anew = retyped && b.one_of.is_empty() && b.any_of.is_empty();
         // A name the node itself requires on the other side is required of every
         // member's values there: a member dropping it (or gaining it) as it moves
         // up to the node (or down from it) changes nothing.
         let mut i = members_start;
         while i < out.len() {
             let f = &out[i];
-            let moved = f.path.len() == 2
-                && f.path.iter().last().is_some_and(|name| match &*f.kind {
-                    ChangeKind::BecameOptional { .. } => r.required.contains(name),
-                    ChangeKind::BecameRequired { .. } => b.required.contains(name),
-                    _ => false,
-                });
+            let added_member = composed_anew
+                && f.path.is_empty()
+                && matches!(
+                    &*f.kind,
+                    ChangeKind::Schema(SchemaChange::VariantAdded { .. })
+                );
+            let moved = added_member
+                || f.path.len() == 2
+                    && f.path.iter().last().is_some_and(|name| match &*f.kind {
+                        ChangeKind::BecameOptional { .. } => r.required.contains(name),
+                        ChangeKind::BecameRequired { .. } => b.required.contains(name),
+                        _ => false,
+                    });
             if moved {
                 out.remove(i);
             } else {
