@@ -399,30 +399,10 @@ credentials = { token = "CRM_TOKEN" }"#;
 /// A map with contract `crm`: its `[sandbox]` gets `sandbox` (base_url and auth
 /// lines), its folder `tests.toml` = `cases`.
 fn map(sandbox: &str, cases: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("contracts/crm")).unwrap();
-    std::fs::create_dir_all(root.join("snapshots/crm")).unwrap();
-    std::fs::write(root.join("spec.json"), SPEC).unwrap();
-    let doc = apiwatch::spec::load::parse_document(SPEC.as_bytes(), "spec.json").unwrap();
-    apiwatch::snapshot::pin(&doc, &root.join("snapshots/crm/openapi.json")).unwrap();
-    std::fs::write(
-        root.join("contracts/crm/contract.toml"),
-        format!(
-            r#"[contract]
-vendor = "Crm"
-api = "Contacts"
-
-[owners]
-team = "growth"
-
-[pin]
-version = "7"
-
-[[spec]]
-file = "spec.json"
-
-[[uses]]
+    common::crm_map(
+        SPEC,
+        &format!(
+            r#"[[uses]]
 operation = "getContact"
 
 [[uses]]
@@ -439,10 +419,8 @@ operation = "getReport"
 {sandbox}
 "#
         ),
+        &[("tests.toml", cases)],
     )
-    .unwrap();
-    std::fs::write(root.join("contracts/crm/tests.toml"), cases).unwrap();
-    dir
 }
 
 fn env(var: &str) -> Option<String> {

@@ -47,41 +47,22 @@ const SPEC: &str = r#"{
 
 /// A map with contract `crm`, its `[webhook]` for `scheme`, and sample events.
 fn map(scheme: &str, samples: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("contracts/crm/webhooks")).unwrap();
-    std::fs::create_dir_all(root.join("snapshots/crm")).unwrap();
-    std::fs::write(root.join("spec.json"), SPEC).unwrap();
-    let doc = apiwatch::spec::load::parse_document(SPEC.as_bytes(), "spec.json").unwrap();
-    apiwatch::snapshot::pin(&doc, &root.join("snapshots/crm/openapi.json")).unwrap();
-    for (name, body) in samples {
-        std::fs::write(root.join("contracts/crm/webhooks").join(name), body).unwrap();
-    }
-    std::fs::write(
-        root.join("contracts/crm/contract.toml"),
-        format!(
-            r#"[contract]
-vendor = "Crm"
-api = "Contacts"
-
-[owners]
-team = "growth"
-
-[pin]
-version = "7"
-
-[[spec]]
-file = "spec.json"
-
-[webhook]
+    let files: Vec<(String, &str)> = samples
+        .iter()
+        .map(|(name, body)| (format!("webhooks/{name}"), *body))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    common::crm_map(
+        SPEC,
+        &format!(
+            r#"[webhook]
 scheme = "{scheme}"
 secret_env = "CRM_WEBHOOK_SECRET"
 url = "https://hooks.example.test/crm?src=crm%3Aprod"
 "#
         ),
+        &files,
     )
-    .unwrap();
-    dir
 }
 
 fn contract(root: &Path) -> apiwatch::map::Contract {

@@ -113,3 +113,29 @@ pub fn finding_of<'r>(report: &'r Value, rule: &str) -> &'r Value {
         .find(|f| f["rule"] == rule)
         .unwrap_or_else(|| panic!("no {rule} finding in {report}"))
 }
+
+/// A map folder with one contract `crm` (vendor Crm, team growth, pin 7) over
+/// `spec` (JSON, written as `spec.json` and pinned): its `contract.toml` ends with
+/// `tail` (its `[[uses]]`, `[sandbox]`, `[webhook]`), and `files` are written under
+/// `contracts/crm/`.
+#[allow(dead_code)]
+pub fn crm_map(spec: &str, tail: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let contract = root.join("contracts/crm");
+    std::fs::create_dir_all(&contract).unwrap();
+    std::fs::create_dir_all(root.join("snapshots/crm")).unwrap();
+    std::fs::write(root.join("spec.json"), spec).unwrap();
+    let doc = apiwatch::spec::load::parse_document(spec.as_bytes(), "spec.json").unwrap();
+    apiwatch::snapshot::pin(&doc, &root.join("snapshots/crm/openapi.json")).unwrap();
+    for (name, text) in files {
+        let at = contract.join(name);
+        if let Some(parent) = at.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(at, text).unwrap();
+    }
+    let head = "[contract]\nvendor = \"Crm\"\napi = \"Contacts\"\n\n[owners]\nteam = \"growth\"\n\n[pin]\nversion = \"7\"\n\n[[spec]]\nfile = \"spec.json\"\n";
+    std::fs::write(contract.join("contract.toml"), format!("{head}\n{tail}")).unwrap();
+    dir
+}
