@@ -417,28 +417,27 @@ impl<'a> SchemaDiffer<'a> {
         // A name the node itself requires on the other side is required of every
         // member's values there: a member dropping it (or gaining it) as it moves
         // up to the node (or down from it) changes nothing.
-        let mut i = members_start;
-        while i < out.len() {
-            let f = &out[i];
-            let added_member = composed_anew
-                && f.path.is_empty()
+        let moved_to_node = |f: &Found| {
+            f.path.len() == 2
+                && f.path.iter().last().is_some_and(|name| match &*f.kind {
+                    ChangeKind::BecameOptional { .. } => r.required.contains(name),
+                    ChangeKind::BecameRequired { .. } => b.required.contains(name),
+                    _ => false,
+                })
+        };
+        let added_member = |f: &Found| {
+            f.path.is_empty()
                 && matches!(
                     &*f.kind,
                     ChangeKind::Schema(SchemaChange::VariantAdded { .. })
-                );
-            let moved = added_member
-                || f.path.len() == 2
-                    && f.path.iter().last().is_some_and(|name| match &*f.kind {
-                        ChangeKind::BecameOptional { .. } => r.required.contains(name),
-                        ChangeKind::BecameRequired { .. } => b.required.contains(name),
-                        _ => false,
-                    });
-            if moved {
-                out.remove(i);
-            } else {
-                i += 1;
-            }
-        }
+                )
+        };
+        let members = out.split_off(members_start);
+        out.extend(
+            members
+                .into_iter()
+                .filter(|f| !(composed_anew && added_member(f)) && !moved_to_node(f)),
+        );
         // Subtypes named by a discriminator's mapping, paired by the value clients
         // switch on (a renamed or dropped value is a discriminator change above).
         for (key, rm) in &r.mapping {
