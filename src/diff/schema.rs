@@ -436,7 +436,7 @@ impl<'a> SchemaDiffer<'a> {
         out.extend(
             members
                 .into_iter()
-                .filter(|f| !(composed_anew && added_member(f)) && !moved_to_node(f)),
+                .filter(|f| !(moved_to_node(f) || (composed_anew && added_member(f)))),
         );
         // Subtypes named by a discriminator's mapping, paired by the value clients
         // switch on (a renamed or dropped value is a discriminator change above).
