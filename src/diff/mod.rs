@@ -1577,7 +1577,8 @@ fn is_version_header(p: &Parameter<'_>) -> bool {
             || (name.ends_with("version") && !callers.iter().any(|c| name.contains(c))))
 }
 
-fn became(required: bool) -> ChangeKind {
+/// A required flag that changed, on a parameter, a body or a property.
+pub(crate) fn became(required: bool) -> ChangeKind {
     if required {
         ChangeKind::BecameRequired {
             read_only: false,

@@ -951,35 +951,21 @@ impl<'a> SchemaDiffer<'a> {
                     .iter()
                     .all(|m| resolver.view(m).required.contains(name))
         };
-        for name in r
-            .required
-            .difference(&b.required)
-            .filter(|n| !declared(n) && !by_members(&self.base, b, n))
-        {
-            out.push(Found::new(
-                PropertyPath::one(name),
-                ChangeKind::BecameRequired {
-                    read_only: false,
-                    write_only: false,
-                },
-                &b.pointer,
-                &r.pointer,
-            ));
-        }
-        for name in b
-            .required
-            .difference(&r.required)
-            .filter(|n| !declared(n) && !by_members(&self.rev, r, n))
-        {
-            out.push(Found::new(
-                PropertyPath::one(name),
-                ChangeKind::BecameOptional {
-                    read_only: false,
-                    write_only: false,
-                },
-                &b.pointer,
-                &r.pointer,
-            ));
+        // Required now and not before (the other side's members checked on the base),
+        // then the reverse.
+        for (required, from, to, resolver) in [(true, b, r, &self.base), (false, r, b, &self.rev)] {
+            for name in to
+                .required
+                .difference(&from.required)
+                .filter(|n| !declared(n) && !by_members(resolver, from, n))
+            {
+                out.push(Found::new(
+                    PropertyPath::one(name),
+                    super::became(required),
+                    &b.pointer,
+                    &r.pointer,
+                ));
+            }
         }
         for (name, bp) in &b.properties {
             if !r.properties.contains_key(name) {
